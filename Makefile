@@ -1,0 +1,42 @@
+# The README's two commands: `make book` and `make test`. Each sets up what it needs:
+# a virtual environment with the pinned packages, the package itself, and the offline data.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export PATH := $(abspath $(BIN)):$(PATH)
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: book test unit notebooks data env clean
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# Fashion-MNIST comes from Debian's package where apt is available; the data module also reads a
+# user cache or downloads (verified) when online. Nothing here fails if apt is missing.
+data:
+	@bash scripts/get-data.sh
+
+book: $(STAMP) data
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "The book is in _build/html/index.html"
+
+test: $(STAMP) data
+	$(BIN)/python -m pytest tests book --nbval --nbval-current-env --durations=10
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+notebooks: $(STAMP) data
+	$(BIN)/python -m pytest book --nbval --nbval-current-env
+
+clean:
+	rm -rf _build

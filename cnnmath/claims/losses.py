@@ -1,0 +1,93 @@
+"""Ledger: thesis §2.3 (eq. 26-31), paper eq. 35-36, the guide's MSE; chapter "Loss functions"."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..ledger import Finding, claim
+from ..symbolic import is_equal
+
+CHAPTER = "losses"
+y = sp.Symbol("y", real=True)
+r = sp.Symbol("r", positive=True)
+
+
+@claim("thesis-eq27-mse-gradient", document="thesis", where="§2.3.1 eq. 26-27",
+       stated="E = sum 1/2 (y_i - r_i)^2 has ∂E/∂r_i = r_i - y_i", verdict="holds",
+       correct="as stated", chapter=CHAPTER)
+def _eq27() -> Finding:
+    ok = is_equal(sp.diff(sp.Rational(1, 2) * (y - r) ** 2, r), r - y)
+    return Finding(ok, ok, "SymPy: d/dr (1/2)(y - r)^2 = r - y")
+
+
+@claim("guide-mse-vs-thesis", document="guide", where="§6 (convolutional autoencoder), MSE",
+       stated="MSE = (1/N) sum (y_i - ŷ_i)^2", verdict="convention",
+       correct="the guide averages without the factor 1/2, the thesis (eq. 26) sums with it: the losses differ "
+               "by the factor 2/N and their gradients are (2/N)(ŷ - y) and ŷ - y", chapter=CHAPTER)
+def _mse_conv() -> Finding:
+    n = 3
+    ys = sp.symbols(f"y_1:{n + 1}", real=True)
+    rs = sp.symbols(f"r_1:{n + 1}", real=True)
+    guide = sum((yi - ri) ** 2 for yi, ri in zip(ys, rs)) / n
+    thesis = sum(sp.Rational(1, 2) * (yi - ri) ** 2 for yi, ri in zip(ys, rs))
+    stated = is_equal(sp.diff(guide, rs[0]), sp.Rational(2, n) * (rs[0] - ys[0]))
+    correct = is_equal(guide, sp.Rational(2, n) * thesis)
+    return Finding(stated, correct, f"SymPy, N = {n}: guide = (2/N) thesis")
+
+
+@claim("thesis-eq28-brackets", document="thesis", where="§2.3.2 eq. 28",
+       stated="E = -sum y_i log(r_i) + (1 - y_i) log(1 - r_i)", verdict="wrong",
+       correct="E = -sum [y_i log(r_i) + (1 - y_i) log(1 - r_i)]: the minus sign must cover both terms "
+               "(as eq. 29 assumes)", chapter=CHAPTER)
+def _eq28() -> Finding:
+    as_printed = -y * sp.log(r) + (1 - y) * sp.log(1 - r)
+    bracketed = -(y * sp.log(r) + (1 - y) * sp.log(1 - r))
+    eq29 = (r - y) / (r * (1 - r))
+    stated = is_equal(sp.diff(as_printed, r), eq29)
+    correct = is_equal(sp.diff(bracketed, r), eq29)
+    value = as_printed.subs({y: 0, r: sp.Rational(1, 2)})
+    return Finding(stated, correct, f"as printed, E(y=0, r=1/2) = {value} = {float(value):.4f} < 0, and its derivative is not eq. 29")
+
+
+@claim("thesis-eq29-bce-gradient", document="thesis", where="§2.3.2 eq. 29",
+       stated="∂E/∂r_i = -y_i/r_i + (1-y_i)/(1-r_i) = (r_i - y_i)/(r_i(1 - r_i))", verdict="holds",
+       correct="as stated, for the bracketed eq. 28", chapter=CHAPTER)
+def _eq29() -> Finding:
+    E = -(y * sp.log(r) + (1 - y) * sp.log(1 - r))
+    d = sp.diff(E, r)
+    ok = is_equal(d, -y / r + (1 - y) / (1 - r)) and is_equal(d, (r - y) / (r * (1 - r)))
+    return Finding(ok, ok, "SymPy: every step of eq. 29 proved")
+
+
+@claim("thesis-eq30-one-term", document="thesis", where="§2.3.3 eq. 30-31",
+       stated="with one-hot y, all but one term of -sum y_i log r_i vanish", verdict="holds",
+       correct="E = -log r_k where k is the true class", chapter=CHAPTER)
+def _eq30() -> Finding:
+    rs = sp.symbols("r_1:5", positive=True)
+    onehot = [0, 0, 1, 0]
+    E = -sum(yi * sp.log(ri) for yi, ri in zip(onehot, rs))
+    ok = is_equal(E, -sp.log(rs[2]))
+    return Finding(ok, ok, "SymPy, 4 classes, true class 3: E = -log r_3")
+
+
+@claim("paper-eq36-ce-gradient", document="paper", where="§2.7 eq. 35-36",
+       stated="∂ℓ/∂a_c' = -y_c'/a_c'", verdict="holds",
+       correct="as stated", chapter=CHAPTER)
+def _eq36() -> Finding:
+    ys = sp.symbols("y_0:3", real=True)
+    as_ = sp.symbols("a_0:3", positive=True)
+    ell = -sum(yc * sp.log(ac) for yc, ac in zip(ys, as_))
+    ok = all(is_equal(sp.diff(ell, as_[c]), -ys[c] / as_[c]) for c in range(3))
+    return Finding(ok, ok, "SymPy, 3 classes: proved for each c'")
+
+
+@claim("slides-softmax-exercise-output", document="slides", where="CNN exercise (c), softmax of [-3.9, -9.3, 12.6]",
+       stated="softmax = [6.8256e-8, 3.0828e-10, 0.9999]", verdict="holds",
+       correct="softmax ≈ [6.8256e-8, 3.0828e-10, 0.99999993] (0.9999 is a truncation)", chapter=CHAPTER)
+def _slides_softmax() -> Finding:
+    import numpy as np
+
+    from ..activations import softmax
+
+    a = softmax(np.array([-3.9, -9.3, 12.6]))
+    stated = bool(np.allclose(a[:2], [6.8256e-8, 3.0828e-10], rtol=1e-4) and abs(a[2] - 0.9999) < 1e-4)
+    return Finding(stated, bool(np.isclose(a.sum(), 1.0)), f"computed: {a[0]:.4e}, {a[1]:.4e}, {a[2]:.8f}")

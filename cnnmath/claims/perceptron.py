@@ -1,0 +1,71 @@
+"""Ledger: thesis §2.1.2 (eq. 1-8) and the guide §1, mirrored by the chapter "The perceptron"."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..activations import sym_sigmoid
+from ..ledger import Finding, claim
+from ..symbolic import is_equal
+
+CHAPTER = "perceptron"
+y = sp.Symbol("y", real=True)
+a = sp.Symbol("a", positive=True)
+z, x, eta = sp.symbols("z x_i eta", real=True)
+w, w0, x0 = sp.symbols("w_i w_0 x_0", real=True)
+
+
+def _E(a_: sp.Expr) -> sp.Expr:
+    """Thesis eq. 3: the logistic (cross-entropy) error of one example."""
+    return -y * sp.log(a_) - (1 - y) * sp.log(1 - a_)
+
+
+@claim("thesis-eq6-dE-da", document="thesis", where="§2.1.2 eq. 6 (first line)",
+       stated="dE/da = -y/a + (1-y)/(1-a) = (a-y)/(a(1-a))", verdict="holds",
+       correct="dE/da = (a-y)/(a(1-a)) for 0 < a < 1", chapter=CHAPTER)
+def _dE_da() -> Finding:
+    d = sp.diff(_E(a), a)
+    ok = is_equal(d, -y / a + (1 - y) / (1 - a)) and is_equal(d, (a - y) / (a * (1 - a)))
+    return Finding(ok, ok, f"SymPy: dE/da - (a-y)/(a(1-a)) = {sp.simplify(d - (a - y) / (a * (1 - a)))}")
+
+
+@claim("thesis-eq6-da-dz", document="thesis", where="§2.1.2 eq. 6 (second line)",
+       stated="da/dz = a(1-a) for the logistic a = 1/(1+e^-z)", verdict="holds",
+       correct="da/dz = a(1-a)", chapter=CHAPTER)
+def _da_dz() -> Finding:
+    s = sym_sigmoid(z)
+    ok = is_equal(sp.diff(s, z), s * (1 - s))
+    return Finding(ok, ok, "SymPy: d/dz sigmoid(z) - sigmoid(z)(1 - sigmoid(z)) = 0")
+
+
+@claim("thesis-eq7-gradient", document="thesis", where="§2.1.2 eq. 4-7",
+       stated="eta dE/dw_i = eta (a-y)(a(1-a))^-1 a(1-a) x_i = eta (a-y) x_i", verdict="holds",
+       correct="dE/dw_i = (a - y) x_i with a = sigmoid(w_i x_i + w_0)", chapter=CHAPTER)
+def _eq7() -> Finding:
+    a_of_w = sym_sigmoid(w * x + w0)
+    grad = sp.diff(_E(a_of_w), w)
+    ok = is_equal(grad, (a_of_w - y) * x)
+    return Finding(ok, ok, "SymPy: d/dw_i E(sigmoid(w_i x_i + w_0)) - (a - y) x_i = 0")
+
+
+@claim("thesis-eq2-eq8-sign", document="thesis", where="§2.1.2 eq. 2 and eq. 8",
+       stated="eq. 2 defines Δw_i = η ∂E/∂w_i; eq. 8 gives Δw_i = η(y - a)x_i", verdict="inconsistent",
+       correct="Δw_i = -η ∂E/∂w_i = η(y - a)x_i, added to w_i (gradient descent)", chapter=CHAPTER)
+def _sign() -> Finding:
+    a_of_w = sym_sigmoid(w * x + w0)
+    grad = sp.diff(_E(a_of_w), w)
+    eq8 = eta * (y - a_of_w) * x
+    stated = is_equal(eta * grad, eq8)  # eq. 2 and eq. 8 as two definitions of the same Δw_i
+    correct = is_equal(-eta * grad, eq8)
+    return Finding(stated, correct, "η ∂E/∂w_i = -η(y - a)x_i, the negative of eq. 8; with -η it equals eq. 8")
+
+
+@claim("thesis-eq1-bias", document="thesis", where="§2.1.2 eq. 1",
+       stated="z = sum_i w_i x_i + w_0 = w^T x with x = [1, x_1, ..., x_d]^T", verdict="holds",
+       correct="the bias is the weight w_0 of a constant input x_0 = 1", chapter=CHAPTER)
+def _eq1() -> Finding:
+    ws = sp.symbols("w_0:4", real=True)
+    xs = sp.symbols("x_1:4", real=True)
+    lhs = sum(wi * xi for wi, xi in zip(ws[1:], xs)) + ws[0]
+    rhs = (sp.Matrix(ws).T * sp.Matrix([1, *xs]))[0]
+    ok = is_equal(lhs, rhs)
+    return Finding(ok, ok, "SymPy, d = 3: the two sides are the same polynomial")

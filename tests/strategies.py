@@ -1,0 +1,27 @@
+"""Hypothesis strategies shared by the tests: valid arrays, including extreme values."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+#: Finite float64 values spanning the ranges where naive formulas overflow (|z| up to 1e4).
+wide_floats = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False, allow_infinity=False, width=64)
+#: Values away from the kinks at 0, for comparing derivatives with finite differences.
+moderate_floats = st.floats(min_value=-30, max_value=30, allow_nan=False, allow_infinity=False).filter(
+    lambda v: abs(v) > 1e-3
+)
+
+
+def arrays(elements=wide_floats, min_dims: int = 1, max_dims: int = 3, max_side: int = 6):
+    return hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side), elements=elements
+    )
+
+
+def logit_matrices(elements=wide_floats, max_rows: int = 6, max_classes: int = 8):
+    return hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, max_rows), st.integers(2, max_classes)),
+        elements=elements,
+    )

@@ -1,0 +1,30 @@
+import numpy as np
+import pytest
+
+from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
+
+
+def test_numerical_gradient_of_known_functions(rng):
+    x = rng.normal(size=(3, 2))
+    tol = tolerance(np.float64)
+    assert relative_error(numerical_gradient(lambda t: np.sum(t**3), x), 3 * x**2) < tol
+    g = rng.normal(size=(3, 2))
+    assert relative_error(numerical_gradient(np.sin, x, g), g * np.cos(x)) < tol
+
+
+def test_numerical_gradient_detects_a_wrong_gradient(rng):
+    x = rng.normal(size=5)
+    num = numerical_gradient(lambda t: np.sum(np.exp(t)), x)
+    assert relative_error(np.exp(x), num) < tolerance(np.float64)
+    assert relative_error(np.exp(x) * 1.001, num) > tolerance(np.float64)
+
+
+def test_input_is_restored_and_errors_named(rng):
+    x = rng.normal(size=4)
+    copy = x.copy()
+    numerical_gradient(lambda t: t * 2, x, np.ones(4))
+    np.testing.assert_array_equal(x, copy)
+    with pytest.raises(ValueError, match="upstream"):
+        numerical_gradient(lambda t: t * 2, x, np.ones(3))
+    with pytest.raises(ValueError, match="shapes"):
+        relative_error(np.ones(2), np.ones(3))
