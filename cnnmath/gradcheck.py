@@ -63,3 +63,25 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 def tolerance(dtype: np.dtype | type) -> float:
     """The accepted relative error for gradients computed in ``dtype``."""
     return TOLERANCE[np.dtype(dtype).type]
+
+
+def error_bound(err: float, floor: float = 1e-12) -> str:
+    """The smallest power of ten above ``err``, e.g. ``"< 1e-10"`` for 5.6e-11; ``"< 1e-12"`` below ``floor``.
+
+    Rounding noise makes the digits of a tiny error differ from one CPU (or BLAS) to another; its
+    order of magnitude does not, so chapters print this bound (and assert the exact error). Below
+    ``floor`` even the order of magnitude is noise, so all such errors print alike.
+    """
+    if err < floor:
+        return f"< 1e{int(round(np.log10(floor)))}"
+    return f"< 1e{int(np.floor(np.log10(err))) + 1}"
+
+
+def check_gradient(analytic: np.ndarray, reference: np.ndarray, what: str, dtype: np.dtype | type = np.float64) -> float:
+    """Assert ``relative_error(analytic, reference) < tolerance(dtype)``, print the outcome, return the error."""
+    err = relative_error(analytic, reference)
+    tol = tolerance(dtype)
+    if not err < tol:
+        raise AssertionError(f"{what}: relative error {err:.3e} exceeds the tolerance {tol:.0e} for {np.dtype(dtype).name}")
+    print(f"{what}: relative error {error_bound(err)} (tolerance {tol:.0e})")
+    return err

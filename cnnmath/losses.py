@@ -74,7 +74,7 @@ def binary_cross_entropy_forward(r: np.ndarray, y: np.ndarray, reduction: Reduct
         terms = np.where(y > 0, y * np.log(np.where(r > 0, r, 1)), 0.0) + np.where(
             y < 1, (1 - y) * np.log(np.where(r < 1, 1 - r, 1)), 0.0
         )
-    return float(-scale * np.sum(terms)), (r, y, scale)
+    return float(-scale * np.sum(terms)) + 0.0, (r, y, scale)
 
 
 def binary_cross_entropy_backward(dloss: float, cache: object) -> np.ndarray:
@@ -143,7 +143,7 @@ def cross_entropy_forward(r: np.ndarray, y: np.ndarray, reduction: Reduction = "
     scale = _reduce_scale(reduction, _batch_size(r) if r.ndim == 2 else 1)
     with np.errstate(divide="ignore"):
         terms = np.where(y > 0, y * np.log(np.where(r > 0, r, 1)), 0.0)
-    return float(-scale * np.sum(terms)), (r, y, scale)
+    return float(-scale * np.sum(terms)) + 0.0, (r, y, scale)
 
 
 def cross_entropy_backward(dloss: float, cache: object) -> np.ndarray:
@@ -163,7 +163,7 @@ def softmax_cross_entropy_forward(z: np.ndarray, y: np.ndarray, reduction: Reduc
     y = _targets(y, z.shape)
     scale = _reduce_scale(reduction, _batch_size(z) if z.ndim == 2 else 1)
     logp = log_softmax(z)
-    return float(-scale * np.sum(y * logp)), (np.exp(logp), y, scale)
+    return float(-scale * np.sum(y * logp)) + 0.0, (np.exp(logp), y, scale)
 
 
 def softmax_cross_entropy_backward(dloss: float, cache: object) -> np.ndarray:

@@ -167,9 +167,9 @@ class Derivation:
         self.steps.append(Step(new, why, latex))
         return self
 
-    def target(self, expr: object, why: str = "") -> "Derivation":
+    def target(self, expr: object, why: str = "", *, latex: str | None = None) -> "Derivation":
         """Prove that the chain ends at the stated result ``expr`` and append it as the last line."""
-        self.step(expr, why or "stated result")
+        self.step(expr, why or "stated result", latex=latex)
         self.target_expr = self.steps[-1].expr
         return self
 
