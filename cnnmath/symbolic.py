@@ -178,7 +178,10 @@ class Derivation:
         return self.current
 
     def symbol_assumptions(self) -> list[str]:
-        """Assumptions declared on the symbols used, as readable strings (``x > 0``)."""
+        """Sign and integer assumptions declared on the symbols used, as LaTeX (``x > 0``).
+
+        ``real=True`` is not listed: nearly every symbol carries it, and it never decides a step.
+        """
         facts = []
         exprs = [self.lhs, *(s.expr for s in self.steps)]
         syms = sorted(set().union(*(e.free_symbols for e in exprs)), key=str)
@@ -191,8 +194,6 @@ class Derivation:
                 facts.append(f"{sp.latex(s)} < 0")
             elif s.is_integer:
                 facts.append(f"{sp.latex(s)} \\in \\mathbb{{Z}}")
-            elif s.is_real:
-                facts.append(f"{sp.latex(s)} \\in \\mathbb{{R}}")
         return facts
 
     def latex(self) -> str:
@@ -221,4 +222,5 @@ class Derivation:
 def _tex_text(s: str) -> str:
     for ch in "\\{}":
         s = s.replace(ch, "")
-    return s.replace("_", "\\_").replace("%", "\\%").replace("&", "\\&").replace("#", "\\#")
+    # MathJax renders \text{...} literally, so only the characters that end or break it are removed.
+    return s.replace("%", "\\%").replace("&", "\\&").replace("#", "\\#")
