@@ -160,7 +160,7 @@ def softmax_cross_entropy_forward(z: np.ndarray, y: np.ndarray, reduction: Reduc
     holds ``(a, y, scale)``.
     """
     z = as_float_array(z, "z (the logits)", ndim=(1, 2))
-    y = _targets(y, z.shape)
+    y = _targets(y, z.shape).astype(z.dtype, copy=False)  # float32 logits keep float32 gradients
     scale = _reduce_scale(reduction, _batch_size(z) if z.ndim == 2 else 1)
     logp = log_softmax(z)
     return float(-scale * np.sum(y * logp)) + 0.0, (np.exp(logp), y, scale)

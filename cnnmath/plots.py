@@ -77,3 +77,62 @@ def decision_boundary(
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def confusion(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = True, ax=None, title: str = ""):
+    """A confusion matrix as a heat map, in percent of each true class when ``normalize``."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    else:
+        fig = ax.figure
+    shown = 100 * cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
+    im = ax.imshow(shown, cmap="Blues")
+    k = len(class_names)
+    ax.set_xticks(range(k), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(k), class_names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    for i in range(k):
+        for j in range(k):
+            v = shown[i, j]
+            ax.text(j, i, f"{v:.0f}" if normalize else f"{int(v)}", ha="center", va="center", fontsize=7,
+                    color="white" if v > shown.max() / 2 else "black")
+    fig.colorbar(im, ax=ax, label="% of true class" if normalize else "count")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def predictions(images: np.ndarray, probs: np.ndarray, labels: np.ndarray, class_names: Sequence[str], *, cols: int = 3):
+    """Images with a bar chart of the predicted probabilities under each (as the thesis's figures 20 and 30).
+
+    The bar of the predicted class is blue when it is right and red when it is wrong; the true
+    class's bar is outlined.
+    """
+    n = len(images)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(2 * rows, cols, figsize=(3.2 * cols, 4.2 * rows), gridspec_kw={"height_ratios": [3, 2] * rows})
+    axes = np.asarray(axes).reshape(2 * rows, cols)
+    for k in range(rows * cols):
+        ax_img, ax_bar = axes[2 * (k // cols), k % cols], axes[2 * (k // cols) + 1, k % cols]
+        ax_img.axis("off")
+        if k >= n:
+            ax_bar.axis("off")
+            continue
+        img = images[k]
+        ax_img.imshow(img[0] if img.shape[0] == 1 else np.moveaxis(img, 0, -1), cmap="gray_r" if img.shape[0] == 1 else None)
+        pred = int(np.argmax(probs[k]))
+        ok = pred == int(labels[k])
+        ax_img.set_title(f"{class_names[pred]} {100 * probs[k][pred]:.0f}%\n(true: {class_names[int(labels[k])]})",
+                         color="tab:blue" if ok else "tab:red", fontsize=9)
+        colors = ["0.75"] * len(class_names)
+        colors[pred] = "tab:blue" if ok else "tab:red"
+        bars = ax_bar.bar(range(len(class_names)), probs[k], color=colors)
+        bars[int(labels[k])].set_edgecolor("black")
+        bars[int(labels[k])].set_linewidth(1.2)
+        ax_bar.set_ylim(0, 1)
+        ax_bar.set_xticks(range(len(class_names)))
+        ax_bar.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig

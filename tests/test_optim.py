@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+import torch
+
+from cnnmath.optim import Optimizer
+
+CASES = [
+    ("sgd", dict(lr=1e-3), torch.optim.SGD, dict(lr=1e-3)),
+    ("sgd", dict(lr=1e-4, momentum=0.9), torch.optim.SGD, dict(lr=1e-4, momentum=0.9)),
+    ("sgd", dict(lr=1e-4, momentum=0.9, nesterov=True, weight_decay=0.01), torch.optim.SGD,
+     dict(lr=1e-4, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("adagrad", dict(lr=0.1), torch.optim.Adagrad, dict(lr=0.1)),
+    ("rmsprop", dict(lr=0.01, alpha=0.9), torch.optim.RMSprop, dict(lr=0.01, alpha=0.9)),
+    ("adam", dict(lr=0.01), torch.optim.Adam, dict(lr=0.01)),
+    ("adam", dict(lr=0.01, beta1=0.8, beta2=0.95, weight_decay=0.1), torch.optim.Adam,
+     dict(lr=0.01, betas=(0.8, 0.95), weight_decay=0.1)),
+    ("adam", dict(lr=0.01, weight_decay=0.1, decoupled=True), torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+]
+
+
+def rosenbrock_grad(p: np.ndarray) -> np.ndarray:
+    x, y = p
+    return np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+
+
+STEP_RTOL = 8 * np.finfo(np.float64).eps  # a few ulps: torch's kernels may fuse a multiply-add
+
+
+def _pair(rule, ours, topt, theirs, start):
+    hyper = dict(ours)
+    lr = hyper.pop("lr")
+    t = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    return Optimizer(rule, lr, **hyper), {"w": np.array(start, dtype=float)}, t, topt([t], **theirs)
+
+
+@pytest.mark.parametrize("rule, ours, topt, theirs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_every_update_equals_torch_step_for_step_on_rosenbrock(rule, ours, topt, theirs):
+    """200 steps; before each one both optimizers hold the same parameters and state."""
+    opt, p, t, tor = _pair(rule, ours, topt, theirs, [-1.2, 1.0])
+    for step in range(200):
+        g = rosenbrock_grad(p["w"])
+        opt.step(p, {"w": g})
+        t.grad = torch.tensor(g)
+        tor.step()
+        np.testing.assert_allclose(p["w"], t.detach().numpy(), rtol=STEP_RTOL, atol=0, err_msg=f"step {step + 1}")
+        p["w"][:] = t.detach().numpy()  # re-synchronize, so that each step is compared on its own
+        for key, value in tor.state[t].items():
+            if torch.is_tensor(value) and value.numel() > 1:
+                opt.state["w"][key][:] = value.numpy()
+    assert np.all(np.isfinite(p["w"])) and not np.allclose(p["w"], [-1.2, 1.0])  # it moved, and did not diverge
+
+
+@pytest.mark.parametrize("rule, ours, topt, theirs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_trajectories_equal_torch_for_200_steps_on_a_quadratic(rule, ours, topt, theirs):
+    """Run freely: on a convex quadratic rounding differences cannot grow, so the paths agree to 1e-12."""
+    A = np.array([[3.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 0.5]])
+    opt, p, t, tor = _pair(rule, ours, topt, theirs, [1.0, -2.0, 0.5])
+    for step in range(200):
+        opt.step(p, {"w": A @ p["w"]})
+        t.grad = torch.tensor(A) @ t.detach()
+        tor.step()
+    np.testing.assert_allclose(p["w"], t.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_bias_correction_matters_at_the_start():
+    a, b = Optimizer("adam", 0.1), Optimizer("adam", 0.1, bias_correction=False)
+    pa, pb = {"w": np.array([1.0])}, {"w": np.array([1.0])}
+    a.step(pa, {"w": np.array([1.0])})
+    b.step(pb, {"w": np.array([1.0])})
+    assert np.isclose(1.0 - pa["w"][0], 0.1, rtol=1e-6)  # first corrected step has size lr
+    assert np.isclose(1.0 - pb["w"][0], 0.1 * 0.1 / np.sqrt(0.001), rtol=1e-6)
+
+
+def test_state_roundtrip_and_errors():
+    opt = Optimizer("adam", 0.1)
+    p = {"w": np.ones(3)}
+    opt.step(p, {"w": np.ones(3)})
+    arrays = opt.state_arrays()
+    other = Optimizer("adam", 0.1)
+    other.load_state_arrays(arrays)
+    assert other.state["w"]["step"] == 1 and np.array_equal(other.state["w"]["exp_avg"], opt.state["w"]["exp_avg"])
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        Optimizer("lion", 0.1)
+    with pytest.raises(TypeError):
+        Optimizer("sgd", 0.1, betas=(0.9, 0.99))
+    with pytest.raises(ValueError, match="lr"):
+        Optimizer("sgd", -1.0)
+    with pytest.raises(ValueError, match="same keys"):
+        opt.step(p, {"v": np.ones(3)})
+    with pytest.raises(ValueError, match=r"gradient of w has shape \(2,\)"):
+        opt.step(p, {"w": np.ones(2)})
