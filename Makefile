@@ -7,6 +7,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
+# OpenBLAS picks its matrix kernels by CPU; pinning one (AVX2, present on every x86-64 CPU of the
+# last decade) makes float results, and so the stored notebook outputs, the same on every machine.
+ifeq ($(shell uname -m),x86_64)
+export OPENBLAS_CORETYPE ?= Haswell
+endif
 
 .PHONY: book test unit notebooks data env clean
 

@@ -36,11 +36,16 @@ def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     return x2 @ w.T + b, (x, w)
 
 
-def affine_backward(dz: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return ``(dx, dw, db)``: :math:`\\partial\\ell/\\partial Z\\, W`, :math:`(\\partial\\ell/\\partial Z)^T X`, column sums."""
+def affine_backward(dz: np.ndarray, cache: tuple, need_dx: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Return ``(dx, dw, db)``: :math:`\\partial\\ell/\\partial Z\\, W`, :math:`(\\partial\\ell/\\partial Z)^T X`, column sums.
+
+    ``need_dx=False`` skips ``dx`` (returned as None) for a layer that reads the network's input,
+    whose gradient nobody uses; it is a third of the layer's backward work.
+    """
     x, w = cache
     dz = as_float_array(dz, "dz (the upstream gradient)", finite=False)
     if dz.shape != (x.shape[0], w.shape[0]):
         raise ValueError(f"dz must have shape {(x.shape[0], w.shape[0])}; got {dz.shape}")
     x2 = x.reshape(x.shape[0], -1)
-    return (dz @ w).reshape(x.shape), dz.T @ x2, dz.sum(axis=0)
+    dx = (dz @ w).reshape(x.shape) if need_dx else None
+    return dx, dz.T @ x2, dz.sum(axis=0)

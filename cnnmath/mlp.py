@@ -78,7 +78,7 @@ def mlp_backward(dlogits: np.ndarray, caches: list, activation: str = "relu") ->
         aff, act = caches[l - 1]
         if act is not None:
             delta = bwd(delta, act)
-        delta, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(delta, aff)
+        delta, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(delta, aff, need_dx=l > 1)
     return grads
 
 

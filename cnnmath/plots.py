@@ -136,3 +136,32 @@ def predictions(images: np.ndarray, probs: np.ndarray, labels: np.ndarray, class
         ax_bar.tick_params(labelsize=7)
     fig.tight_layout()
     return fig
+
+
+def chain_diagram(nodes: Sequence[str], forward: Sequence[str], backward: Sequence[str], *, title: str = ""):
+    """A computational graph drawn as a chain: boxes for the values, forward arrows above, backward below.
+
+    ``nodes`` are LaTeX labels of the values (``n`` of them); ``forward[i]`` labels the operation from
+    node ``i`` to node ``i + 1`` and ``backward[i]`` the gradient sent back along it.
+    """
+    n = len(nodes)
+    if len(forward) != n - 1 or len(backward) != n - 1:
+        raise ValueError(f"{n} nodes need {n - 1} forward and {n - 1} backward labels")
+    fig, ax = plt.subplots(figsize=(1.9 * n, 2.6))
+    for i, label in enumerate(nodes):
+        ax.text(2 * i, 0, label, ha="center", va="center", fontsize=12,
+                bbox=dict(boxstyle="round,pad=0.4", fc="white", ec="0.3"))
+    for i in range(n - 1):
+        ax.annotate("", xy=(2 * i + 1.45, 0.35), xytext=(2 * i + 0.55, 0.35),
+                    arrowprops=dict(arrowstyle="->", color="k"))
+        ax.text(2 * i + 1, 0.62, forward[i], ha="center", fontsize=9)
+        ax.annotate("", xy=(2 * i + 0.55, -0.35), xytext=(2 * i + 1.45, -0.35),
+                    arrowprops=dict(arrowstyle="->", color="tab:red"))
+        ax.text(2 * i + 1, -0.75, backward[i], ha="center", fontsize=9, color="tab:red")
+    ax.set_xlim(-0.9, 2 * n - 1.1)
+    ax.set_ylim(-1.1, 1.0)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

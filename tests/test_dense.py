@@ -64,3 +64,12 @@ def test_backward_checks_dz_shape():
     _, cache = affine_forward(np.ones((2, 3)), np.ones((4, 3)), np.ones(4))
     with pytest.raises(ValueError, match=r"dz must have shape \(2, 4\)"):
         affine_backward(np.ones((2, 3)), cache)
+
+
+def test_need_dx_false_skips_only_dx(rng):
+    x, w, b, g = rng.normal(size=(3, 4)), rng.normal(size=(2, 4)), rng.normal(size=2), rng.normal(size=(3, 2))
+    _, cache = affine_forward(x, w, b)
+    full, skipped = affine_backward(g, cache), affine_backward(g, cache, need_dx=False)
+    assert skipped[0] is None
+    np.testing.assert_array_equal(full[1], skipped[1])
+    np.testing.assert_array_equal(full[2], skipped[2])

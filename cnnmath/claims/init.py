@@ -1,0 +1,64 @@
+"""Ledger: thesis §2.5.1 and the slides' training tricks; chapter "Weight initialization"."""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..ledger import Finding, claim
+from ..mlp import MLP
+
+CHAPTER = "init"
+
+
+@claim("thesis-2.5.1-equal-weights", document="thesis", where="§2.5.1",
+       stated="weights of a layer must differ, otherwise their updates are the same because they get the same gradients",
+       verdict="holds", correct="as stated when every layer starts constant: the hidden units then stay identical under gradient "
+               "descent (random weights in the next layer alone would already tell them apart)", chapter=CHAPTER)
+def _symmetry() -> Finding:
+    rng = np.random.default_rng(0)
+    model = MLP.create((4, 5, 3), "tanh")
+    model.params["W1"][:] = 0.3  # every weight of every layer equal (random W2 would already break the tie)
+    model.params["W2"][:] = -0.2
+    x, y = rng.normal(size=(16, 4)), rng.integers(0, 3, 16)
+    for _ in range(50):
+        _, grads, _ = model.loss_and_grads(x, y)
+        for k in model.params:
+            model.params[k] -= 0.1 * grads[k]
+    spread = float(np.ptp(model.params["W1"], axis=0).max())
+    ok = spread < 1e-12
+    return Finding(ok, ok, f"after 50 steps the 5 hidden units' weights differ by at most {spread:.0e}")
+
+
+@claim("thesis-2.5.1-small-weights", document="thesis", where="§2.5.1",
+       stated="weights are initialized nearly zero", verdict="wrong",
+       correct="the scale must depend on the fan-in: Var(w) = 2/n_in for ReLU (He), 2/(n_in+n_out) for tanh (Glorot); "
+               "weights that are merely small make the signal vanish in a deep network", chapter=CHAPTER)
+def _small() -> Finding:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 256))
+
+    def final_std(scale: float) -> float:
+        h = x
+        for _ in range(10):
+            h = np.maximum(h @ rng.normal(0, scale, (256, 256)), 0)
+        return float(h.std())
+
+    small, he = final_std(0.01), final_std(np.sqrt(2 / 256))
+    stated = small > 0.1  # "nearly zero" keeps a usable signal after 10 ReLU layers
+    correct = 0.3 < he < 3
+    return Finding(stated, correct, f"std after 10 ReLU layers of width 256: weights N(0, 0.01^2) {small:.1e}, He {he:.2f}")
+
+
+@claim("he-variance-derivation", document="slides", where="'Tricks for improving CNN trainings': Glorot/He initialization",
+       stated="Glorot/He initialization gives good results", verdict="holds",
+       correct="for z = Σ w_i a_i with a = relu(z_prev), z_prev symmetric: Var(z) = n Var(w) Var(z_prev)/2, "
+               "so Var(w) = 2/n keeps Var(z) constant", chapter=CHAPTER)
+def _he() -> Finding:
+    s = sp.Symbol("s", positive=True)
+    t = sp.Symbol("t", real=True)
+    density = sp.exp(-t**2 / (2 * s**2)) / (s * sp.sqrt(2 * sp.pi))
+    second_moment = sp.integrate(t**2 * density, (t, 0, sp.oo))  # E[relu(z)^2] for z ~ N(0, s^2)
+    n = sp.Symbol("n", positive=True)
+    var_next = n * (2 / n) * second_moment
+    ok = sp.simplify(second_moment - s**2 / 2) == 0 and sp.simplify(var_next - s**2) == 0
+    return Finding(ok, ok, f"SymPy: E[relu(z)^2] = {second_moment} for z ~ N(0, s^2); with Var(w) = 2/n, Var(z') = s^2")
