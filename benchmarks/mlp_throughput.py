@@ -13,36 +13,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from cnnmath.bench import machine, throughput
-from cnnmath.mlp import MLP
-from cnnmath.torch_twin import mlp_twin
+from cnnmath.bench import machine, mlp_training_throughput
 
 SIZES = (784, 128, 64, 10)
 BATCH = 128
 TARGET = 0.7
-
-
-def measure(dtype: type, repeats: int) -> dict[str, float]:
-    rng = np.random.default_rng(0)
-    x = rng.random((BATCH, 784)).astype(dtype)
-    y = rng.integers(0, 10, BATCH)
-    model = MLP.create(SIZES, dtype=dtype)
-    twin = mlp_twin(model, "cpu")
-    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-
-    def numpy_step():
-        model.loss_and_grads(x, y)
-
-    def torch_step():
-        twin.zero_grad(set_to_none=True)
-        torch.nn.functional.cross_entropy(twin(tx), ty).backward()
-
-    np_ips = throughput(numpy_step, BATCH, repeats=repeats)
-    torch_ips = throughput(torch_step, BATCH, repeats=repeats)
-    return {"numpy_images_per_s": round(np_ips), "torch_cpu_images_per_s": round(torch_ips),
-            "ratio": round(np_ips / torch_ips, 3)}
 
 
 def main() -> None:
@@ -53,7 +29,7 @@ def main() -> None:
     results = {"benchmark": "MLP 784-128-64-10 training step (forward + backward)", "batch": BATCH, "target_ratio": TARGET,
                "machine": machine()}
     for name, dtype in (("float32", np.float32), ("float64", np.float64)):
-        results[name] = measure(dtype, args.repeats)
+        results[name] = mlp_training_throughput(SIZES, BATCH, dtype, args.repeats)
         r = results[name]
         print(f"{name}: numpy {r['numpy_images_per_s']:>8,} img/s   torch CPU {r['torch_cpu_images_per_s']:>8,} img/s   "
               f"ratio {r['ratio']:.2f} (target >= {TARGET})")

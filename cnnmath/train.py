@@ -76,7 +76,9 @@ def fit(model: Any, optimizer: Optimizer, x: np.ndarray, y: np.ndarray, *, epoch
     rng = np.random.default_rng(seed)
     hist = History()
     n_batches = -(-len(x) // batch_size)
-    bar = tqdm(total=epochs * n_batches, disable=not progress, unit="batch", mininterval=1.0)
+    # At most one redraw every 2 s: a live notebook still moves, and an executed page (the book)
+    # keeps a few lines of progress instead of one per batch.
+    bar = tqdm(total=epochs * n_batches, disable=not progress, unit="batch", mininterval=2.0)
     for epoch in range(1, epochs + 1):
         total_loss, correct = 0.0, 0
         for idx in minibatches(len(x), batch_size, rng):
@@ -91,7 +93,7 @@ def fit(model: Any, optimizer: Optimizer, x: np.ndarray, y: np.ndarray, *, epoch
             vl, va = evaluate(model, x_val, y_val)
             hist.val_loss.append(vl)
             hist.val_acc.append(va)
-            bar.set_postfix(epoch=epoch, val_acc=f"{va:.4f}")
+            bar.set_postfix(epoch=epoch, val_acc=f"{va:.4f}", refresh=False)
         if checkpoint is not None:
             save_checkpoint(checkpoint, model.params, optimizer, hist)
     bar.close()
