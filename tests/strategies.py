@@ -25,3 +25,20 @@ def logit_matrices(elements=wide_floats, max_rows: int = 6, max_classes: int = 8
         st.tuples(st.integers(1, max_rows), st.integers(2, max_classes)),
         elements=elements,
     )
+
+
+@st.composite
+def conv_configs(draw, max_side: int = 9):
+    """A valid conv2d configuration: shapes, stride, padding, dilation and groups, torch's meanings."""
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    C = groups * draw(st.integers(1, 2))
+    F = groups * draw(st.integers(1, 2))
+    KH, KW = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    ph, pw = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+    H = draw(st.integers(max(1, dh * (KH - 1) + 1 - 2 * ph), max_side))
+    W = draw(st.integers(max(1, dw * (KW - 1) + 1 - 2 * pw), max_side))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    N = draw(st.integers(1, 2))
+    return dict(x_shape=(N, C, H, W), w_shape=(F, C // groups, KH, KW), stride=stride, padding=(ph, pw),
+                dilation=(dh, dw), groups=groups)

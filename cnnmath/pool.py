@@ -1,0 +1,180 @@
+"""Max and average pooling over windows of each channel, forward and backward (torch's semantics).
+
+For a window of size :math:`k_h \\times k_w` moved with stride :math:`s` over the input padded by
+:math:`p` (thesis eq. 74 and 77, paper eq. 29, with 0-based indices):
+
+.. math::
+    Z_{n,c,i,j} = \\max_{u<k_h,\\ v<k_w} \\tilde X_{n,c,\\, i s_h + u,\\, j s_w + v}
+    \\qquad\\text{or}\\qquad
+    Z_{n,c,i,j} = \\frac{1}{k_h k_w}\\sum_{u<k_h,\\ v<k_w} \\tilde X_{n,c,\\, i s_h + u,\\, j s_w + v}.
+
+Max pooling pads with :math:`-\\infty` (padding never wins); average pooling pads with zeros and,
+like torch's default ``count_include_pad=True``, divides by :math:`k_h k_w` everywhere. Padding
+may be at most half the window. The output size is that of a convolution:
+:math:`\\lfloor (n + 2p - k)/s\\rfloor + 1`.
+
+Backward: max pooling routes each upstream gradient to the input that won its window (the
+"switch"); where several inputs tie, to the first in row-major order, as torch does. Average
+pooling shares it equally, :math:`1/(k_h k_w)` to each input of the window. With overlapping
+windows (stride smaller than the window) an input collects the contributions of every window it
+belongs to.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .conv import _pair, output_size
+from .validate import as_float_array
+
+
+def _geometry(shape: tuple[int, ...], kernel_size, stride, padding) -> tuple:
+    if len(shape) != 4:
+        raise ValueError(f"x must have shape (N, C, H, W); got shape {tuple(shape)}")
+    N, C, H, W = shape
+    k = _pair(kernel_size, "kernel_size", 1)
+    s = k if stride is None else _pair(stride, "stride", 1)
+    p = _pair(padding, "padding", 0)
+    for axis in (0, 1):
+        if 2 * p[axis] > k[axis]:
+            raise ValueError(f"padding {p} must be at most half the window {k} (a window of only padding has no maximum)")
+    OH, OW = output_size(H, k[0], s[0], p[0]), output_size(W, k[1], s[1], p[1])
+    return N, C, H, W, k, s, p, OH, OW
+
+
+def _padded(x: np.ndarray, p: tuple[int, int], value: float) -> np.ndarray:
+    if p == (0, 0):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=value)
+
+
+def _windows(xp: np.ndarray, k, s, OH: int, OW: int) -> np.ndarray:
+    N, C = xp.shape[:2]
+    sN, sC, sH, sW = xp.strides
+    return as_strided(xp, shape=(N, C, OH, OW, k[0], k[1]), strides=(sN, sC, sH * s[0], sW * s[1], sH, sW),
+                      writeable=False)
+
+
+def _scatter(d: np.ndarray, shape: tuple, k, s, p, H: int, W: int) -> np.ndarray:
+    """Add each window's ``(N, C, OH, OW, kh, kw)`` contributions back onto the padded input; unpad."""
+    N, C, OH, OW = d.shape[:4]
+    dxp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), dtype=d.dtype)
+    for u in range(k[0]):
+        for v in range(k[1]):
+            dxp[:, :, u:u + s[0] * (OH - 1) + 1:s[0], v:v + s[1] * (OW - 1) + 1:s[1]] += d[..., u, v]
+    return dxp[:, :, p[0]:p[0] + H, p[1]:p[1] + W]
+
+
+def maxpool_forward(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
+    """Maximum over each window; ``stride`` defaults to the window size. The cache holds the switches."""
+    x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
+    N, C, H, W, k, s, p, OH, OW = _geometry(x.shape, kernel_size, stride, padding)
+    win = _windows(_padded(x, p, -np.inf), k, s, OH, OW).reshape(N, C, OH, OW, k[0] * k[1])
+    arg = win.argmax(axis=-1)  # the first maximum in row-major order, as torch
+    out = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+    return out, (arg, x.shape, k, s, p)
+
+
+def maxpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Route each upstream gradient to the input that won its window; sum where windows overlap."""
+    arg, shape, k, s, p = cache
+    N, C, H, W = shape
+    dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
+    if dout.shape != arg.shape:
+        raise ValueError(f"dout must have the output's shape {arg.shape}; got {dout.shape}")
+    d = np.zeros(arg.shape + (k[0] * k[1],), dtype=dout.dtype)
+    np.put_along_axis(d, arg[..., None], dout[..., None], axis=-1)
+    return _scatter(d.reshape(arg.shape + k), shape, k, s, p, H, W)
+
+
+def avgpool_forward(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
+    """Mean over each window (zero padding included in the count, as torch's default)."""
+    x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
+    N, C, H, W, k, s, p, OH, OW = _geometry(x.shape, kernel_size, stride, padding)
+    win = _windows(_padded(x, p, 0.0), k, s, OH, OW)
+    return win.mean(axis=(-2, -1)), (x.shape, k, s, p, OH, OW)
+
+
+def avgpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Share each upstream gradient equally, :math:`1/(k_h k_w)`, among the inputs of its window."""
+    shape, k, s, p, OH, OW = cache
+    N, C, H, W = shape
+    dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
+    if dout.shape != (N, C, OH, OW):
+        raise ValueError(f"dout must have the output's shape {(N, C, OH, OW)}; got {dout.shape}")
+    d = np.broadcast_to((dout / (k[0] * k[1]))[..., None, None], (N, C, OH, OW) + k)
+    return _scatter(d, shape, k, s, p, H, W)
+
+
+# --------------------------------------------------------------------------------------------
+# Naive loops
+# --------------------------------------------------------------------------------------------
+
+
+def maxpool_forward_naive(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
+    """Window by window, remembering where each maximum came from (the first one on ties)."""
+    x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
+    N, C, H, W, k, s, p, OH, OW = _geometry(x.shape, kernel_size, stride, padding)
+    out = np.empty((N, C, OH, OW), dtype=x.dtype)
+    switch = np.empty((N, C, OH, OW, 2), dtype=np.int64)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    best, where = -np.inf, (-1, -1)
+                    for u in range(k[0]):
+                        for v in range(k[1]):
+                            r, q = i * s[0] + u - p[0], j * s[1] + v - p[1]
+                            if 0 <= r < H and 0 <= q < W and x[n, c, r, q] > best:
+                                best, where = x[n, c, r, q], (r, q)
+                    out[n, c, i, j] = best
+                    switch[n, c, i, j] = where
+    return out, (switch, x.shape)
+
+
+def maxpool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    switch, shape = cache
+    dx = np.zeros(shape, dtype=np.result_type(dout, np.float32))
+    N, C, OH, OW = switch.shape[:4]
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    r, q = switch[n, c, i, j]
+                    dx[n, c, r, q] += dout[n, c, i, j]
+    return dx
+
+
+def avgpool_forward_naive(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
+    x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
+    N, C, H, W, k, s, p, OH, OW = _geometry(x.shape, kernel_size, stride, padding)
+    out = np.zeros((N, C, OH, OW), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    total = 0.0
+                    for u in range(k[0]):
+                        for v in range(k[1]):
+                            r, q = i * s[0] + u - p[0], j * s[1] + v - p[1]
+                            if 0 <= r < H and 0 <= q < W:
+                                total += x[n, c, r, q]
+                    out[n, c, i, j] = total / (k[0] * k[1])
+    return out, (x.shape, k, s, p)
+
+
+def avgpool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    shape, k, s, p = cache
+    N, C, H, W = shape
+    dx = np.zeros(shape, dtype=np.result_type(dout, np.float32))
+    OH, OW = dout.shape[2:]
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    for u in range(k[0]):
+                        for v in range(k[1]):
+                            r, q = i * s[0] + u - p[0], j * s[1] + v - p[1]
+                            if 0 <= r < H and 0 <= q < W:
+                                dx[n, c, r, q] += dout[n, c, i, j] / (k[0] * k[1])
+    return dx
