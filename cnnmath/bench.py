@@ -66,3 +66,133 @@ def mlp_training_throughput(sizes: tuple[int, ...], batch: int, dtype: type, rep
     np_ips = throughput(numpy_step, batch, repeats=repeats)
     torch_ips = throughput(torch_step, batch, repeats=repeats)
     return {"numpy_images_per_s": round(np_ips), "torch_cpu_images_per_s": round(torch_ips), "ratio": round(np_ips / torch_ips, 3)}
+
+
+def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
+    """(numpy step, naive step, torch step) for one training step of a layer type at LeNet's sizes."""
+    import torch
+
+    from . import cnn, conv, dropout, norm, pool
+
+    if kind == "conv":  # LeNet's C3: 6 -> 16 channels, 5x5, on 14x14
+        x, w, b = rng.normal(size=(batch, 6, 14, 14)).astype(dtype), rng.normal(size=(16, 6, 5, 5)).astype(dtype), np.zeros(16, dtype)
+        g = np.ones((batch, 16, 10, 10), dtype)
+
+        def np_step(xb=x, gb=g):
+            conv.conv2d_backward(gb, conv.conv2d_forward(xb, w, b)[1])
+
+        def naive_step(xb=x[:1], gb=g[:1]):
+            conv.conv2d_backward_naive(gb, conv.conv2d_forward_naive(xb, w, b)[1])
+
+        tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (x, w, b))
+
+        def torch_step():
+            torch.nn.functional.conv2d(tx, tw, tb).backward(torch.from_numpy(g))
+    elif kind in ("maxpool", "avgpool"):  # LeNet's S2: 2x2 on 6 x 28 x 28
+        fwd, bwd = (pool.maxpool_forward, pool.maxpool_backward) if kind == "maxpool" else (pool.avgpool_forward, pool.avgpool_backward)
+        fwd_n, bwd_n = ((pool.maxpool_forward_naive, pool.maxpool_backward_naive) if kind == "maxpool"
+                        else (pool.avgpool_forward_naive, pool.avgpool_backward_naive))
+        x = rng.normal(size=(batch, 6, 28, 28)).astype(dtype)
+        g = np.ones((batch, 6, 14, 14), dtype)
+
+        def np_step(xb=x, gb=g):
+            bwd(gb, fwd(xb, 2)[1])
+
+        def naive_step(xb=x[:1], gb=g[:1]):
+            bwd_n(gb, fwd_n(xb, 2)[1])
+
+        tx = torch.tensor(x, requires_grad=True)
+        tf = torch.nn.functional.max_pool2d if kind == "maxpool" else torch.nn.functional.avg_pool2d
+
+        def torch_step():
+            tf(tx, 2).backward(torch.from_numpy(g))
+    elif kind == "batchnorm":  # after LeNet's C1: 6 channels of 28 x 28
+        x = rng.normal(size=(batch, 6, 28, 28)).astype(dtype)
+        gam, bet, rm, rv = np.ones(6, dtype), np.zeros(6, dtype), np.zeros(6, dtype), np.ones(6, dtype)
+        g = np.ones_like(x)
+
+        def np_step(xb=x, gb=g):
+            norm.batchnorm_backward(gb, norm.batchnorm_forward(xb, gam, bet, rm, rv)[1])
+
+        def naive_step(xb=x[:2], gb=g[:2]):
+            norm.batchnorm_backward_naive(gb, norm.batchnorm_forward_naive(xb, gam, bet)[1])
+
+        tx, tg, tb = (torch.tensor(v, requires_grad=True) for v in (x, gam, bet))
+        trm, trv = torch.tensor(rm), torch.tensor(rv)
+
+        def torch_step():
+            torch.nn.functional.batch_norm(tx, trm, trv, tg, tb, True).backward(torch.from_numpy(g))
+    elif kind == "dropout":  # after LeNet's F5: 120 units
+        x = rng.normal(size=(batch, 120)).astype(dtype)
+        g = np.ones_like(x)
+        drng = np.random.default_rng(0)
+
+        def np_step(xb=x, gb=g):
+            dropout.dropout_backward(gb, dropout.dropout_forward(xb, 0.5, drng)[1])
+
+        def naive_step(xb=x[:2], gb=g[:2]):
+            dropout.dropout_backward(gb, dropout.dropout_forward_naive(xb, 0.5, drng)[1])
+
+        tx = torch.tensor(x, requires_grad=True)
+
+        def torch_step():
+            torch.nn.functional.dropout(tx, 0.5, True).backward(torch.from_numpy(g))
+    elif kind == "lenet5":
+        p = cnn.lenet5_params(dtype=dtype)
+        x = rng.normal(size=(batch, 1, 28, 28)).astype(dtype)
+        y = rng.integers(0, 10, batch)
+
+        def np_step(xb=x, yb=y):
+            cnn.lenet5_loss_and_grads(p, xb, yb)
+
+        def naive_step(xb=x[:1], yb=y[:1]):
+            # the same network with the naive convolution and pooling loops
+            z1, c1 = conv.conv2d_forward_naive(xb, p["C1"], p["c1"], padding=2)
+            a1 = np.maximum(z1, 0)
+            s2, m2 = pool.maxpool_forward_naive(a1, 2)
+            z3, c3 = conv.conv2d_forward_naive(s2, p["C3"], p["c3"])
+            a3 = np.maximum(z3, 0)
+            s4, m4 = pool.maxpool_forward_naive(a3, 2)
+            flat = s4.reshape(len(xb), -1)
+            h5 = np.maximum(flat @ p["F5"].T + p["f5"], 0)
+            h6 = np.maximum(h5 @ p["F6"].T + p["f6"], 0)
+            logits = h6 @ p["F7"].T + p["f7"]
+            d = (np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()) - np.eye(10)[yb]
+            d6 = (d @ p["F7"]) * (h6 > 0)
+            d5 = (d6 @ p["F6"]) * (h5 > 0)
+            ds4 = (d5 @ p["F5"]).reshape(s4.shape)
+            da3 = pool.maxpool_backward_naive(ds4, m4) * (z3 > 0)
+            ds2, _, _ = conv.conv2d_backward_naive(da3, c3)
+            da1 = pool.maxpool_backward_naive(ds2, m2) * (z1 > 0)
+            conv.conv2d_backward_naive(da1, c1)
+
+        net, _ = cnn.lenet5_twin(p)
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+        def torch_step():
+            net.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(net(tx), ty).backward()
+    else:
+        raise ValueError(f"unknown layer kind {kind!r}")
+    naive_batch = {"conv": 1, "maxpool": 1, "avgpool": 1, "batchnorm": 2, "dropout": 2, "lenet5": 1}[kind]
+    return np_step, naive_step, torch_step, naive_batch
+
+
+LAYER_KINDS = ("conv", "maxpool", "avgpool", "batchnorm", "dropout", "lenet5")
+
+
+def layer_throughput(kind: str, dtype: type, batch: int = 128, repeats: int = 10, naive: bool = True) -> dict[str, float]:
+    """Training-step images/s (forward + backward) of the vectorized NumPy layer, its naive loops and torch CPU.
+
+    The naive loops run on one or two images (they are thousands of times slower) and are
+    reported per image like the others.
+    """
+    rng = np.random.default_rng(0)
+    np_step, naive_step, torch_step, naive_batch = _layer_steps(kind, dtype, batch, rng)
+    out = {"numpy_images_per_s": throughput(np_step, batch, repeats=repeats, warmup=2),
+           "torch_cpu_images_per_s": throughput(torch_step, batch, repeats=repeats, warmup=2)}
+    if naive:
+        out["naive_images_per_s"] = throughput(naive_step, naive_batch, repeats=1, warmup=0, rounds=2)
+        out["numpy_over_naive"] = out["numpy_images_per_s"] / out["naive_images_per_s"]
+    out["numpy_over_torch"] = out["numpy_images_per_s"] / out["torch_cpu_images_per_s"]
+    return {k: round(v, 3) if "over" in k else round(v, 1) for k, v in out.items()}

@@ -20,15 +20,14 @@ the sum of the upstream gradient over examples and positions.
 
 ``conv2d_forward_naive`` / ``conv2d_backward_naive`` are loops that read like the equation above.
 They also accept object arrays of SymPy expressions, so that SymPy can differentiate exactly the
-code that defines the layer. ``conv2d_forward`` / ``conv2d_backward`` compute the same with strided
-views and one matrix product per group.
+code that defines the layer. ``conv2d_forward`` / ``conv2d_backward`` compute the same by unfolding
+the input into a matrix (one slab copy per kernel offset) and one matrix product per group.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .validate import as_float_array
 
@@ -201,12 +200,10 @@ def conv2d_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, n
 # --------------------------------------------------------------------------------------------
 
 
-def _windows(xp: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """A read-only view of shape ``(N, C, OH, OW, KH, KW)``: every window of the padded input."""
-    sN, sC, sH, sW = xp.strides
+def _offset_slices(g: ConvGeometry, u: int, v: int) -> tuple[slice, slice]:
+    """Rows and columns of the padded input that kernel entry (u, v) meets, one per output position."""
     (sh, sw), (dh, dw) = g.stride, g.dilation
-    return as_strided(xp, shape=(g.N, g.C, g.OH, g.OW, g.KH, g.KW),
-                      strides=(sN, sC, sH * sh, sW * sw, sH * dh, sW * dw), writeable=False)
+    return (slice(u * dh, u * dh + sh * (g.OH - 1) + 1, sh), slice(v * dw, v * dw + sw * (g.OW - 1) + 1, sw))
 
 
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride=1, padding=0, dilation=1,
@@ -214,8 +211,10 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, st
     """:math:`Z = W \\star X + b` (see the module docstring); returns ``(Z, cache)``.
 
     Shapes: ``x`` ``(N, C, H, W)``, ``w`` ``(F, C/groups, KH, KW)``, ``b`` ``(F,)`` or None; ``Z`` is
-    ``(N, F, OH, OW)``. The cache holds the unfolded windows ``(G, N*OH*OW, C/G*KH*KW)``, ``w`` and the
-    geometry.
+    ``(N, F, OH, OW)``. Method: unfold the input into a matrix ``cols`` with one row per kernel
+    entry ``(c, u, v)`` and one column per output position ``(n, i, j)``, filled by one slab copy per
+    kernel offset ``(u, v)`` (channel-major, so each copy reads whole rows), then multiply:
+    ``Z = W cols`` per group. The cache holds ``cols``, the kernels and the geometry.
     """
     x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
     w = as_float_array(w, "w (the kernels, shape (F, C/groups, KH, KW))", ndim=4)
@@ -223,44 +222,47 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, st
         b = as_float_array(b, "b (the biases)", ndim=1)
     g = conv_geometry(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups)
     dtype = np.result_type(x, w)
-    xp = _pad(x, g.padding)
+    ph, pw = g.padding
+    xt = np.zeros((g.C, g.N, g.H + 2 * ph, g.W + 2 * pw), dtype=dtype)  # (C, N, Hp, Wp): padded and transposed
+    xt[:, :, ph:ph + g.H, pw:pw + g.W] = x.transpose(1, 0, 2, 3)
+    cols = np.empty((g.C, g.KH, g.KW, g.N, g.OH, g.OW), dtype=dtype)
+    for u in range(g.KH):
+        for v in range(g.KW):
+            rows, columns = _offset_slices(g, u, v)
+            cols[:, u, v] = xt[:, :, rows, columns]
     M, K = g.N * g.OH * g.OW, g.Cg * g.KH * g.KW
-    # (N, OH, OW, G, Cg, KH, KW) -> (G, M, K): rows are windows, columns are kernel entries
-    cols = _windows(xp, g).reshape(g.N, g.groups, g.Cg, g.OH, g.OW, g.KH, g.KW)
-    cols = np.ascontiguousarray(cols.transpose(1, 0, 3, 4, 2, 5, 6), dtype=dtype).reshape(g.groups, M, K)
+    cols = cols.reshape(g.groups, K, M)
     wm = w.reshape(g.groups, g.Fg, K).astype(dtype, copy=False)
-    out = np.matmul(cols, wm.transpose(0, 2, 1))                       # (G, M, Fg)
-    out = out.reshape(g.groups, g.N, g.OH, g.OW, g.Fg).transpose(1, 0, 4, 2, 3).reshape(g.N, g.F, g.OH, g.OW)
+    out = np.matmul(wm, cols).reshape(g.F, g.N, g.OH, g.OW)                   # (F, N, OH, OW)
     if b is not None:
-        out = out + b.reshape(1, -1, 1, 1)
-    return np.ascontiguousarray(out, dtype=dtype), (cols, wm, b is not None, g, x.dtype)
+        out += b.astype(dtype, copy=False).reshape(-1, 1, 1, 1)
+    return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), (cols, wm, b is not None, g, x.dtype)
 
 
 def conv2d_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
-    """Return ``(dx, dw, db)`` for ``conv2d_forward`` (``dx`` is None with ``need_dx=False``)."""
+    """Return ``(dx, dw, db)`` for ``conv2d_forward`` (``dx`` is None with ``need_dx=False``).
+
+    ``dw = dZ cols^T`` per group; ``dcols = W^T dZ`` is folded back onto the input by one slab
+    addition per kernel offset, the transpose of the unfolding.
+    """
     cols, wm, has_bias, g, xdtype = cache
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != (g.N, g.F, g.OH, g.OW):
         raise ValueError(f"dout must have the output's shape {(g.N, g.F, g.OH, g.OW)}; got {dout.shape}")
     M = g.N * g.OH * g.OW
-    # (N, F, OH, OW) -> (G, M, Fg)
-    dmat = np.ascontiguousarray(dout.reshape(g.N, g.groups, g.Fg, g.OH, g.OW).transpose(1, 0, 3, 4, 2)).reshape(g.groups, M, g.Fg)
-    dw = np.matmul(dmat.transpose(0, 2, 1), cols).reshape(g.F, g.Cg, g.KH, g.KW)
+    dmat = np.ascontiguousarray(dout.transpose(1, 0, 2, 3), dtype=cols.dtype).reshape(g.groups, g.Fg, M)
+    dw = np.matmul(dmat, cols.transpose(0, 2, 1)).reshape(g.F, g.Cg, g.KH, g.KW)
     db = dout.sum(axis=(0, 2, 3)) if has_bias else None
     if not need_dx:
         return None, dw, db
-    dcols = np.matmul(dmat, wm).reshape(g.groups, g.N, g.OH, g.OW, g.Cg, g.KH, g.KW)
+    dcols = np.matmul(wm.transpose(0, 2, 1), dmat).reshape(g.C, g.KH, g.KW, g.N, g.OH, g.OW)
     ph, pw = g.padding
-    (sh, sw), (dh, dwl) = g.stride, g.dilation
-    dxp = np.zeros((g.N, g.C, g.H + 2 * ph, g.W + 2 * pw), dtype=dcols.dtype)
-    dxg = dxp.reshape(g.N, g.groups, g.Cg, g.H + 2 * ph, g.W + 2 * pw)
+    dxt = np.zeros((g.C, g.N, g.H + 2 * ph, g.W + 2 * pw), dtype=cols.dtype)
     for u in range(g.KH):
         for v in range(g.KW):
-            r0, q0 = u * dh, v * dwl
-            # every window position adds its share to the pixel under kernel entry (u, v)
-            dxg[:, :, :, r0:r0 + sh * (g.OH - 1) + 1:sh, q0:q0 + sw * (g.OW - 1) + 1:sw] += \
-                dcols[:, :, :, :, :, u, v].transpose(1, 0, 4, 2, 3)
-    return dxp[:, :, ph:ph + g.H, pw:pw + g.W].astype(xdtype, copy=False), dw, db
+            rows, columns = _offset_slices(g, u, v)
+            dxt[:, :, rows, columns] += dcols[:, u, v]
+    return dxt[:, :, ph:ph + g.H, pw:pw + g.W].transpose(1, 0, 2, 3).astype(xdtype), dw, db
 
 
 def flip(w: np.ndarray) -> np.ndarray:

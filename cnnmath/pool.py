@@ -22,7 +22,6 @@ belongs to.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .conv import _pair, output_size
 from .validate import as_float_array
@@ -48,51 +47,91 @@ def _padded(x: np.ndarray, p: tuple[int, int], value: float) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=value)
 
 
-def _windows(xp: np.ndarray, k, s, OH: int, OW: int) -> np.ndarray:
-    N, C = xp.shape[:2]
-    sN, sC, sH, sW = xp.strides
-    return as_strided(xp, shape=(N, C, OH, OW, k[0], k[1]), strides=(sN, sC, sH * s[0], sW * s[1], sH, sW),
-                      writeable=False)
-
-
-def _scatter(d: np.ndarray, shape: tuple, k, s, p, H: int, W: int) -> np.ndarray:
-    """Add each window's ``(N, C, OH, OW, kh, kw)`` contributions back onto the padded input; unpad."""
-    N, C, OH, OW = d.shape[:4]
-    dxp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), dtype=d.dtype)
-    for u in range(k[0]):
-        for v in range(k[1]):
-            dxp[:, :, u:u + s[0] * (OH - 1) + 1:s[0], v:v + s[1] * (OW - 1) + 1:s[1]] += d[..., u, v]
-    return dxp[:, :, p[0]:p[0] + H, p[1]:p[1] + W]
+def _slices(k_offset: tuple[int, int], s, OH: int, OW: int) -> tuple[slice, slice, slice, slice]:
+    """Index of the padded input's slab at window offset (u, v): one entry per output position."""
+    u, v = k_offset
+    return (slice(None), slice(None), slice(u, u + s[0] * (OH - 1) + 1, s[0]), slice(v, v + s[1] * (OW - 1) + 1, s[1]))
 
 
 def maxpool_forward(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
-    """Maximum over each window; ``stride`` defaults to the window size. The cache holds the switches."""
+    """Maximum over each window; ``stride`` defaults to the window size. The cache holds the switches.
+
+    One pass per window offset: compare the slab of inputs at that offset with the best so far and
+    remember the offset where the maximum was first found (``>`` keeps the first one on ties).
+    """
     x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
     N, C, H, W, k, s, p, OH, OW = _geometry(x.shape, kernel_size, stride, padding)
-    win = _windows(_padded(x, p, -np.inf), k, s, OH, OW).reshape(N, C, OH, OW, k[0] * k[1])
-    arg = win.argmax(axis=-1)  # the first maximum in row-major order, as torch
-    out = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
-    return out, (arg, x.shape, k, s, p)
+    if s == k and p == (0, 0) and H == OH * k[0] and W == OW * k[1]:
+        # Non-overlapping windows that tile the input: reduce over a reshaped view; the backward pass
+        # finds the winners from the cached input and output.
+        x6 = x.reshape(N, C, OH, k[0], OW, k[1])
+        out = x6[:, :, :, 0, :, 0].copy()
+        for u in range(k[0]):
+            for v in range(k[1]):
+                np.maximum(out, x6[:, :, :, u, :, v], out=out)
+        return out, ("tiled", x6, out, k)
+    return _maxpool_general(x, k, s, p, OH, OW)
+
+
+def _maxpool_general(x: np.ndarray, k, s, p, OH: int, OW: int) -> tuple[np.ndarray, tuple]:
+    xp = _padded(x, p, -np.inf)
+    out = xp[_slices((0, 0), s, OH, OW)].copy()
+    arg = np.zeros(out.shape, dtype=np.int32)
+    for u in range(k[0]):
+        for v in range(k[1]):
+            if u == v == 0:
+                continue
+            cand = xp[_slices((u, v), s, OH, OW)]
+            better = cand > out
+            np.copyto(out, cand, where=better)
+            np.copyto(arg, u * k[1] + v, where=better)
+    return out, ("general", arg, x.shape, k, s, p)
 
 
 def maxpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Route each upstream gradient to the input that won its window; sum where windows overlap."""
-    arg, shape, k, s, p = cache
+    if cache[0] == "tiled":
+        return _maxpool_backward_tiled(dout, cache)
+    _, arg, shape, k, s, p = cache
     N, C, H, W = shape
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != arg.shape:
         raise ValueError(f"dout must have the output's shape {arg.shape}; got {dout.shape}")
-    d = np.zeros(arg.shape + (k[0] * k[1],), dtype=dout.dtype)
-    np.put_along_axis(d, arg[..., None], dout[..., None], axis=-1)
-    return _scatter(d.reshape(arg.shape + k), shape, k, s, p, H, W)
+    OH, OW = arg.shape[2:]
+    dxp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), dtype=dout.dtype)
+    for u in range(k[0]):
+        for v in range(k[1]):
+            dxp[_slices((u, v), s, OH, OW)] += np.where(arg == u * k[1] + v, dout, 0)
+    return dxp[:, :, p[0]:p[0] + H, p[1]:p[1] + W]
+
+
+def _maxpool_backward_tiled(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Backward for tiled windows: each window's gradient goes to its first winner in row-major order."""
+    _, x6, out, k = cache
+    N, C, OH, _, OW, _ = x6.shape
+    dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
+    if dout.shape != (N, C, OH, OW):
+        raise ValueError(f"dout must have the output's shape {(N, C, OH, OW)}; got {dout.shape}")
+    dx6 = np.zeros(x6.shape, dtype=dout.dtype)
+    taken = np.zeros((N, C, OH, OW), dtype=bool)
+    for u in range(k[0]):
+        for v in range(k[1]):
+            first = (x6[:, :, :, u, :, v] == out) & ~taken  # a winner that no earlier offset has claimed
+            taken |= first
+            dx6[:, :, :, u, :, v] = np.where(first, dout, 0)
+    return dx6.reshape(N, C, OH * k[0], OW * k[1])
 
 
 def avgpool_forward(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
     """Mean over each window (zero padding included in the count, as torch's default)."""
     x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
     N, C, H, W, k, s, p, OH, OW = _geometry(x.shape, kernel_size, stride, padding)
-    win = _windows(_padded(x, p, 0.0), k, s, OH, OW)
-    return win.mean(axis=(-2, -1)), (x.shape, k, s, p, OH, OW)
+    xp = _padded(x, p, 0.0)
+    total = np.zeros((N, C, OH, OW), dtype=x.dtype)
+    for u in range(k[0]):
+        for v in range(k[1]):
+            total += xp[_slices((u, v), s, OH, OW)]
+    return total / x.dtype.type(k[0] * k[1]), (x.shape, k, s, p, OH, OW)
 
 
 def avgpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
@@ -102,8 +141,12 @@ def avgpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != (N, C, OH, OW):
         raise ValueError(f"dout must have the output's shape {(N, C, OH, OW)}; got {dout.shape}")
-    d = np.broadcast_to((dout / (k[0] * k[1]))[..., None, None], (N, C, OH, OW) + k)
-    return _scatter(d, shape, k, s, p, H, W)
+    share = dout / dout.dtype.type(k[0] * k[1])
+    dxp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), dtype=dout.dtype)
+    for u in range(k[0]):
+        for v in range(k[1]):
+            dxp[_slices((u, v), s, OH, OW)] += share
+    return dxp[:, :, p[0]:p[0] + H, p[1]:p[1] + W]
 
 
 # --------------------------------------------------------------------------------------------

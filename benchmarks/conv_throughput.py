@@ -1,0 +1,54 @@
+"""Training-step throughput of the convolutional layers and LeNet-5: naive loops, vectorized NumPy, torch CPU.
+
+For each layer type (convolution, max and average pooling, batch normalization, dropout, at the
+sizes they have in LeNet-5) and for LeNet-5 itself (28x28 input, conv 6@5x5 padding 2, max-pool,
+conv 16@5x5, max-pool, 400-120-84-10), at batch 128, in float32 and float64: images per second
+of one forward and backward pass. The naive loops run on one or two images and are reported per
+image. Prints a table and writes the figures as JSON.
+
+Targets (issue 4): vectorized LeNet-5 >= 0.5x torch CPU in float32 and >= 1.0x in float64, and
+>= 500x the naive loops.
+
+    .venv/bin/python benchmarks/conv_throughput.py [--repeats 10] [--json benchmarks/results/conv_throughput.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from cnnmath.bench import LAYER_KINDS, layer_throughput, machine
+
+TARGETS = {"lenet5_float32_vs_torch": 0.5, "lenet5_float64_vs_torch": 1.0, "lenet5_vs_naive": 500}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--json", type=Path, default=Path("benchmarks/results/conv_throughput.json"))
+    args = ap.parse_args()
+    results: dict = {"benchmark": "training step (forward + backward), images/s", "batch": 128, "targets": TARGETS,
+                     "machine": machine(), "layers": {}}
+    print(f"{'layer':10s} {'dtype':8s} {'naive':>10s} {'numpy':>10s} {'torch CPU':>10s} {'numpy/naive':>12s} {'numpy/torch':>12s}")
+    for kind in LAYER_KINDS:
+        for name, dtype in (("float32", np.float32), ("float64", np.float64)):
+            r = layer_throughput(kind, dtype, repeats=args.repeats)
+            results["layers"].setdefault(kind, {})[name] = r
+            print(f"{kind:10s} {name:8s} {r['naive_images_per_s']:10,.1f} {r['numpy_images_per_s']:10,.0f} "
+                  f"{r['torch_cpu_images_per_s']:10,.0f} {r['numpy_over_naive']:12,.0f} {r['numpy_over_torch']:12.2f}")
+    lenet = results["layers"]["lenet5"]
+    reached = {"lenet5_float32_vs_torch": lenet["float32"]["numpy_over_torch"],
+               "lenet5_float64_vs_torch": lenet["float64"]["numpy_over_torch"],
+               "lenet5_vs_naive": min(lenet["float32"]["numpy_over_naive"], lenet["float64"]["numpy_over_naive"])}
+    results["reached"] = reached
+    for key, target in TARGETS.items():
+        print(f"{key}: {reached[key]:.2f} (target >= {target}) {'met' if reached[key] >= target else 'NOT met'}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {args.json}")
+
+
+if __name__ == "__main__":
+    main()

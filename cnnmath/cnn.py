@@ -1,0 +1,88 @@
+"""LeNet-5 for 28x28 images, assembled from the layer pairs, as pure forward/backward functions.
+
+Architecture (the issue's benchmark network, the thesis's LeNet-5 on 28x28 input with padding 2):
+conv 6@5x5 (padding 2) - ReLU - max-pool 2 - conv 16@5x5 - ReLU - max-pool 2 - flatten (400) -
+dense 120 - ReLU - dense 84 - ReLU - dense 10 (logits). 61,706 parameters.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import relu_backward, relu_forward
+from .conv import conv2d_backward, conv2d_forward
+from .dense import affine_backward, affine_forward
+from .init import init_weights
+from .losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
+from .pool import maxpool_backward, maxpool_forward
+
+Params = dict[str, np.ndarray]
+
+
+def lenet5_params(seed: int = 0, dtype: type = np.float32) -> Params:
+    """He-initialized weights (fan-in = C·KH·KW for convolutions), zero biases."""
+    rng = np.random.default_rng(seed)
+
+    def conv_w(f, c, k):
+        return init_weights("he_normal", c * k * k, f, rng, dtype).reshape(f, c, k, k)
+
+    return {"C1": conv_w(6, 1, 5), "c1": np.zeros(6, dtype), "C3": conv_w(16, 6, 5), "c3": np.zeros(16, dtype),
+            "F5": init_weights("he_normal", 400, 120, rng, dtype), "f5": np.zeros(120, dtype),
+            "F6": init_weights("he_normal", 120, 84, rng, dtype), "f6": np.zeros(84, dtype),
+            "F7": init_weights("he_normal", 84, 10, rng, dtype), "f7": np.zeros(10, dtype)}
+
+
+def lenet5_forward(p: Params, x: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """Logits ``(N, 10)`` for images ``x`` of shape ``(N, 1, 28, 28)``."""
+    if np.ndim(x) != 4 or tuple(np.shape(x)[1:]) != (1, 28, 28):
+        raise ValueError(f"LeNet-5 takes images of shape (N, 1, 28, 28); got {np.shape(x)}")
+    z1, c1 = conv2d_forward(x, p["C1"], p["c1"], padding=2)
+    a1, r1 = relu_forward(z1)
+    s2, m2 = maxpool_forward(a1, 2)
+    z3, c3 = conv2d_forward(s2, p["C3"], p["c3"])
+    a3, r3 = relu_forward(z3)
+    s4, m4 = maxpool_forward(a3, 2)
+    z5, d5 = affine_forward(s4.reshape(len(x), -1), p["F5"], p["f5"])
+    a5, r5 = relu_forward(z5)
+    z6, d6 = affine_forward(a5, p["F6"], p["f6"])
+    a6, r6 = relu_forward(z6)
+    logits, d7 = affine_forward(a6, p["F7"], p["f7"])
+    return logits, (c1, r1, m2, c3, r3, m4, s4.shape, d5, r5, d6, r6, d7)
+
+
+def lenet5_backward(dlogits: np.ndarray, cache: tuple) -> Params:
+    """Gradients of every parameter given the gradient of the logits."""
+    c1, r1, m2, c3, r3, m4, s4_shape, d5, r5, d6, r6, d7 = cache
+    g: Params = {}
+    da6, g["F7"], g["f7"] = affine_backward(dlogits, d7)
+    da5, g["F6"], g["f6"] = affine_backward(relu_backward(da6, r6), d6)
+    ds4, g["F5"], g["f5"] = affine_backward(relu_backward(da5, r5), d5)
+    da3 = maxpool_backward(ds4.reshape(s4_shape), m4)
+    ds2, g["C3"], g["c3"] = conv2d_backward(relu_backward(da3, r3), c3)
+    da1 = maxpool_backward(ds2, m2)
+    _, g["C1"], g["c1"] = conv2d_backward(relu_backward(da1, r1), c1, need_dx=False)
+    return g
+
+
+def lenet5_loss_and_grads(p: Params, x: np.ndarray, y: np.ndarray) -> tuple[float, Params]:
+    """Mean softmax cross-entropy over the batch and the gradient of every parameter."""
+    logits, cache = lenet5_forward(p, x)
+    loss, lc = softmax_cross_entropy_forward(logits, y)
+    return loss, lenet5_backward(softmax_cross_entropy_backward(1.0, lc), cache)
+
+
+def lenet5_twin(p: Params):
+    """``torch.nn.Sequential`` LeNet-5 holding copies of ``p`` (for cross-checks and benchmarks)."""
+    import torch
+
+    dtype = torch.float64 if p["C1"].dtype == np.float64 else torch.float32
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 6, 5, padding=2, dtype=dtype), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(6, 16, 5, dtype=dtype), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+        torch.nn.Linear(400, 120, dtype=dtype), torch.nn.ReLU(), torch.nn.Linear(120, 84, dtype=dtype), torch.nn.ReLU(),
+        torch.nn.Linear(84, 10, dtype=dtype))
+    pairs = [(0, "C1", "c1"), (3, "C3", "c3"), (7, "F5", "f5"), (9, "F6", "f6"), (11, "F7", "f7")]
+    with torch.no_grad():
+        for idx, w, b in pairs:
+            net[idx].weight.copy_(torch.from_numpy(p[w]))
+            net[idx].bias.copy_(torch.from_numpy(p[b]))
+    return net, pairs
