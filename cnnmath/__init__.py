@@ -2,13 +2,16 @@
 
 Modules, each named after the mathematics it holds:
 
-- :mod:`cnnmath.symbolic`    derivations whose every step is proved by SymPy
-- :mod:`cnnmath.ledger`      the register of the source documents' claims and their checks
-- :mod:`cnnmath.activations` activation functions (SymPy definitions, NumPy forward/backward)
-- :mod:`cnnmath.losses`      error functions and their gradients
-- :mod:`cnnmath.perceptron`  the single-neuron classifier of the thesis §2.1.2
-- :mod:`cnnmath.gradcheck`   central finite differences
-- :mod:`cnnmath.plots`       the chapters' shared figures
-- :mod:`cnnmath.validate`    input checks with messages for the user
+- derivations and sources: :mod:`~cnnmath.symbolic` (proved derivations), :mod:`~cnnmath.ledger`
+  (the source documents' claims; the claims themselves in :mod:`cnnmath.claims`);
+- layers, as pure ``*_forward -> (out, cache)`` / ``*_backward(dout, cache)`` pairs:
+  :mod:`~cnnmath.activations`, :mod:`~cnnmath.losses`, :mod:`~cnnmath.dense`, :mod:`~cnnmath.conv`,
+  :mod:`~cnnmath.pool`, :mod:`~cnnmath.norm`, :mod:`~cnnmath.dropout`;
+- models: :mod:`~cnnmath.perceptron`, :mod:`~cnnmath.mlp`, :mod:`~cnnmath.cnn` (LeNet-5),
+  :mod:`~cnnmath.torch_twin` (PyTorch copies for cross-checks);
+- training: :mod:`~cnnmath.init`, :mod:`~cnnmath.optim`, :mod:`~cnnmath.landscapes`,
+  :mod:`~cnnmath.train`, :mod:`~cnnmath.metrics`, :mod:`~cnnmath.data`;
+- checking and showing: :mod:`~cnnmath.gradcheck`, :mod:`~cnnmath.validate`, :mod:`~cnnmath.arch`,
+  :mod:`~cnnmath.plots`, :mod:`~cnnmath.bench`.
 """
 __version__ = "0.1.0"
