@@ -48,8 +48,18 @@ def minibatches(n: int, batch_size: int, rng: np.random.Generator | None) -> Ite
         yield order[start:start + batch_size]
 
 
+def _is_regression(model: Any) -> bool:
+    """A model whose loss is a regression loss (``model.loss == "mse"``, e.g. an autoencoder)."""
+    return getattr(model, "loss", "softmax_cross_entropy") == "mse"
+
+
 def evaluate(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 2048) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``(x, y)``."""
+    """Mean cross-entropy and accuracy of ``model`` on ``(x, y)``.
+
+    For a regression model (``model.loss == "mse"``) the mean squared error and ``nan`` (no accuracy).
+    """
+    if _is_regression(model):
+        return float(model.evaluate_loss(x, y, batch_size=batch_size)), float("nan")
     y = check_labels(y, "y", n=len(x))
     probs = model.predict_proba(x, batch_size=batch_size)
     logp = np.log(np.clip(probs[np.arange(len(y)), y], np.finfo(probs.dtype).tiny, None))
@@ -70,7 +80,13 @@ def fit(model: Any, optimizer: Optimizer, x: np.ndarray, y: np.ndarray, *, epoch
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
     x = as_float_array(x, "x (the training inputs)", finite=False)
-    y = check_labels(y, "y (the training labels)", n=len(x))
+    regression = _is_regression(model)
+    if regression:
+        y = as_float_array(y, "y (the training targets)", finite=False)
+        if len(y) != len(x):
+            raise ValueError(f"y (the training targets) must have one row per input: {len(y)} != {len(x)}")
+    else:
+        y = check_labels(y, "y (the training labels)", n=len(x))
     if (x_val is None) != (y_val is None):
         raise ValueError("give both x_val and y_val, or neither")
     rng = np.random.default_rng(seed)
@@ -85,28 +101,31 @@ def fit(model: Any, optimizer: Optimizer, x: np.ndarray, y: np.ndarray, *, epoch
             loss, grads, logits = model.loss_and_grads(x[idx], y[idx])
             optimizer.step(model.params, grads)
             total_loss += loss * len(idx)
-            correct += int(np.sum(logits.argmax(axis=1) == y[idx]))
+            if not regression:
+                correct += int(np.sum(logits.argmax(axis=1) == y[idx]))
             bar.update(1)
         hist.train_loss.append(total_loss / len(x))
-        hist.train_acc.append(correct / len(x))
+        hist.train_acc.append(float("nan") if regression else correct / len(x))
         if x_val is not None:
             vl, va = evaluate(model, x_val, y_val)
             hist.val_loss.append(vl)
             hist.val_acc.append(va)
             bar.set_postfix(epoch=epoch, val_acc=f"{va:.4f}", refresh=False)
         if checkpoint is not None:
-            save_checkpoint(checkpoint, model.params, optimizer, hist)
+            save_checkpoint(checkpoint, model.params, optimizer, hist, buffers=getattr(model, "buffers", None))
     bar.close()
     return hist
 
 
 def save_checkpoint(path: str | Path, params: dict[str, np.ndarray], optimizer: Optimizer | None = None,
-                    history: History | None = None) -> Path:
-    """Write parameters (and optimizer state and history) to ``path`` (``.npz``) atomically."""
+                    history: History | None = None, buffers: dict[str, np.ndarray] | None = None) -> Path:
+    """Write parameters (and optimizer state, history and non-trained buffers such as batch norm's
+    running statistics) to ``path`` (``.npz``) atomically."""
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"checkpoints are .npz files; got {path.name!r}")
     arrays: dict[str, np.ndarray] = {f"param/{k}": v for k, v in params.items()}
+    arrays.update({f"buffer/{k}": v for k, v in (buffers or {}).items()})
     if optimizer is not None:
         arrays.update({f"optim/{k}": v for k, v in optimizer.state_arrays().items()})
         arrays["meta/optimizer"] = np.array(json.dumps({"rule": optimizer.rule, "lr": optimizer.lr, **optimizer.hyper}))
@@ -127,7 +146,7 @@ def save_checkpoint(path: str | Path, params: dict[str, np.ndarray], optimizer: 
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint: ``{"params": {...}, "optimizer_state": {...}, "optimizer": {...}, "history": History}``."""
+    """Read a checkpoint: ``{"params", "buffers", "optimizer_state", "optimizer", "history"}``."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
@@ -136,11 +155,13 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             arrays = {k: z[k] for k in z.files}
     except (ValueError, OSError, EOFError) as exc:
         raise ValueError(f"{path} is not a readable .npz checkpoint ({exc})") from None
-    out: dict[str, Any] = {"params": {}, "optimizer_state": {}, "optimizer": None, "history": None}
+    out: dict[str, Any] = {"params": {}, "buffers": {}, "optimizer_state": {}, "optimizer": None, "history": None}
     for k, v in arrays.items():
         group, name = k.split("/", 1)
         if group == "param":
             out["params"][name] = v
+        elif group == "buffer":
+            out["buffers"][name] = v
         elif group == "optim":
             out["optimizer_state"][name] = v
         elif name == "optimizer":
