@@ -42,3 +42,22 @@ def conv_configs(draw, max_side: int = 9):
     N = draw(st.integers(1, 2))
     return dict(x_shape=(N, C, H, W), w_shape=(F, C // groups, KH, KW), stride=stride, padding=(ph, pw),
                 dilation=(dh, dw), groups=groups)
+
+
+@st.composite
+def conv_transpose_configs(draw, max_side: int = 5):
+    """A valid conv_transpose2d configuration (torch's meanings); output_padding < stride or dilation."""
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    C = groups * draw(st.integers(1, 2))
+    O = groups * draw(st.integers(1, 2))
+    KH, KW = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    ah, aw = draw(st.integers(0, max(sh, dh) - 1)), draw(st.integers(0, max(sw, dw) - 1))
+    H, W = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    # padding may cut at most all but one row of the full output (n-1)s + d(k-1) + a + 1
+    ph = draw(st.integers(0, min(2, ((H - 1) * sh + dh * (KH - 1) + ah) // 2)))
+    pw = draw(st.integers(0, min(2, ((W - 1) * sw + dw * (KW - 1) + aw) // 2)))
+    N = draw(st.integers(1, 2))
+    return dict(x_shape=(N, C, H, W), w_shape=(C, O // groups, KH, KW), stride=(sh, sw), padding=(ph, pw),
+                output_padding=(ah, aw), dilation=(dh, dw), groups=groups)
