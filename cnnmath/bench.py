@@ -166,7 +166,8 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
             da1 = pool.maxpool_backward_naive(ds2, m2) * (z1 > 0)
             conv.conv2d_backward_naive(da1, c1)
 
-        net, _ = cnn.lenet5_twin(p)
+        from .zoo import lenet5
+        net = lenet5(dtype=dtype).twin("cpu")  # the same seed-0 weights as p
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
 
         def torch_step():

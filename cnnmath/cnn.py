@@ -1,6 +1,11 @@
 """LeNet-5 for 28x28 images, assembled from the layer pairs, as pure forward/backward functions.
 
-Architecture (the issue's benchmark network, the thesis's LeNet-5 on 28x28 input with padding 2):
+This is the readable, unrolled version: every layer's forward and backward call written out, so
+the chain rule can be read line by line. The same network described once as a list of layers is
+:func:`cnnmath.zoo.lenet5` (which the tests check equal to this one, gradient for gradient); its
+torch twin, table and training all come from that description.
+
+Architecture (the thesis's LeNet-5 on 28x28 input with padding 2):
 conv 6@5x5 (padding 2) - ReLU - max-pool 2 - conv 16@5x5 - ReLU - max-pool 2 - flatten (400) -
 dense 120 - ReLU - dense 84 - ReLU - dense 10 (logits). 61,706 parameters.
 """
@@ -68,21 +73,3 @@ def lenet5_loss_and_grads(p: Params, x: np.ndarray, y: np.ndarray) -> tuple[floa
     logits, cache = lenet5_forward(p, x)
     loss, lc = softmax_cross_entropy_forward(logits, y)
     return loss, lenet5_backward(softmax_cross_entropy_backward(1.0, lc), cache)
-
-
-def lenet5_twin(p: Params):
-    """``torch.nn.Sequential`` LeNet-5 holding copies of ``p`` (for cross-checks and benchmarks)."""
-    import torch
-
-    dtype = torch.float64 if p["C1"].dtype == np.float64 else torch.float32
-    net = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 6, 5, padding=2, dtype=dtype), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(6, 16, 5, dtype=dtype), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-        torch.nn.Linear(400, 120, dtype=dtype), torch.nn.ReLU(), torch.nn.Linear(120, 84, dtype=dtype), torch.nn.ReLU(),
-        torch.nn.Linear(84, 10, dtype=dtype))
-    pairs = [(0, "C1", "c1"), (3, "C3", "c3"), (7, "F5", "f5"), (9, "F6", "f6"), (11, "F7", "f7")]
-    with torch.no_grad():
-        for idx, w, b in pairs:
-            net[idx].weight.copy_(torch.from_numpy(p[w]))
-            net[idx].bias.copy_(torch.from_numpy(p[b]))
-    return net, pairs

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from .dense import affine_backward, affine_forward
 from .init import init_weights
 from .losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from .validate import as_float_array, labels as check_labels, positive_int
+
+if TYPE_CHECKING:
+    from .network import Sequential
 
 Params = dict[str, np.ndarray]
 
@@ -114,6 +118,23 @@ class MLP:
         loss, lcache = softmax_cross_entropy_forward(logits, y)
         grads = mlp_backward(softmax_cross_entropy_backward(1.0, lcache), caches, self.activation)
         return loss, grads, logits
+
+    def as_network(self) -> "Sequential":
+        """The same MLP as a list of layers, sharing this model's arrays (``W1`` is ``dense1.weight``)."""
+        from .layers import Activation, Dense
+        from .network import Sequential
+
+        L = len(self.sizes) - 1
+        layers: list = []
+        for l in range(1, L + 1):
+            layers.append(Dense(self.sizes[l], name=f"dense{l}"))
+            if l < L:
+                layers.append(Activation(self.activation, name=f"{self.activation}{l}"))
+        dtype = self.params["W1"].dtype.type
+        net = Sequential(layers, (self.sizes[0],), dtype=dtype, name="MLP " + "-".join(map(str, self.sizes)))
+        net.params.update({f"dense{l}.{k}": self.params[f"{p}{l}"] for l in range(1, L + 1)
+                           for k, p in (("weight", "W"), ("bias", "b"))})
+        return net
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         out = [activations.softmax(self.forward(x[i:i + batch_size])[0]) for i in range(0, len(x), batch_size)]

@@ -15,3 +15,18 @@ def test_summary_rejects_bad_sizes():
         mlp_summary([3])
     with pytest.raises(ValueError):
         mlp_summary([3, 0])
+
+
+def test_network_table_columns_and_text():
+    from cnnmath import layers as L
+    from cnnmath.network import Sequential
+
+    net = Sequential([L.Conv2d(2, 3), L.BatchNorm(), L.Flatten(), L.Dense(4)], (1, 5, 5), dtype="float32")
+    s = net.summary("small")
+    conv, bn, flat, dense = s.rows
+    assert (conv.output, conv.weights, conv.biases, conv.macs, conv.memory) == ("2x3x3", 18, 2, 2 * 9 * 9, 18 * 4)
+    assert (bn.params, bn.non_trainable, flat.output, dense.macs) == (4, 4, "18", 18 * 4)
+    assert (s.total, s.non_trainable, s.macs) == (20 + 4 + 76, 4, 162 + 72)
+    text, page = repr(s), s._repr_html_()
+    for word in ("non-trainable", "multiply-adds", "activations (float32)", "conv1: conv 2@3x3"):
+        assert word in text and word in page

@@ -7,7 +7,8 @@ from cnnmath import activations as act
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.losses import softmax_cross_entropy_forward
 from cnnmath.mlp import MLP, mlp_backward, mlp_forward, parameter_count
-from cnnmath.torch_twin import mlp_twin, twin_grads
+from cnnmath.torch_twin import grads as twin_grads
+from cnnmath.torch_twin import mlp_twin
 
 
 @pytest.mark.parametrize("sizes, want", [((784, 128, 64, 10), 109386), ((784, 128, 64, 32, 10), 111146), ((4, 8, 6, 3), 115),
@@ -25,7 +26,9 @@ def test_gradients_match_torch_and_finite_differences(activation, rng):
     tl = torch.nn.functional.cross_entropy(twin(torch.tensor(x)), torch.tensor(y))
     tl.backward()
     assert np.isclose(loss, tl.item(), rtol=1e-12)
-    tg = twin_grads(twin)
+    net = model.as_network()
+    tg = {f"{'W' if k.endswith('weight') else 'b'}{k[5]}": v for k, v in twin_grads(net, twin).items()}
+    assert set(tg) == set(grads)
     for k in grads:
         assert relative_error(grads[k], tg[k]) < 1e-12, k
     for k in ("W1", "b2", "W3"):
@@ -70,3 +73,19 @@ def test_images_are_flattened_and_bad_input_reported(rng):
         MLP.create((3, 2), "swish")
     with pytest.raises(ValueError, match="at least an input and an output"):
         parameter_count([5])
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_mlp_equals_the_same_network_as_a_list_of_layers(activation, rng):
+    model = MLP.create((6, 5, 4, 3), activation, seed=2)
+    net = model.as_network()
+    assert [layer.name for layer in net.layers] == ["dense1", f"{activation}1", "dense2", f"{activation}2", "dense3"]
+    assert net.n_params == model.n_params and net.params["dense2.weight"] is model.params["W2"]
+    x, y = rng.normal(size=(7, 6)), rng.integers(0, 3, 7)
+    loss, grads, logits = model.loss_and_grads(x, y)
+    loss_n, grads_n, logits_n = net.loss_and_grads(x, y)
+    assert loss == loss_n
+    np.testing.assert_array_equal(logits, logits_n)
+    for l in (1, 2, 3):
+        np.testing.assert_array_equal(grads[f"W{l}"], grads_n[f"dense{l}.weight"])
+        np.testing.assert_array_equal(grads[f"b{l}"], grads_n[f"dense{l}.bias"])

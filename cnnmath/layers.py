@@ -1,0 +1,439 @@
+"""Layers as thin objects over the pure function pairs, so that a network is a list of them.
+
+A layer knows three things about itself and nothing more:
+
+- its **shapes**: :meth:`Layer.build` takes the shape of one example entering it (``(C, H, W)`` or
+  ``(D,)``, without the batch axis), checks it and returns the shape leaving it, and
+  :meth:`Layer.param_shapes` and :meth:`Layer.buffer_shapes` give its trained and non-trained arrays;
+- its **computation**: :meth:`Layer.forward` and :meth:`Layer.backward` call the module named after
+  its mathematics (``conv2d_forward``, ``maxpool_backward``, ...), never a second copy of it;
+- its **PyTorch twin**: :meth:`Layer.torch_module` returns the ``torch.nn`` module that computes
+  the same function, with parameters and buffers under the same names.
+
+The arrays themselves live in the network (:class:`cnnmath.network.Sequential`), in one flat dict
+keyed ``"<layer name>.<array name>"`` with torch's array names (``weight``, ``bias``,
+``running_mean``, ``running_var``), so the NumPy network and ``twin.state_dict()`` use the same keys.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import activations as act
+from .conv import _pair, conv2d_backward, conv2d_forward, conv_geometry
+from .dense import affine_backward, affine_forward
+from .dropout import dropout_backward, dropout_forward
+from .init import RULES as INIT_RULES
+from .init import init_weights
+from .norm import batchnorm_backward, batchnorm_forward
+from .pool import _geometry as pool_geometry
+from .pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
+from .validate import positive_int
+
+Shape = tuple[int, ...]
+Arrays = dict[str, np.ndarray]
+
+
+def _shape_text(shape: Shape) -> str:
+    return "x".join(str(s) for s in shape)
+
+
+class Layer:
+    """Base class: a layer with no parameters that passes its input through unchanged."""
+
+    #: Prefix of the default name (``conv`` gives ``conv1``, ``conv2``, ...).
+    kind = "layer"
+
+    def __init__(self, name: str | None = None):
+        if name is not None and (not isinstance(name, str) or not name.isidentifier()):
+            raise ValueError(f"a layer name must be a Python identifier (it becomes a torch module name); got {name!r}")
+        self.name = name
+        self.in_shape: Shape | None = None
+        self.out_shape: Shape | None = None
+
+    # -- shapes ---------------------------------------------------------------------------------
+    def build(self, in_shape: Shape) -> Shape:
+        """Check the shape of one example entering the layer and return the shape leaving it."""
+        self.in_shape = self.out_shape = tuple(in_shape)
+        return self.out_shape
+
+    def param_shapes(self) -> dict[str, Shape]:
+        """Trained arrays, by torch's name (``weight``, ``bias``)."""
+        return {}
+
+    def buffer_shapes(self) -> dict[str, Shape]:
+        """Arrays that are kept but not trained (batch norm's running statistics)."""
+        return {}
+
+    def init_params(self, rng: np.random.Generator, dtype: type) -> Arrays:
+        """Initial values of :meth:`param_shapes`, drawn from ``rng``."""
+        return {}
+
+    def init_buffers(self, dtype: type) -> Arrays:
+        return {}
+
+    def macs(self) -> int:
+        """Multiply-accumulate operations for one example (0 for layers that only compare or copy)."""
+        return 0
+
+    def describe(self) -> str:
+        """A short description for the architecture table."""
+        return self.kind
+
+    # -- computation ----------------------------------------------------------------------------
+    def forward(self, p: Arrays, x: np.ndarray, *, training: bool, rng: np.random.Generator,
+                buffers: Arrays) -> tuple[np.ndarray, Any]:
+        """``(out, cache)``; ``p`` and ``buffers`` hold this layer's arrays under their short names."""
+        return x, None
+
+    def backward(self, p: Arrays, dout: np.ndarray, cache: Any, *, need_dx: bool = True) -> tuple[np.ndarray | None, Arrays]:
+        """``(dx, grads)`` with ``grads`` keyed like :meth:`param_shapes`."""
+        return dout, {}
+
+    # -- torch ----------------------------------------------------------------------------------
+    def torch_module(self, dtype):
+        """The ``torch.nn`` module computing the same function (its arrays are loaded by the network)."""
+        raise NotImplementedError(f"{type(self).__name__} has no torch twin")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.describe()!r}, name={self.name!r})"
+
+
+def _need_shape(layer: Layer, in_shape: Shape, ndim: int, what: str) -> Shape:
+    in_shape = tuple(int(s) for s in in_shape)
+    if len(in_shape) != ndim:
+        raise ValueError(f"{type(layer).__name__} needs {what} per example; got an input of shape {in_shape}")
+    return in_shape
+
+
+def _check_init(rule: str) -> str:
+    if rule not in INIT_RULES:
+        raise ValueError(f"unknown initialization rule {rule!r}; expected one of {INIT_RULES}")
+    return rule
+
+
+class Conv2d(Layer):
+    """:math:`Z = W \\star X + b` (:func:`cnnmath.conv.conv2d_forward`), torch's ``Conv2d``.
+
+    ``Conv2d(filters, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True)``; the
+    number of input channels is read from the input. Weights ``(F, C/groups, KH, KW)`` are drawn by
+    ``init`` with fan-in :math:`(C/\\text{groups})\\,K_H K_W`; biases start at zero.
+    """
+
+    kind = "conv"
+
+    def __init__(self, filters: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
+                 bias: bool = True, init: str = "he_normal", name: str | None = None):
+        super().__init__(name)
+        self.filters = positive_int(filters, "filters")
+        self.kernel = _pair(kernel_size, "kernel_size", 1)
+        self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+        self.dilation = _pair(dilation, "dilation", 1)
+        self.groups = positive_int(groups, "groups")
+        self.bias, self.init = bool(bias), _check_init(init)
+
+    def build(self, in_shape: Shape) -> Shape:
+        C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
+        g = conv_geometry((1, C, H, W), (self.filters, max(C // self.groups, 1), *self.kernel),
+                          (self.filters,) if self.bias else None, self.stride, self.padding, self.dilation, self.groups)
+        self.in_shape, self.out_shape = (C, H, W), (self.filters, g.OH, g.OW)
+        return self.out_shape
+
+    def param_shapes(self) -> dict[str, Shape]:
+        shapes = {"weight": (self.filters, self.in_shape[0] // self.groups, *self.kernel)}
+        if self.bias:
+            shapes["bias"] = (self.filters,)
+        return shapes
+
+    def init_params(self, rng, dtype) -> Arrays:
+        F, Cg, KH, KW = self.param_shapes()["weight"]
+        p = {"weight": init_weights(self.init, Cg * KH * KW, F, rng, dtype).reshape(F, Cg, KH, KW)}
+        if self.bias:
+            p["bias"] = np.zeros(F, dtype)
+        return p
+
+    def macs(self) -> int:
+        F, OH, OW = self.out_shape
+        return F * OH * OW * (self.in_shape[0] // self.groups) * self.kernel[0] * self.kernel[1]
+
+    def describe(self) -> str:
+        s = f"conv {self.filters}@{self.kernel[0]}x{self.kernel[1]}"
+        for label, v, default in (("stride", self.stride, (1, 1)), ("padding", self.padding, (0, 0)),
+                                  ("dilation", self.dilation, (1, 1))):
+            if v != default:
+                s += f", {label} {v[0] if v[0] == v[1] else v}"
+        return s + (f", groups {self.groups}" if self.groups > 1 else "") + ("" if self.bias else ", no bias")
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return conv2d_forward(x, p["weight"], p.get("bias"), self.stride, self.padding, self.dilation, self.groups)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        dx, dw, db = conv2d_backward(dout, cache, need_dx=need_dx)
+        return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
+
+    def torch_module(self, dtype):
+        import torch
+        return torch.nn.Conv2d(self.in_shape[0], self.filters, self.kernel, self.stride, self.padding, self.dilation,
+                               self.groups, bias=self.bias, dtype=dtype)
+
+
+class _Pool(Layer):
+    def __init__(self, kernel_size, stride=None, padding=0, name: str | None = None):
+        super().__init__(name)
+        self.kernel = _pair(kernel_size, "kernel_size", 1)
+        self.stride = self.kernel if stride is None else _pair(stride, "stride", 1)
+        self.padding = _pair(padding, "padding", 0)
+
+    def build(self, in_shape: Shape) -> Shape:
+        C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
+        *_, OH, OW = pool_geometry((1, C, H, W), self.kernel, self.stride, self.padding)
+        self.in_shape, self.out_shape = (C, H, W), (C, OH, OW)
+        return self.out_shape
+
+    def describe(self) -> str:
+        s = f"{self.kind} {self.kernel[0]}x{self.kernel[1]}"
+        if self.stride != self.kernel:
+            s += f", stride {self.stride[0] if self.stride[0] == self.stride[1] else self.stride}"
+        return s + (f", padding {self.padding}" if self.padding != (0, 0) else "")
+
+
+class MaxPool2d(_Pool):
+    """Maximum over each window (:func:`cnnmath.pool.maxpool_forward`), torch's ``MaxPool2d``."""
+
+    kind = "maxpool"
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return maxpool_forward(x, self.kernel, self.stride, self.padding)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        return maxpool_backward(dout, cache), {}
+
+    def torch_module(self, dtype):
+        import torch
+        return torch.nn.MaxPool2d(self.kernel, self.stride, self.padding)
+
+
+class AvgPool2d(_Pool):
+    """Mean over each window, padding counted (:func:`cnnmath.pool.avgpool_forward`), torch's ``AvgPool2d``."""
+
+    kind = "avgpool"
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return avgpool_forward(x, self.kernel, self.stride, self.padding)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        return avgpool_backward(dout, cache), {}
+
+    def torch_module(self, dtype):
+        import torch
+        return torch.nn.AvgPool2d(self.kernel, self.stride, self.padding)
+
+
+class Activation(Layer):
+    """An elementwise activation :math:`a = f(z)` from :mod:`cnnmath.activations`, by name."""
+
+    kind = "act"
+    _TORCH = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "elu": "ELU", "leaky_relu": "LeakyReLU",
+              "identity": "Identity"}
+
+    def __init__(self, function: str, name: str | None = None):
+        super().__init__(name)
+        self._fwd, self._bwd = act.get(function)
+        self.function = function
+        self.kind = function.replace("_", "")
+
+    def describe(self) -> str:
+        return self.function
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return self._fwd(x)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        return self._bwd(dout, cache), {}
+
+    def torch_module(self, dtype):
+        import torch
+        # the package's leaky ReLU has slope 0.01 for z < 0, torch's default too; ELU alpha 1 likewise
+        return getattr(torch.nn, self._TORCH[self.function])()
+
+
+def ReLU(name: str | None = None) -> Activation:
+    """:math:`\\max(0, z)`."""
+    return Activation("relu", name)
+
+
+def Tanh(name: str | None = None) -> Activation:
+    """:math:`\\tanh z`."""
+    return Activation("tanh", name)
+
+
+def Sigmoid(name: str | None = None) -> Activation:
+    """:math:`1/(1+e^{-z})`."""
+    return Activation("sigmoid", name)
+
+
+class Flatten(Layer):
+    """``(C, H, W) -> (C·H·W,)`` in C order, as torch's ``Flatten``."""
+
+    kind = "flatten"
+
+    def build(self, in_shape: Shape) -> Shape:
+        self.in_shape = tuple(int(s) for s in in_shape)
+        self.out_shape = (int(np.prod(self.in_shape)),)
+        return self.out_shape
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return x.reshape(len(x), -1), x.shape
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        return dout.reshape(cache), {}
+
+    def torch_module(self, dtype):
+        import torch
+        return torch.nn.Flatten()
+
+
+class Dense(Layer):
+    """:math:`Z = X W^T + \\mathbf b` (:func:`cnnmath.dense.affine_forward`), torch's ``Linear``.
+
+    ``Dense(units, in_features=None)``: the input size is read from the (flat) input; when
+    ``in_features`` is given, a different input size is an error when the network is built.
+    """
+
+    kind = "dense"
+
+    def __init__(self, units: int, in_features: int | None = None, bias: bool = True, init: str = "he_normal",
+                 name: str | None = None):
+        super().__init__(name)
+        self.units = positive_int(units, "units")
+        self.in_features = None if in_features is None else positive_int(in_features, "in_features")
+        self.bias, self.init = bool(bias), _check_init(init)
+
+    def build(self, in_shape: Shape) -> Shape:
+        in_shape = tuple(int(s) for s in in_shape)
+        if len(in_shape) != 1:
+            raise ValueError(f"Dense needs a flat input (D,) per example; got shape {in_shape}: put a Flatten before it")
+        if self.in_features is not None and in_shape[0] != self.in_features:
+            raise ValueError(f"Dense was declared with in_features={self.in_features} but its input has "
+                             f"{in_shape[0]} features")
+        self.in_shape, self.out_shape = in_shape, (self.units,)
+        return self.out_shape
+
+    def param_shapes(self) -> dict[str, Shape]:
+        shapes = {"weight": (self.units, self.in_shape[0])}
+        if self.bias:
+            shapes["bias"] = (self.units,)
+        return shapes
+
+    def init_params(self, rng, dtype) -> Arrays:
+        p = {"weight": init_weights(self.init, self.in_shape[0], self.units, rng, dtype)}
+        if self.bias:
+            p["bias"] = np.zeros(self.units, dtype)
+        return p
+
+    def macs(self) -> int:
+        return self.in_shape[0] * self.units
+
+    def describe(self) -> str:
+        return f"dense {self.units}" + ("" if self.bias else ", no bias")
+
+    def forward(self, p, x, *, training, rng, buffers):
+        b = p["bias"] if self.bias else np.zeros(self.units, p["weight"].dtype)
+        return affine_forward(x, p["weight"], b)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        dx, dw, db = affine_backward(dout, cache, need_dx=need_dx)
+        return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
+
+    def torch_module(self, dtype):
+        import torch
+        return torch.nn.Linear(self.in_shape[0], self.units, bias=self.bias, dtype=dtype)
+
+
+class BatchNorm(Layer):
+    """:math:`y = \\gamma \\hat x + \\beta` per channel (:func:`cnnmath.norm.batchnorm_forward`).
+
+    Over the channels of ``(C,)`` or ``(C, H, W)`` inputs: torch's ``BatchNorm1d`` or ``BatchNorm2d``.
+    :math:`\\gamma` (``weight``) and :math:`\\beta` (``bias``) are trained; the running mean and
+    variance are buffers, updated in training mode and used in evaluation mode.
+    """
+
+    kind = "bn"
+
+    def __init__(self, momentum: float = 0.1, eps: float = 1e-5, name: str | None = None):
+        super().__init__(name)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"momentum must lie in [0, 1]; got {momentum}")
+        if not eps > 0:
+            raise ValueError(f"eps must be > 0; got {eps}")
+        self.momentum, self.eps = float(momentum), float(eps)
+
+    def build(self, in_shape: Shape) -> Shape:
+        in_shape = tuple(int(s) for s in in_shape)
+        if len(in_shape) not in (1, 3):
+            raise ValueError(f"BatchNorm needs (C,) or (C, H, W) per example; got shape {in_shape}")
+        self.in_shape = self.out_shape = in_shape
+        return self.out_shape
+
+    def param_shapes(self) -> dict[str, Shape]:
+        return {"weight": (self.in_shape[0],), "bias": (self.in_shape[0],)}
+
+    def buffer_shapes(self) -> dict[str, Shape]:
+        return {"running_mean": (self.in_shape[0],), "running_var": (self.in_shape[0],)}
+
+    def init_params(self, rng, dtype) -> Arrays:
+        return {"weight": np.ones(self.in_shape[0], dtype), "bias": np.zeros(self.in_shape[0], dtype)}
+
+    def init_buffers(self, dtype) -> Arrays:
+        return {"running_mean": np.zeros(self.in_shape[0], dtype), "running_var": np.ones(self.in_shape[0], dtype)}
+
+    def describe(self) -> str:
+        return "batch norm"
+
+    def forward(self, p, x, *, training, rng, buffers):
+        y, cache, (mean, var) = batchnorm_forward(x, p["weight"], p["bias"], buffers["running_mean"],
+                                                  buffers["running_var"], training=training,
+                                                  momentum=self.momentum, eps=self.eps)
+        if training:  # in place, so the network's dict keeps the same arrays
+            buffers["running_mean"][...] = mean
+            buffers["running_var"][...] = var
+        return y, cache
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        dx, dgamma, dbeta = batchnorm_backward(dout, cache)
+        return dx, {"weight": dgamma, "bias": dbeta}
+
+    def torch_module(self, dtype):
+        import torch
+        cls = torch.nn.BatchNorm1d if len(self.in_shape) == 1 else torch.nn.BatchNorm2d
+        return cls(self.in_shape[0], eps=self.eps, momentum=self.momentum, dtype=dtype)
+
+
+class Dropout(Layer):
+    """Inverted dropout with drop probability ``p`` (:func:`cnnmath.dropout.dropout_forward`).
+
+    Its masks come from the network's seeded generator, so NumPy training is repeatable; torch
+    draws its own masks, so a twin agrees with it only in evaluation mode (or with ``p = 0``).
+    """
+
+    kind = "dropout"
+
+    def __init__(self, p: float, name: str | None = None):
+        super().__init__(name)
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+            raise ValueError(f"p (the dropout probability) must be a number in [0, 1); got {p!r}")
+        self.p = float(p)
+
+    def describe(self) -> str:
+        return f"dropout {self.p:g}"
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return dropout_forward(x, self.p, rng, training=training)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        return dropout_backward(dout, cache), {}
+
+    def torch_module(self, dtype):
+        import torch
+        return torch.nn.Dropout(self.p)
