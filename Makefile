@@ -13,7 +13,7 @@ ifeq ($(shell uname -m),x86_64)
 export OPENBLAS_CORETYPE ?= Haswell
 endif
 
-.PHONY: book test unit notebooks data env clean
+.PHONY: book test unit notebooks lint data env clean
 
 env: $(STAMP)
 
@@ -40,6 +40,11 @@ unit: $(STAMP)
 
 notebooks: $(STAMP) data
 	$(BIN)/python -m pytest book --nbval --nbval-current-env
+
+# Style: ruff's lint rules and formatting (pyproject.toml; book/ruff.toml for the notebooks).
+lint: $(STAMP)
+	$(BIN)/ruff check cnnmath tests book benchmarks
+	$(BIN)/ruff format --check cnnmath tests book benchmarks
 
 clean:
 	rm -rf _build
