@@ -22,10 +22,16 @@ import numpy as np
 
 from . import activations as act
 from .conv import _pair, conv2d_backward, conv2d_forward, conv_geometry
+from .conv_transpose import (
+    conv_transpose2d_backward,
+    conv_transpose2d_forward,
+    conv_transpose_geometry,
+)
 from .dense import affine_backward, affine_forward
 from .dropout import dropout_backward, dropout_forward
 from .init import RULES as INIT_RULES
 from .init import init_weights
+from .init import variance as init_variance
 from .norm import batchnorm_backward, batchnorm_forward
 from .pool import _geometry as pool_geometry
 from .pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
@@ -437,3 +443,137 @@ class Dropout(Layer):
     def torch_module(self, dtype):
         import torch
         return torch.nn.Dropout(self.p)
+
+
+# --------------------------------------------------------------------------------------------
+# The autoencoder's layers: transposed convolution, and a flat vector back to feature maps
+# --------------------------------------------------------------------------------------------
+
+
+class ConvTranspose2d(Layer):
+    """:math:`Z = \\mathrm{conv}^T(X) + b`, torch's ``ConvTranspose2d``.
+
+    Computed by :func:`cnnmath.conv_transpose.conv_transpose2d_forward` and its backward.
+
+    ``ConvTranspose2d(out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+    dilation=1, groups=1, bias=True)``; the number of input channels is read from the input.
+    Weights ``(C, O/groups, KH, KW)`` are drawn by ``init`` with the fan-in of an output pixel, the
+    number of products it sums on average: :math:`(C/\\text{groups})\\,K_H K_W/(s_h s_w)`
+    (rounded, at least 1); biases start at zero.
+    """
+
+    kind = "convT"
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, init: str = "he_normal",
+                 name: str | None = None):
+        super().__init__(name)
+        self.out_channels = positive_int(out_channels, "out_channels")
+        self.kernel = _pair(kernel_size, "kernel_size", 1)
+        self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+        self.output_padding = _pair(output_padding, "output_padding", 0)
+        self.dilation = _pair(dilation, "dilation", 1)
+        self.groups = positive_int(groups, "groups")
+        if self.out_channels % self.groups:
+            raise ValueError(f"out_channels={out_channels} is not divisible by groups={groups}")
+        self.bias, self.init = bool(bias), _check_init(init)
+
+    def build(self, in_shape: Shape) -> Shape:
+        C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
+        w_shape = (C, self.out_channels // self.groups, *self.kernel)
+        b_shape = (self.out_channels,) if self.bias else None
+        g = conv_transpose_geometry((1, C, H, W), w_shape, b_shape, self.stride, self.padding,
+                                    self.output_padding, self.dilation, self.groups)
+        self.in_shape, self.out_shape = (C, H, W), (self.out_channels, g.OH, g.OW)
+        return self.out_shape
+
+    def param_shapes(self) -> dict[str, Shape]:
+        shapes = {"weight": (self.in_shape[0], self.out_channels // self.groups, *self.kernel)}
+        if self.bias:
+            shapes["bias"] = (self.out_channels,)
+        return shapes
+
+    def init_params(self, rng, dtype) -> Arrays:
+        C, Og, KH, KW = self.param_shapes()["weight"]
+        fan_in = max(1, round(C // self.groups * KH * KW / (self.stride[0] * self.stride[1])))
+        var = init_variance(self.init, fan_in, Og * KH * KW)
+        if self.init.endswith("uniform"):
+            limit = np.sqrt(3.0 * var)
+            w = rng.uniform(-limit, limit, (C, Og, KH, KW))
+        else:
+            w = rng.normal(0.0, np.sqrt(var), (C, Og, KH, KW))
+        p = {"weight": w.astype(dtype)}
+        if self.bias:
+            p["bias"] = np.zeros(self.out_channels, dtype)
+        return p
+
+    def macs(self) -> int:
+        C, H, W = self.in_shape
+        return C * H * W * (self.out_channels // self.groups) * self.kernel[0] * self.kernel[1]
+
+    def describe(self) -> str:
+        s = f"conv-transpose {self.out_channels}@{self.kernel[0]}x{self.kernel[1]}"
+        for label, v, default in (("stride", self.stride, (1, 1)),
+                                  ("padding", self.padding, (0, 0)),
+                                  ("output padding", self.output_padding, (0, 0)),
+                                  ("dilation", self.dilation, (1, 1))):
+            if v != default:
+                s += f", {label} {v[0] if v[0] == v[1] else v}"
+        return (s + (f", groups {self.groups}" if self.groups > 1 else "")
+                + ("" if self.bias else ", no bias"))
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return conv_transpose2d_forward(x, p["weight"], p.get("bias"), self.stride, self.padding,
+                                        self.output_padding, self.dilation, self.groups)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        dx, dw, db = conv_transpose2d_backward(dout, cache)
+        return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
+
+    def torch_module(self, dtype):
+        import torch
+        return torch.nn.ConvTranspose2d(self.in_shape[0], self.out_channels, self.kernel,
+                                        self.stride, self.padding, self.output_padding,
+                                        self.groups, bias=self.bias, dilation=self.dilation,
+                                        dtype=dtype)
+
+
+class Unflatten(Layer):
+    """``(C·H·W,) -> (C, H, W)`` in C order, the inverse of :class:`Flatten`.
+
+    Torch's ``Unflatten(1, shape)``.
+    """
+
+    kind = "unflatten"
+
+    def __init__(self, shape, name: str | None = None):
+        super().__init__(name)
+        try:
+            self.shape = tuple(positive_int(s, "shape entry") for s in shape)
+        except TypeError:
+            raise TypeError(f"shape must be a tuple of positive integers such as (16, 7, 7); "
+                            f"got {shape!r}") from None
+        if not self.shape:
+            raise ValueError("shape must have at least one axis")
+
+    def build(self, in_shape: Shape) -> Shape:
+        in_shape = tuple(int(s) for s in in_shape)
+        size = int(np.prod(self.shape))
+        if len(in_shape) != 1 or in_shape[0] != size:
+            raise ValueError(f"Unflatten to {_shape_text(self.shape)} needs a flat input of {size} "
+                             f"features per example; got shape {in_shape}")
+        self.in_shape, self.out_shape = in_shape, self.shape
+        return self.out_shape
+
+    def describe(self) -> str:
+        return f"unflatten to {_shape_text(self.shape)}"
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return x.reshape(len(x), *self.shape), x.shape
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        return dout.reshape(cache), {}
+
+    def torch_module(self, dtype):
+        import torch
+        return torch.nn.Unflatten(1, self.shape)

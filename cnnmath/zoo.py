@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import BatchNorm, Conv2d, Dense, Dropout, Flatten, MaxPool2d, ReLU
+from .layers import (
+    BatchNorm,
+    Conv2d,
+    ConvTranspose2d,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool2d,
+    ReLU,
+    Sigmoid,
+    Unflatten,
+)
 from .network import Sequential
 
 
@@ -42,3 +53,58 @@ def thesis_cnn(seed: int = 0, dtype: type = np.float32, input_shape: tuple[int, 
     layers = [*block(32, 1), *block(64, 3), Flatten(), Dense(64, name="dense1"), ReLU(name="relu5"),
               Dropout(dropout, name="drop3"), Dense(10, name="dense2")]
     return Sequential(layers, input_shape, seed=seed, dtype=dtype, name="thesis CNN (§5.1.2)")
+
+
+# --------------------------------------------------------------------------------------------
+# The convolutional autoencoder (guide §6)
+# --------------------------------------------------------------------------------------------
+
+
+def autoencoder(code_size: int = 32, seed: int = 0, dtype: type = np.float32,
+                input_shape: tuple[int, int, int] = (1, 28, 28),
+                channels: tuple[int, int] = (8, 16)) -> Sequential:
+    """A convolutional autoencoder (guide §6): encoder, a code of ``code_size`` numbers, decoder.
+
+    Encoder: conv c1@3x3 (stride 2, padding 1) - ReLU - conv c2@3x3 (stride 2, padding 1) - ReLU -
+    flatten - dense ``code_size`` (the code, layer ``"code"``, linear). Decoder: dense
+    c2·(H/4)·(W/4) - ReLU - unflatten - conv-transpose c1@3x3 (stride 2, padding 1, output
+    padding 1) - ReLU - conv-transpose C@3x3 (the same) - sigmoid. Each strided convolution halves
+    the side and each transposed convolution doubles it, so H and W must be multiples of 4.
+    The loss is ``"mse"``: trained with the input as its own target, pixels in [0, 1].
+    """
+    try:
+        C, H, W = (int(s) for s in input_shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"input_shape must be (C, H, W); got {input_shape!r}") from None
+    if min(C, H, W) < 1 or H % 4 or W % 4:
+        raise ValueError(f"the autoencoder halves the side twice and doubles it twice: H and W "
+                         f"must be positive multiples of 4; got input_shape {tuple(input_shape)}")
+    c1, c2 = channels
+    layers = [Conv2d(c1, 3, stride=2, padding=1, name="enc1"), ReLU(name="enc1_relu"),
+              Conv2d(c2, 3, stride=2, padding=1, name="enc2"), ReLU(name="enc2_relu"), Flatten(),
+              Dense(code_size, name="code"),
+              Dense(c2 * (H // 4) * (W // 4), name="dec0"), ReLU(name="dec0_relu"),
+              Unflatten((c2, H // 4, W // 4)),
+              ConvTranspose2d(c1, 3, stride=2, padding=1, output_padding=1, name="dec1"),
+              ReLU(name="dec1_relu"),
+              ConvTranspose2d(C, 3, stride=2, padding=1, output_padding=1, name="dec2"),
+              Sigmoid(name="output")]
+    return Sequential(layers, (C, H, W), seed=seed, dtype=dtype, loss="mse",
+                      name=f"convolutional autoencoder (code {code_size})")
+
+
+def encode(net: Sequential, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """The code of each example: ``net``'s layers up to and including the one named ``"code"``."""
+    names = [layer.name for layer in net.layers]
+    if "code" not in names:
+        raise ValueError(f"{net.name} has no layer named 'code'; its layers are {names}")
+    stop = names.index("code") + 1
+    x = net._check_x(x)
+    out = []
+    for i in range(0, len(x), batch_size):
+        h = x[i:i + batch_size]
+        for layer in net.layers[:stop]:
+            h, _ = layer.forward(net._arrays(net.params, layer), h, training=False, rng=net.rng,
+                                 buffers=net._arrays(net.buffers, layer))
+        out.append(h)
+    return np.concatenate(out)

@@ -4,6 +4,7 @@ import sympy as sp
 import torch
 from hypothesis import given, settings
 
+from cnnmath import torch_twin, zoo
 from cnnmath.conv import conv2d_forward, conv2d_forward_naive
 from cnnmath.conv import output_size as conv_output_size
 from cnnmath.conv_transpose import (
@@ -15,6 +16,8 @@ from cnnmath.conv_transpose import (
     output_size,
 )
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
+from cnnmath.layers import ConvTranspose2d, Unflatten
+from cnnmath.network import NetworkError, Sequential
 
 from .strategies import conv_transpose_configs
 
@@ -256,3 +259,74 @@ def test_bad_shapes_are_named():
         conv_transpose2d_backward(np.ones((1, 2, 4, 4)), cache)
     with pytest.raises(ValueError, match="output_padding must be an integer >= 0"):
         output_size(3, 3, 2, 0, -1)
+
+
+# ------------------------------------------------------------------------------------------------
+# The layer class and the autoencoder built from it
+# ------------------------------------------------------------------------------------------------
+
+
+def test_autoencoder_gradients_equal_its_torch_twin():
+    net = zoo.autoencoder(6, dtype=np.float64, input_shape=(1, 12, 8), channels=(3, 4))
+    x = np.random.default_rng(2).uniform(size=(5, 1, 12, 8))
+    loss, grads, out = net.loss_and_grads(x, x)
+    module = net.twin("cpu")
+    t_out = module(torch.tensor(x))
+    t_loss = torch.nn.functional.mse_loss(t_out, torch.tensor(x))
+    t_loss.backward()
+    np.testing.assert_allclose(out, t_out.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert abs(loss - t_loss.item()) < 1e-14
+    theirs = torch_twin.grads(net, module)
+    assert set(grads) == set(theirs)
+    for k in grads:
+        np.testing.assert_allclose(grads[k], theirs[k], rtol=1e-9, atol=1e-14, err_msg=k)
+
+
+def test_autoencoder_gradients_match_finite_differences():
+    """Every parameter, with unit-scale random weights (the initial biases of 0 would put ReLUs
+    of a dead encoder exactly on their kink, and tiny gradients would drown in rounding)."""
+    net = zoo.autoencoder(3, dtype=np.float64, input_shape=(2, 4, 4), channels=(2, 3), seed=1)
+    rng = np.random.default_rng(4)
+    for key in net.params:
+        net.params[key][...] = rng.normal(size=net.params[key].shape)
+    x = rng.uniform(size=(3, 2, 4, 4))
+    out, caches = net.forward(x, training=True)
+    G = rng.normal(size=out.shape)
+    grads = net.backward(G, caches)
+    assert set(grads) == set(net.params)
+    for key, saved in ((k, v.copy()) for k, v in net.params.items()):
+
+        def output_at(v, key=key):
+            net.params[key][...] = v
+            return net.forward(x, training=True)[0]
+
+        numeric = numerical_gradient(output_at, saved.copy(), G)
+        net.params[key][...] = saved
+        assert relative_error(grads[key], numeric) < TOL, key
+
+
+def test_encode_is_the_network_up_to_the_code():
+    net = zoo.autoencoder(5, dtype=np.float64)
+    x = np.random.default_rng(0).uniform(size=(3, 1, 28, 28))
+    module = net.twin("cpu")
+    upto = [name for name, _ in module.named_children()].index("code") + 1
+    expected = module[:upto](torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(zoo.encode(net, x, batch_size=2), expected, rtol=1e-12, atol=1e-14)
+    assert net.output_shape == (1, 28, 28) and net.loss == "mse"
+
+
+def test_layer_shapes_and_errors():
+    layer = ConvTranspose2d(6, 3, stride=2, padding=1, output_padding=1, groups=2)
+    assert layer.build((4, 7, 5)) == (6, 14, 10)
+    assert layer.param_shapes() == {"weight": (4, 3, 3, 3), "bias": (6,)}
+    assert layer.macs() == 4 * 7 * 5 * 3 * 9
+    with pytest.raises(ValueError, match="out_channels=5 is not divisible by groups=2"):
+        ConvTranspose2d(5, 3, groups=2)
+    with pytest.raises(NetworkError, match="output_padding must be smaller than the stride"):
+        Sequential([ConvTranspose2d(2, 3, stride=1, output_padding=1)], (1, 4, 4))
+    with pytest.raises(NetworkError, match=r"Unflatten to 4x3x3 needs a flat input of 36 features"):
+        Sequential([Unflatten((4, 3, 3))], (35,))
+    with pytest.raises(ValueError, match="multiples of 4"):
+        zoo.autoencoder(8, input_shape=(1, 10, 12))
+    with pytest.raises(ValueError, match="no layer named 'code'"):
+        zoo.encode(zoo.lenet5(), np.zeros((1, 1, 28, 28)))
