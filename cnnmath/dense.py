@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import as_float_array
+from .validate import as_float_array, flag, unpack_cache
 
 
 def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
     """:math:`Z = X W^T + \\mathbf b`.
 
     Shapes: ``x`` ``(N, D_in)`` (or ``(N, ...)``, flattened to ``(N, D_in)``), ``w`` ``(D_out, D_in)``,
-    ``b`` ``(D_out,)``; returns ``z`` ``(N, D_out)`` and the cache ``(x, w)``.
+    ``b`` ``(D_out,)``; returns ``z`` ``(N, D_out)`` and the cache ``(x, w)``. Non-finite values in
+    any of them are an error.
     """
-    x = as_float_array(x, "x (the layer input)", finite=False)
-    w = as_float_array(w, "w (the weights, shape (out, in))", ndim=2, finite=False)
-    b = as_float_array(b, "b (the biases)", ndim=1, finite=False)
+    x = as_float_array(x, "x (the layer input)")
+    w = as_float_array(w, "w (the weights, shape (out, in))", ndim=2)
+    b = as_float_array(b, "b (the biases)", ndim=1)
     if x.ndim < 2:
         raise ValueError(f"x must be a batch of shape (N, {w.shape[1]}); got shape {x.shape}")
     x2 = x.reshape(x.shape[0], -1)
@@ -42,8 +43,12 @@ def affine_backward(dz: np.ndarray, cache: tuple, need_dx: bool = True) -> tuple
     ``need_dx=False`` skips ``dx`` (returned as None) for a layer that reads the network's input,
     whose gradient nobody uses; it is a third of the layer's backward work.
     """
-    x, w = cache
-    dz = as_float_array(dz, "dz (the upstream gradient)", finite=False)
+    x, w = unpack_cache(cache, "affine_forward", {"x": np.ndarray, "w": np.ndarray})
+    if w.ndim != 2 or x.ndim < 2:
+        raise ValueError(f"cache must be the (x, w) tuple returned by affine_forward; got arrays of shapes "
+                         f"{x.shape} and {w.shape}")
+    need_dx = flag(need_dx, "need_dx")
+    dz = as_float_array(dz, "dz (the upstream gradient)")
     if dz.shape != (x.shape[0], w.shape[0]):
         raise ValueError(f"dz must have shape {(x.shape[0], w.shape[0])}; got {dz.shape}")
     x2 = x.reshape(x.shape[0], -1)

@@ -7,8 +7,10 @@ Contracting with a random ``g`` checks every output's dependence on every input 
 
 Checks are made in float64. :data:`TOLERANCE` is the relative error we accept per dtype, written
 once here instead of ad hoc decimals in each test: with ``h = 1e-6`` the truncation error is about
-``h^2 = 1e-12`` and the rounding error about ``eps/h = 1e-10``, so analytic and numerical gradients
-of smooth functions agree to ~1e-8 in relative terms.
+``h^2 = 1e-12`` and the rounding error about ``eps |f| / h = 1e-10 |f|``, so analytic and numerical
+gradients of smooth functions agree to ~1e-8 in relative terms when the gradient is not far
+smaller than the function's values. :func:`relative_error` is relative to the gradients' own
+scale, however small, so that a zero or sign-flipped gradient never passes for being tiny.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .validate import as_float_array
+from .validate import as_float_array, callable_arg, number, positive_number
 
 #: Accepted relative error between an analytic gradient and the reference, by dtype.
 TOLERANCE: dict[type, float] = {np.float64: 1e-7, np.float32: 1e-3}
@@ -31,8 +33,10 @@ def numerical_gradient(
 
     ``f`` must not keep a reference to ``x``: it is perturbed in place and restored.
     """
+    callable_arg(f, "f")
+    h = positive_number(h, "h (the finite-difference step)")
     x = as_float_array(x, "x").astype(np.float64, copy=True)
-    out = np.asarray(f(x), dtype=np.float64)
+    out = as_float_array(f(x), "f(x)", finite=False).astype(np.float64, copy=False)
     g = np.ones_like(out) if upstream is None else as_float_array(upstream, "upstream").astype(np.float64)
     if g.shape != out.shape:
         raise ValueError(f"upstream must have f(x)'s shape {out.shape}; got {g.shape}")
@@ -49,20 +53,48 @@ def numerical_gradient(
     return grad
 
 
-def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """:math:`\\max_i |a_i - b_i| / \\max(1, \\max_i |b_i|)`: relative for large gradients, absolute for small."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+def _tiny(a: np.ndarray, b: np.ndarray) -> float:
+    """The smallest normal number of the less precise floating dtype of ``a`` and ``b``."""
+    dtype = a.dtype if a.dtype.itemsize <= b.dtype.itemsize else b.dtype
+    return float(np.finfo(dtype).tiny)
+
+
+def relative_error(a: np.ndarray, b: np.ndarray, *, floor: float | None = None) -> float:
+    """:math:`\\max_i |a_i - b_i| / \\max(\\max_i |a_i|, \\max_i |b_i|, \\text{floor})`.
+
+    Relative to the scale of the two gradients, whatever that scale: a zero or sign-flipped
+    gradient has error 1 or 2 even when every entry is tiny (an absolute floor of 1 would let
+    any gradient below the tolerance pass). ``floor`` defaults to the smallest normal number of
+    the less precise dtype (``2.2e-308`` in float64), which only keeps ``0/0`` away: two zero
+    gradients agree. Give a larger ``floor`` to compare one block of a gradient on the scale of
+    the whole, e.g. a bias gradient that is zero up to rounding (one before batch norm) with
+    ``floor=`` the largest gradient entry of the network.
+    """
+    return _relative_error(a, b, "a (the analytic gradient)", "b (the reference gradient)", floor)
+
+
+def _relative_error(a: object, b: object, name_a: str, name_b: str, floor: float | None = None) -> float:
+    a = as_float_array(a, name_a)
+    b = as_float_array(b, name_b)
     if a.shape != b.shape:
-        raise ValueError(f"cannot compare gradients of shapes {a.shape} and {b.shape}")
+        raise ValueError(f"{name_a} and {name_b} must have the same shape to be compared; got {a.shape} and {b.shape}")
+    floor = _tiny(a, b) if floor is None else positive_number(floor, "floor (the scale below which gradients are 0)")
     if a.size == 0:
         return 0.0
-    return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(b)))))
+    a64, b64 = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
+    scale = max(float(np.max(np.abs(a64))), float(np.max(np.abs(b64))), floor)
+    return float(np.max(np.abs(a64 - b64)) / scale)
 
 
 def tolerance(dtype: np.dtype | type) -> float:
-    """The accepted relative error for gradients computed in ``dtype``."""
-    return TOLERANCE[np.dtype(dtype).type]
+    """The accepted relative error for gradients computed in ``dtype`` (float32 or float64)."""
+    try:
+        key = np.dtype(dtype).type
+    except TypeError:
+        raise TypeError(f"dtype must be a NumPy float dtype (np.float32 or np.float64); got {dtype!r}") from None
+    if key not in TOLERANCE:
+        raise ValueError(f"dtype must be np.float32 or np.float64 (the dtypes with a written tolerance); got {dtype!r}")
+    return TOLERANCE[key]
 
 
 def error_bound(err: float, floor: float = 1e-12) -> str:
@@ -72,6 +104,10 @@ def error_bound(err: float, floor: float = 1e-12) -> str:
     order of magnitude does not, so chapters print this bound (and assert the exact error). Below
     ``floor`` even the order of magnitude is noise, so all such errors print alike.
     """
+    err = number(err, "err (a relative error)")
+    if err < 0:
+        raise ValueError(f"err (a relative error) must be >= 0; got {err}")
+    floor = positive_number(floor, "floor")
     if err < floor:
         return f"< 1e{int(round(np.log10(floor)))}"
     return f"< 1e{int(np.floor(np.log10(err))) + 1}"
@@ -79,8 +115,11 @@ def error_bound(err: float, floor: float = 1e-12) -> str:
 
 def check_gradient(analytic: np.ndarray, reference: np.ndarray, what: str, dtype: np.dtype | type = np.float64) -> float:
     """Assert ``relative_error(analytic, reference) < tolerance(dtype)``, print the outcome, return the error."""
-    err = relative_error(analytic, reference)
+    if not isinstance(what, str):
+        raise TypeError(f"what (the name of the gradient checked) must be a str; got {type(what).__name__}")
     tol = tolerance(dtype)
+    err = _relative_error(analytic, reference, f"analytic (the gradient checked: {what})",
+                          f"reference (the gradient it is checked against: {what})")
     if not err < tol:
         raise AssertionError(f"{what}: relative error {err:.3e} exceeds the tolerance {tol:.0e} for {np.dtype(dtype).name}")
     print(f"{what}: relative error {error_bound(err)} (tolerance {tol:.0e})")
