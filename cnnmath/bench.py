@@ -197,3 +197,36 @@ def layer_throughput(kind: str, dtype: type, batch: int = 128, repeats: int = 10
         out["numpy_over_naive"] = out["numpy_images_per_s"] / out["naive_images_per_s"]
     out["numpy_over_torch"] = out["numpy_images_per_s"] / out["torch_cpu_images_per_s"]
     return {k: round(v, 3) if "over" in k else round(v, 1) for k, v in out.items()}
+
+
+def lenet5_list_vs_hand(dtype: type, batch: int = 128, repeats: int = 10, rounds: int = 5) -> dict[str, float]:
+    """Training-step images/s of LeNet-5 three ways, measured in the same run: the hand-unrolled
+    functions of :mod:`cnnmath.cnn`, the same network as a list of layers (:func:`cnnmath.zoo.lenet5`)
+    and its torch twin on the CPU. The three are timed in alternation, round after round, and each
+    keeps its best round, so a disturbance on a busy machine hits them alike."""
+    import torch
+
+    from . import cnn
+    from .zoo import lenet5
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(batch, 1, 28, 28)).astype(dtype)
+    y = rng.integers(0, 10, batch)
+    net, p = lenet5(dtype=dtype), cnn.lenet5_params(dtype=dtype)
+    twin = net.twin("cpu")
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+    def torch_step():
+        twin.zero_grad(set_to_none=True)
+        torch.nn.functional.cross_entropy(twin(tx), ty).backward()
+
+    steps = {"hand": lambda: cnn.lenet5_loss_and_grads(p, x, y), "list": lambda: net.loss_and_grads(x, y),
+             "torch_cpu": torch_step}
+    best = {k: 0.0 for k in steps}
+    for _ in range(rounds):
+        for k, step in steps.items():
+            best[k] = max(best[k], throughput(step, batch, repeats=repeats, warmup=2, rounds=1))
+    return {"hand_images_per_s": round(best["hand"], 1), "list_images_per_s": round(best["list"], 1),
+            "torch_cpu_images_per_s": round(best["torch_cpu"], 1),
+            "list_over_hand": round(best["list"] / best["hand"], 3),
+            "list_over_torch": round(best["list"] / best["torch_cpu"], 3)}

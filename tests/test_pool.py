@@ -64,3 +64,52 @@ def test_overlapping_windows_accumulate():
 def test_bad_input_is_reported(call, pattern):
     with pytest.raises((ValueError, TypeError), match=pattern):
         call()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("shape, k, s, p", [((1, 2, 4, 4), 2, None, 0), ((1, 1, 5, 5), 3, 2, 1), ((1, 1, 4, 5), (2, 3), 1, 0)])
+def test_gradients_equal_sympy_exact_derivative(kind, shape, k, s, p):
+    """E = sum(G * pool(X)) written in SymPy window by window; dE/dX by sp.diff, at a point of X."""
+    import sympy as sp
+
+    from cnnmath.conv import _pair
+
+    fwd, bwd = KINDS[kind][:2]
+    rng = np.random.default_rng(7)
+    x = rng.permutation(np.prod(shape)).reshape(shape) / 8.0  # distinct values: every maximum is unique
+    X = np.array(sp.symbols(f"x0:{np.prod(shape)}", real=True), dtype=object).reshape(shape)
+    k2, p2 = _pair(k, "k", 1), _pair(p, "p", 0)
+    s2 = k2 if s is None else _pair(s, "s", 1)
+    fill = -sp.oo if kind == "max" else sp.Integer(0)
+    Xp = np.full((shape[0], shape[1], shape[2] + 2 * p2[0], shape[3] + 2 * p2[1]), fill, dtype=object)
+    Xp[:, :, p2[0]:p2[0] + shape[2], p2[1]:p2[1] + shape[3]] = X
+    out, cache = fwd(x, k, s, p)
+    G = rng.integers(-3, 4, size=out.shape)
+    E = sp.Integer(0)
+    for n, c, i, j in np.ndindex(*out.shape):
+        window = Xp[n, c, i * s2[0]:i * s2[0] + k2[0], j * s2[1]:j * s2[1] + k2[1]].ravel().tolist()
+        pooled = sp.Max(*window) if kind == "max" else sp.Add(*window) / (k2[0] * k2[1])
+        E += int(G[n, c, i, j]) * pooled
+    point = {sym: sp.Rational(int(v * 8), 8) for sym, v in zip(X.ravel(), x.ravel())}
+    exact = np.array([float(sp.diff(E, sym).subs(point)) for sym in X.ravel()]).reshape(shape)
+    if kind == "max":  # routing only: the gradient is exactly the sum of the routed G
+        np.testing.assert_array_equal(bwd(G.astype(float), cache), exact)
+    else:  # sums of G / k^2 in floating point: a few units in the last place
+        np.testing.assert_allclose(bwd(G.astype(float), cache), exact, rtol=4 * np.finfo(float).eps, atol=0)
+
+
+def test_max_pool_gradient_does_not_depend_on_the_input_after_forward():
+    x = np.random.default_rng(0).normal(size=(2, 3, 4, 4))
+    for k, s in ((2, None), (3, 1)):
+        xin = x.copy()
+        out, cache = maxpool_forward(xin, k, s)
+        before = maxpool_backward(np.ones_like(out), cache)
+        xin[...] = 0.0  # changing the input in place must not change the switches
+        np.testing.assert_array_equal(maxpool_backward(np.ones_like(out), cache), before)
+        assert before.sum() == out.size
+
+
+@pytest.mark.parametrize("cache", [None, (), ("tiled",), [1, 2, 3, 4, 5, 6], ("other", np.zeros(1), 0, 0, 0, 0)])
+def test_max_pool_backward_rejects_a_wrong_cache(cache):
+    with pytest.raises((TypeError, ValueError), match="cache"):
+        maxpool_backward(np.ones((1, 1, 2, 2)), cache)
