@@ -91,6 +91,20 @@ class _Printer(LatexPrinter):
     def __init__(self) -> None:
         super().__init__({"order": "none"})
 
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # A product built unevaluated shows every factor, joined by dots: (1 + e^{-z}) . 0.
+        # Products with a quotient anywhere inside are left to SymPy, which prints fractions.
+        divides = any(p.exp.is_negative for p in expr.atoms(sp.Pow))
+        if divides or sp.Mul(*expr.args) == expr:
+            return super()._print_Mul(expr)
+        parts = []
+        for f in expr.args:
+            text = self._print(f)
+            if f.is_Add or (f.is_Number and f.is_negative) or text.startswith("-"):
+                text = rf"\left({text}\right)"
+            parts.append(text)
+        return r" \cdot ".join(parts)
+
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         inner = expr.expr
         if not (isinstance(inner, (sp.Symbol, AppliedUndef, sp.Indexed))):
@@ -434,11 +448,22 @@ class Derivation:
         set_(self, "_title", str(title))
         defs = {}
         for key, value in dict(where or {}).items():
-            if not isinstance(key, (sp.Symbol, AppliedUndef)):
+            if not isinstance(key, (sp.Symbol, AppliedUndef, sp.MatrixSymbol, sp.IndexedBase)):
                 raise DerivationError(
                     f"where: {key!r} is not a symbol; define short names as {{symbol: expression}}"
+                    " (a Symbol, MatrixSymbol, or IndexedBase with a sequence of entries)"
                 )
-            defs[key] = sp.sympify(value)
+            if isinstance(key, sp.IndexedBase):
+                items = value.items() if isinstance(value, Mapping) else enumerate(value)
+                defs[key] = sp.Dict({_index_key(k): sp.sympify(v) for k, v in items})
+            elif isinstance(key, sp.MatrixSymbol):
+                defs[key] = sp.ImmutableMatrix(value)
+                if defs[key].shape != key.shape:
+                    raise DerivationError(
+                        f"where: {key} is {key.shape} but its definition is {defs[key].shape}"
+                    )
+            else:
+                defs[key] = sp.sympify(value)
         set_(self, "_where", MappingProxyType(defs))
         for key, value in defs.items():
             self._reject_floats(value, f"the definition of {key}")
@@ -516,16 +541,46 @@ class Derivation:
 
     def _value(self, expr: sp.Basic, what: str) -> sp.Basic:
         """``expr`` with the ``where`` definitions substituted (repeatedly, for nested names)."""
+        names = {k: v for k, v in self._where.items() if not isinstance(k, sp.IndexedBase)}
         value = expr
-        for _ in range(len(self._where) + 1):
-            new = value.xreplace(dict(self._where)) if self._where else value
+        for _ in range(len(names) + 1):
+            new = value.xreplace(names) if names else value
             if new == value:
                 break
             value = new
         else:
             raise DerivationError(f"where: the definitions refer to each other in a cycle ({what})")
+        bases = {k: v for k, v in self._where.items() if isinstance(k, sp.IndexedBase)}
+        if bases and value.has(*bases):
+            # Sums over a concrete range become their terms (the terms themselves stay as they
+            # are: a derivative of an entry is taken after the entry is substituted).
+            value = value.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.doit(deep=False))
+            value = value.replace(
+                lambda e: isinstance(e, sp.Indexed) and e.base in bases,
+                lambda e: self._entry(bases[e.base], e, what),
+            )
+        if isinstance(value, sp.Derivative) and any(_is_array(v) for v in value.variables):
+            value = (
+                value.doit()
+            )  # a derivative by a matrix is the array of its entries' derivatives
+            if isinstance(value, sp.NDimArray) and value.rank() == 2:
+                value = value.tomatrix()
+        if isinstance(value, sp.MatrixExpr) and not isinstance(value, sp.MatrixBase):
+            value = value.doit()
+            if isinstance(value, sp.MatrixExpr) and not isinstance(value, sp.MatrixBase):
+                value = value.as_explicit()
         self._reject_floats(value, what)
         return value
+
+    @staticmethod
+    def _entry(entries: sp.Dict, e: sp.Indexed, what: str) -> sp.Basic:
+        k = _index_key(e.indices if len(e.indices) > 1 else e.indices[0])
+        if k not in entries:
+            raise DerivationError(
+                f"{what}: {e} is not one of the defined entries of {e.base}"
+                f" ({', '.join(map(str, entries.keys()))})"
+            )
+        return entries[k]
 
     def _check_display(self, shown: object, value: sp.Basic, what: str) -> object:
         """Prove that a display form (name or latex) equals ``value``; return what to show."""
@@ -656,7 +711,9 @@ class Derivation:
         body = " \\\\\n".join(lines) if lines else f"{left} &"
         tail = []
         if self._where:
-            defs = ",\\ ".join(f"{latex(k)} = {latex(v)}" for k, v in self._where.items())
+            defs = ",\\ ".join(
+                filter(None, (_definition_tex(k, v) for k, v in self._where.items()))
+            )
             tail.append(f"& && \\text{{where }} {defs}")
         notes = self.assumptions()
         if notes:
@@ -677,6 +734,31 @@ class Derivation:
             f"<Derivation {title!r}: {len(self._steps)} step(s), each proved equal to the one "
             "before>"
         )
+
+
+def _index_key(k: object) -> sp.Basic:
+    return sp.Tuple(*k) if isinstance(k, (tuple, list, sp.Tuple)) else sp.sympify(k)
+
+
+_LONGEST_DEFINITION = 400  # characters of LaTeX; a longer definition is named, not printed
+
+
+def _definition_tex(key: sp.Basic, value: sp.Basic) -> str:
+    text = _definition_full(key, value)
+    if len(text) > _LONGEST_DEFINITION:
+        return rf"{latex(key)}\ \text{{as defined in the code}}"
+    return text
+
+
+def _definition_full(key: sp.Basic, value: sp.Basic) -> str:
+    if isinstance(key, sp.IndexedBase):
+        # entries that print as their own name (w_0 = w_0) say nothing and are left out
+        shown = [
+            (latex(key[tuple(k) if isinstance(k, sp.Tuple) else k]), latex(v))
+            for k, v in value.items()
+        ]
+        return ",\\ ".join(f"{n} = {v}" for n, v in shown if _norm(n) != _norm(v))
+    return f"{latex(key)} = {latex(value)}"
 
 
 def _flatten_assuming(assuming: object) -> list[sp.Basic]:

@@ -303,3 +303,43 @@ def test_assert_equal_messages():
     assert_equal(sp.sin(x) ** 2 + sp.cos(x) ** 2, 1, "Pythagoras")
     with pytest.raises(DerivationError, match="Pythagoras does not hold"):
         assert_equal(sp.sin(x) ** 2 - sp.cos(x) ** 2, 1, "Pythagoras")
+
+
+def test_indexed_and_matrix_names_are_defined_by_their_entries():
+    i = sp.Symbol("i", integer=True)
+    w, xs = sp.IndexedBase("w"), sp.IndexedBase("x")
+    ws, x1 = sp.symbols("w_0:3", real=True), sp.Symbol("x_1", real=True)
+    z_ = sp.Symbol("z")
+    d = Derivation(z_, where={z_: ws[0] + ws[1] * x1 + ws[2] * x1**2, w: ws, xs: (1, x1, x1**2)})
+    d.target(sp.Sum(w[i] * xs[i], (i, 0, 2)))
+    assert r"\sum_{i=0}^{2}" in d.latex()
+    with pytest.raises(DerivationError):
+        Derivation(z_, where={z_: ws[0], w: ws, xs: (1, x1, x1**2)}).step(
+            sp.Sum(w[i] * xs[i], (i, 0, 2))
+        )
+    with pytest.raises(DerivationError, match="defined entries"):
+        Derivation(z_, where={z_: ws[0], w: ws}).step(w[5])
+    W = sp.MatrixSymbol("W", 2, 2)
+    m = Derivation(W.T, where={W: sp.Matrix([[1, x1], [0, 1]])}).step(sp.Matrix([[1, 0], [x1, 1]]))
+    assert m.result == sp.Matrix([[1, 0], [x1, 1]])
+    with pytest.raises(DerivationError, match="definition is"):
+        Derivation(W, where={W: sp.Matrix([1, 2])})
+
+
+def test_sum_of_derivatives_of_entries_is_taken_after_substitution():
+    i = sp.Symbol("i", integer=True)
+    a, y = sp.IndexedBase("a"), sp.IndexedBase("y")
+    zs = sp.symbols("z_1:3", real=True)
+    ys = sp.symbols("y_1:3", real=True)
+    entries = {1: sp.exp(zs[0]), 2: zs[0] * zs[1]}
+    d = Derivation(
+        sp.Sum(y[i] * sp.Derivative(a[i], zs[0]), (i, 1, 2)),
+        where={a: entries, y: {1: ys[0], 2: ys[1]}},
+    ).step(ys[0] * sp.exp(zs[0]) + ys[1] * zs[1])
+    tex = d.latex()
+    assert "{a}_{1} = e^{z_{1}}" in tex and "{y}_{1} =" not in tex  # y_1 = y_1 is left out
+    with pytest.raises(DerivationError):
+        Derivation(
+            sp.Sum(y[i] * sp.Derivative(a[i], zs[0]), (i, 1, 2)),
+            where={a: entries, y: {1: ys[0], 2: ys[1]}},
+        ).step(ys[0] * sp.exp(zs[0]))
