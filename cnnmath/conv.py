@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validate import as_float_array
+from .validate import as_float_array, unpack_cache
 
 Pair = tuple[int, int]
 
@@ -168,7 +168,8 @@ def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = No
 
 def conv2d_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Loops that send each upstream gradient back along every term of the forward sum: ``(dx, dw, db)``."""
-    x, w, has_bias, g = cache
+    x, w, has_bias, g = unpack_cache(cache, "conv2d_forward_naive",
+                                     {"x": np.ndarray, "w": np.ndarray, "has_bias": bool, "geometry": ConvGeometry})
     dout = _exact_or_float(dout, "dout", 4)
     if dout.shape != (g.N, g.F, g.OH, g.OW):
         raise ValueError(f"dout must have the output's shape {(g.N, g.F, g.OH, g.OW)}; got {dout.shape}")
@@ -245,7 +246,8 @@ def conv2d_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True) -> tup
     ``dw = dZ cols^T`` per group; ``dcols = W^T dZ`` is folded back onto the input by one slab
     addition per kernel offset, the transpose of the unfolding.
     """
-    cols, wm, has_bias, g, xdtype = cache
+    cols, wm, has_bias, g, xdtype = unpack_cache(cache, "conv2d_forward", {
+        "cols": np.ndarray, "w": np.ndarray, "has_bias": bool, "geometry": ConvGeometry, "dtype": np.dtype})
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != (g.N, g.F, g.OH, g.OW):
         raise ValueError(f"dout must have the output's shape {(g.N, g.F, g.OH, g.OW)}; got {dout.shape}")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .conv import _pair, output_size
-from .validate import as_float_array
+from .validate import as_float_array, unpack_cache
 
 
 def _geometry(shape: tuple[int, ...], kernel_size, stride, padding) -> tuple:
@@ -125,10 +125,10 @@ def maxpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
 
 def _maxpool_cache(cache: object) -> tuple:
     """Check that ``cache`` is what :func:`maxpool_forward` returned."""
-    if (not isinstance(cache, tuple) or len(cache) != 6 or cache[0] not in ("tiled", "general")
-            or not isinstance(cache[1], np.ndarray)):
-        raise TypeError("cache must be the cache that maxpool_forward returned (a tuple starting with "
-                        f"'tiled' or 'general' and the switches); got {type(cache).__name__}")
+    cache = unpack_cache(cache, "maxpool_forward", {"path": str, "switches": np.ndarray, "shape": tuple,
+                                                    "kernel": tuple, "stride": tuple, "padding": tuple})
+    if cache[0] not in ("tiled", "general"):
+        raise ValueError(f"cache must be the tuple returned by maxpool_forward; its path is {cache[0]!r}")
     return cache
 
 
@@ -146,7 +146,8 @@ def avgpool_forward(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple
 
 def avgpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Share each upstream gradient equally, :math:`1/(k_h k_w)`, among the inputs of its window."""
-    shape, k, s, p, OH, OW = cache
+    shape, k, s, p, OH, OW = unpack_cache(cache, "avgpool_forward", {"shape": tuple, "kernel": tuple, "stride": tuple,
+                                                                     "padding": tuple, "OH": int, "OW": int})
     N, C, H, W = shape
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != (N, C, OH, OW):
@@ -186,7 +187,7 @@ def maxpool_forward_naive(x: np.ndarray, kernel_size, stride=None, padding=0) ->
 
 
 def maxpool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    switch, shape = cache
+    switch, shape = unpack_cache(cache, "maxpool_forward_naive", {"switch": np.ndarray, "shape": tuple})
     dx = np.zeros(shape, dtype=np.result_type(dout, np.float32))
     N, C, OH, OW = switch.shape[:4]
     for n in range(N):
@@ -217,7 +218,8 @@ def avgpool_forward_naive(x: np.ndarray, kernel_size, stride=None, padding=0) ->
 
 
 def avgpool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    shape, k, s, p = cache
+    shape, k, s, p = unpack_cache(cache, "avgpool_forward_naive", {"shape": tuple, "kernel": tuple, "stride": tuple,
+                                                                   "padding": tuple})
     N, C, H, W = shape
     dx = np.zeros(shape, dtype=np.result_type(dout, np.float32))
     OH, OW = dout.shape[2:]

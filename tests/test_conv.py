@@ -168,3 +168,12 @@ def test_backward_checks_dout_shape():
 def test_output_size_examples():
     assert output_size(28, 5, 1, 2) == 28 and output_size(28, 5) == 24 and output_size(7, 3, 2) == 3
     assert output_size(28, 5, 1, 1) == 26  # the blog's example: padding 1, stride 1, 28x28, 5x5
+
+
+@pytest.mark.parametrize("cache", [None, (), (1, 2, 3, 4, 5), [np.zeros(1)] * 5, "cache"])
+def test_backward_rejects_a_wrong_cache(cache):
+    from cnnmath.conv import conv2d_backward, conv2d_backward_naive
+
+    for bwd in (conv2d_backward, conv2d_backward_naive):
+        with pytest.raises((TypeError, ValueError), match="cache must be the .* returned by conv2d_forward"):
+            bwd(np.ones((1, 1, 2, 2)), cache)

@@ -113,3 +113,11 @@ def test_max_pool_gradient_does_not_depend_on_the_input_after_forward():
 def test_max_pool_backward_rejects_a_wrong_cache(cache):
     with pytest.raises((TypeError, ValueError), match="cache"):
         maxpool_backward(np.ones((1, 1, 2, 2)), cache)
+
+
+@pytest.mark.parametrize("bwd, producer", [(avgpool_backward, "avgpool_forward"), (avgpool_backward_naive, "avgpool_forward_naive"),
+                                           (maxpool_backward_naive, "maxpool_forward_naive")])
+def test_other_pool_backwards_reject_a_wrong_cache(bwd, producer):
+    for cache in (None, (), (np.zeros(2),) * 7):
+        with pytest.raises((TypeError, ValueError), match=f"returned by {producer}"):
+            bwd(np.ones((1, 1, 2, 2)), cache)
