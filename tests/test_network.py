@@ -63,7 +63,9 @@ def test_forward_and_backward_equal_torch(training, rng):
     tg = twin_grads(net, twin)
     assert set(tg) == set(grads)
     for k in grads:
-        assert relative_error(grads[k], tg[k]) < 1e-10, k
+        # a bias right before batch norm has a zero gradient in training mode (the mean removes it):
+        # both sides are rounding noise there, hence the absolute floor
+        np.testing.assert_allclose(grads[k], tg[k], rtol=1e-10, atol=1e-15, err_msg=k)
     if training:  # running statistics moved the same way
         for k, v in net.buffers.items():
             np.testing.assert_allclose(v, twin.state_dict()[k].numpy(), rtol=1e-12, atol=1e-14)
