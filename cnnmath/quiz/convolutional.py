@@ -54,7 +54,7 @@ def conv_output_size(rng: np.random.Generator) -> Draft:
     form = "n + 2p - d(k-1) - 1" if d > 1 else "n + 2p - k"
     sol = (f"$\\lfloor ({form})/s\\rfloor + 1 = \\lfloor ({n} + {2 * p} - {d * (k - 1) + 1})/{s}\\rfloor + 1 = "
            f"{size}$: the positions where the whole (dilated) kernel fits in the padded input.")
-    return numeric(text, size, sol, _size_mistakes(n, k, s, p, d))
+    return numeric(text, size, sol, _size_mistakes(n, k, s, p, d), data=dict(n=n, k=k, s=s, p=p, d=d))
 
 
 @generator("convolution", "conv_feature_map", "A feature map, computed by hand", "grid")
@@ -78,7 +78,7 @@ def conv_feature_map(rng: np.random.Generator) -> Draft:
     sol = (f"$Z_{{ij}} = b + \\sum_{{u,v}} K_{{uv}} X_{{is+u,\\,js+v}}$, the kernel not flipped: for example "
            f"$Z_{{11}} = {fmt(b)} + {par(float((w * x[:k, :k]).sum()))} = {fmt(z[0, 0])}$. The whole map is\n\n"
            f"{grid_text(z)}")
-    return grid(text, z, sol, wrong, code=code)
+    return grid(text, z, sol, wrong, code=code, data=dict(x=x.tolist(), w=w.tolist(), b=b, s=s))
 
 
 @generator("convolution", "conv_parameters", "The parameters of a convolutional layer", "numeric")
@@ -98,7 +98,7 @@ def conv_parameters(rng: np.random.Generator) -> Draft:
     wrong = [(total - f, M.NO_BIAS_PARAMS), (total - f + c, M.BIAS_PER_CHANNEL)]
     if groups > 1:
         wrong.append((f * c * k * k + f, M.NO_GROUPS))
-    return numeric(text, total, sol, wrong)
+    return numeric(text, total, sol, wrong, data=dict(c=c, f=f, k=k, groups=groups))
 
 
 @generator("convolution", "same_padding", "The padding that keeps the size", "numeric")
@@ -112,7 +112,7 @@ def same_padding(rng: np.random.Generator) -> Draft:
             f"${k}\\times{k}$ kernel with stride 1{dil}?")
     sol = (f"Stride 1 gives $n + 2p - d(k-1)$ positions; this equals $n$ when $p = d(k-1)/2 = {p}$.")
     wrong = [((k - 1) // 2, M.NO_DILATION_PAD), (d * (k - 1), M.PAD_ONCE)]
-    return numeric(text, p, sol, wrong)
+    return numeric(text, p, sol, wrong, data=dict(n=n, k=k, d=d))
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def maxpool_routing(rng: np.random.Generator) -> Draft:
     code = f"X =\n{grid_text(x)}\n\nG =\n{grid_text(dout)}"
     sol = ("Each window's gradient goes to the input that won the window, and nowhere else; an input that wins "
            "several (overlapping) windows collects all their gradients:\n\n" + grid_text(dx))
-    return grid(text, dx, sol, wrong, code=code)
+    return grid(text, dx, sol, wrong, code=code, data=dict(x=x.tolist(), dout=dout.tolist(), k=k, s=s))
 
 
 @generator("conv_backprop", "avgpool_gradient", "How average pooling shares the gradient", "grid")
@@ -180,7 +180,7 @@ def avgpool_gradient(rng: np.random.Generator) -> Draft:
     code = f"X =\n{grid_text(x)}\n\nG =\n{grid_text(dout)}"
     sol = (f"Each window passes $1/{k * k}$ of its gradient to each of its inputs; where windows overlap, an input "
            f"adds up its shares:\n\n{grid_text(dx)}")
-    return grid(text, dx, sol, wrong, code=code)
+    return grid(text, dx, sol, wrong, code=code, data=dict(x=x.tolist(), dout=dout.tolist(), k=k, s=s))
 
 
 @generator("conv_backprop", "conv_bias_gradient", "The gradient of a convolution's bias", "numeric")
@@ -201,7 +201,7 @@ def conv_bias_gradient(rng: np.random.Generator) -> Draft:
     wrong = [(dout[0, f, 0, 0], M.BIAS_GRAD_NO_SUM), (float(dout[:, f].mean()), M.MEAN_NOT_SUM)]
     if n_ex > 1:
         wrong.append((float(dout[0, f].sum()), M.NO_BATCH_SUM))
-    return numeric(text, float(db[f]), sol, wrong, code=maps)
+    return numeric(text, float(db[f]), sol, wrong, code=maps, data=dict(dout=dout.tolist(), f=f))
 
 
 @generator("conv_backprop", "conv_input_gradient", "The input gradient of a convolution", "grid")
@@ -223,7 +223,7 @@ def conv_input_gradient(rng: np.random.Generator) -> Draft:
     sol = ("Each output $Z_{t,ij}$ reads $X_{i+u,j+v}$ with weight $K_{t,uv}$, so "
            "$\\partial E/\\partial X_{ab} = \\sum_t\\sum_{u,v} G_{t,\\,a-u,\\,b-v}K_{t,uv}$: for each filter the "
            "full convolution of $G_t$ with the rotated kernel, summed over the filters:\n\n" + grid_text(dx))
-    return grid(text, dx, sol, [(one, M.NO_FILTER_SUM), (unflipped, M.NO_FLIP_BACKWARD)], code=code)
+    return grid(text, dx, sol, [(one, M.NO_FILTER_SUM), (unflipped, M.NO_FLIP_BACKWARD)], code=code, data=dict(w=w.tolist(), dout=dout.tolist()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def batchnorm_output(rng: np.random.Generator) -> Draft:
            f"$\\hat x = (x - \\mu)/\\sqrt{{\\sigma^2 + \\epsilon}} = {fmt((x[i] - mu) / np.sqrt(var + eps), 4)}$, "
            f"$y = \\gamma\\hat x + \\beta = {fmt(y[i, 0], 5)}$.")
     wrong = [(unbiased, M.UNBIASED_VAR), ((x[i] - mu) / np.sqrt(var + eps), M.NO_AFFINE)]
-    return numeric(text, float(y[i, 0]), sol, wrong, places=3)
+    return numeric(text, float(y[i, 0]), sol, wrong, places=3, data=dict(x=x.tolist(), gamma=gamma, beta=beta, i=i, eps=eps))
 
 
 @generator("batchnorm_dropout", "batchnorm_counts", "Trainable and non-trainable numbers of batch norm",
@@ -267,7 +267,7 @@ def batchnorm_counts(rng: np.random.Generator) -> Draft:
     sol = ("Each channel has a trained $\\gamma$ and $\\beta$, and a tracked running mean and running variance: "
            f"$2\\cdot({' + '.join(map(str, chans))}) = {total}$ {which.replace('_', '-')} numbers.")
     wrong = [(2 * total, M.RUNNING_TRAINABLE if which == "trainable" else M.FOUR_PER_CHANNEL)]
-    return numeric(text, total, sol, wrong)
+    return numeric(text, total, sol, wrong, data=dict(channels=chans, which=which))
 
 
 @generator("batchnorm_dropout", "dropout_survivor", "What inverted dropout does to a kept unit", "numeric")
@@ -281,7 +281,7 @@ def dropout_survivor(rng: np.random.Generator) -> Draft:
     sol = (f"Kept units are divided by the keep ratio $1 - p = {fmt(1 - p)}$, so that the expected output equals "
            f"the input: ${fmt(x)}/{fmt(1 - p)} = {fmt(kept, 4)}$.")
     wrong = [(x * (1 - p), M.DROPOUT_TIMES_KEEP), (x, M.DROPOUT_NO_SCALE), (x / p, M.DROPOUT_DIVIDE_P)]
-    return numeric(text, kept, sol, wrong)
+    return numeric(text, kept, sol, wrong, data=dict(x=x, p=p))
 
 
 @generator("batchnorm_dropout", "running_statistics", "One update of batch norm's running statistics",
@@ -309,4 +309,4 @@ def running_statistics(rng: np.random.Generator) -> Draft:
     sol = (f"$r \\leftarrow (1 - \\text{{momentum}})\\,r + \\text{{momentum}}\\cdot s$ with the batch statistic "
            f"$s = {fmt(stat, 5)}$" + (" (the unbiased variance, divided by $m - 1$)" if which == "variance" else "")
            + f": ${fmt(ans, 5)}$.")
-    return numeric(text, ans, sol, wrong, places=3)
+    return numeric(text, ans, sol, wrong, places=3, data=dict(x=x.tolist(), momentum=momentum, mean=r_mean, var=r_var, which=which))

@@ -49,7 +49,7 @@ def perceptron_output(rng: np.random.Generator) -> Draft:
             f"Give 3 significant digits.")
     sol = (f"$z = \\mathbf w^T\\mathbf x + w_0 = {_dot_text(w, x)} + ({fmt(w0)}) = {fmt(z)}$, so "
            f"$a = \\sigma(z) = 1/(1 + e^{{-z}}) = {fmt(a, 4)}$.")
-    return numeric(text, a, sol, [(no_bias, M.NO_BIAS), (z, M.Z_NOT_A)])
+    return numeric(text, a, sol, [(no_bias, M.NO_BIAS), (z, M.Z_NOT_A)], data=dict(x=x.tolist(), w=w.tolist(), w0=w0))
 
 
 @generator("perceptron", "perceptron_update", "One gradient-descent step of a perceptron", "numeric")
@@ -73,7 +73,7 @@ def perceptron_update(rng: np.random.Generator) -> Draft:
            f"against it: $w_1 \\leftarrow w_1 - \\eta(a - y)x_1 = {fmt(new, 4)}$.")
     wrong = [(float(w[0] + eta * gw[0]), M.PERCEPTRON_SIGN), (float(w[0] - eta * (a - y)), M.DERIVATIVE_MISSING_X),
              (float(w[0] - eta * (a - y) * a * (1 - a) * x[0]), M.MSE_LIKE)]
-    return numeric(text, new, sol, wrong, places=3)
+    return numeric(text, new, sol, wrong, places=3, data=dict(x=x.tolist(), w=w.tolist(), y=y, eta=eta))
 
 
 @functools.lru_cache(maxsize=None)
@@ -112,7 +112,7 @@ def perceptron_gradient_symbolic(rng: np.random.Generator) -> Draft:
         wrong += [(a - y, M.PROB_NOT_LOGIT)]
     else:
         wrong += [(expr * a * (1 - a), M.MSE_LIKE)]
-    return symbolic(text, expr, syms, sol, wrong)
+    return symbolic(text, expr, syms, sol, wrong, data=dict(target=target))
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def activation_derivative(rng: np.random.Generator) -> Draft:
         wrong.append((1.0, M.RELU_PRIME_ZERO_ONE))
     if name == "tanh":
         wrong.append((1 - value, M.TANH_NO_SQUARE))
-    return numeric(text, slope, sol, wrong, digits=3)
+    return numeric(text, slope, sol, wrong, digits=3, data=dict(name=name, z=z, b=b))
 
 
 @generator("activations", "softmax_output", "One output of a softmax", "numeric")
@@ -166,7 +166,7 @@ def softmax_output(rng: np.random.Generator) -> Draft:
     wrong = [(float(np.exp(z[i])), M.NO_NORMALIZE)]
     if z.sum() != 0:
         wrong.append((float(z[i] / z.sum()), M.LINEAR_NORMALIZE))
-    return numeric(text, float(a[i]), sol, wrong)
+    return numeric(text, float(a[i]), sol, wrong, data=dict(z=z.tolist(), i=i))
 
 
 @generator("activations", "softmax_jacobian", "An entry of the softmax Jacobian", "numeric")
@@ -182,7 +182,7 @@ def softmax_jacobian(rng: np.random.Generator) -> Draft:
     wrong = [(-float(J[i, j]), M.SIGN)]
     if i != j:
         wrong.append((float(a[i] * (1 - a[j])), M.DIAGONAL_OFFDIAG))
-    return numeric(text, float(J[i, j]), sol, wrong)
+    return numeric(text, float(J[i, j]), sol, wrong, data=dict(z=z.tolist(), i=i, j=j))
 
 
 @functools.lru_cache(maxsize=None)
@@ -210,7 +210,7 @@ def activation_derivative_formula(rng: np.random.Generator) -> Draft:
         wrong.append((deriv / c, M.CHAIN_FACTOR))
     if name == "tanh":
         wrong.append((c * (1 - sp.tanh(c * z)), M.TANH_NO_SQUARE))
-    return symbolic(text, deriv, {"z": z}, sol, wrong, domain=(-1.5, 1.5))
+    return symbolic(text, deriv, {"z": z}, sol, wrong, domain=(-1.5, 1.5), data=dict(name=name, c=c))
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def mse_value(rng: np.random.Generator) -> Draft:
     text = (f"A regression network predicts $\\mathbf r = {vec(r)}$ for the targets $\\mathbf y = {vec(y)}$. "
             f"What is the error ${form}$? Give 3 significant digits.")
     sol = f"The differences are ${vec(r - y)}$; their squares ${vec((r - y) ** 2)}$; so $E = {fmt(e, 5)}$."
-    return numeric(text, e, sol, wrong)
+    return numeric(text, e, sol, wrong, data=dict(r=r.tolist(), y=y.tolist(), thesis=thesis))
 
 
 @generator("losses", "cross_entropy_value", "Cross-entropy of a softmax output", "numeric")
@@ -251,7 +251,7 @@ def cross_entropy_value(rng: np.random.Generator) -> Draft:
     sol = (f"Only the true class's term survives: $E = -\\log a_{{{k + 1}}}$ with $a_{{{k + 1}}} = {fmt(a[k], 4)}$, "
            f"so $E = {fmt(e, 4)}$ (computed as $-z_k + \\log\\sum_j e^{{z_j}}$, which never overflows).")
     wrong = [(e / np.log(10), M.LOG10), (float(-z[k]), M.LOGIT_AS_LOGPROB)]
-    return numeric(text, e, sol, wrong)
+    return numeric(text, e, sol, wrong, data=dict(z=z.tolist(), k=k))
 
 
 @generator("losses", "bce_gradient", "The gradient of the binary cross-entropy", "numeric")
@@ -265,4 +265,4 @@ def bce_gradient(rng: np.random.Generator) -> Draft:
             f"Give 3 significant digits.")
     sol = (f"$\\partial E/\\partial r = -y/r + (1-y)/(1-r) = (r - y)/(r(1-r)) = {fmt(grad, 4)}$.")
     wrong = [(r - y, M.PROB_NOT_LOGIT), (-y / r - (1 - y) / (1 - r), M.BCE_BRACKETS), (-grad, M.SIGN)]
-    return numeric(text, grad, sol, wrong)
+    return numeric(text, grad, sol, wrong, data=dict(r=r, y=y))

@@ -105,7 +105,7 @@ def lenet_flatten(rng: np.random.Generator) -> Draft:
     if body[0][4]:
         nopad = [("conv", *body[0][1:4], 0, 1)] + body[1:]
         wrong.append((run_spec(nopad + [("flatten",)], (1, n, n))[-1]["shape"][0], M.NO_PADDING))
-    return numeric(text, size, sol, wrong)
+    return numeric(text, size, sol, wrong, data=dict(n=n, spec=body + [("flatten",)]))
 
 
 @generator("lenet5", "lenet_parameters", "The parameters of a LeNet-5 variant", "numeric")
@@ -120,7 +120,7 @@ def lenet_parameters(rng: np.random.Generator) -> Draft:
     biases = sum(r["layer"][1] for r in rows if r["layer"][0] in ("conv", "dense"))
     flat_wrong = run_spec(body[:3] + head, (1, n, n))
     wrong = [(total - biases, M.NO_BIAS_PARAMS), (_total(flat_wrong), M.WRONG_FLATTEN)]
-    return numeric(text, total, sol, wrong)
+    return numeric(text, total, sol, wrong, data=dict(n=n, spec=body + head))
 
 
 def receptive_field(spec: Spec) -> int:
@@ -147,7 +147,7 @@ def receptive_field_question(rng: np.random.Generator) -> Draft:
             f"last layer sees (its receptive field)?")
     sol = (f"Start with $r = 1$, $j = 1$; each layer adds $(k-1)\\,j$ to $r$ and multiplies the jump $j$ by its "
            f"stride: $r = {r}$.")
-    return numeric(text, r, sol, [(naive, M.RF_NO_JUMP), (kernels, M.RF_SUM_KERNELS)])
+    return numeric(text, r, sol, [(naive, M.RF_NO_JUMP), (kernels, M.RF_SUM_KERNELS)], data=dict(spec=spec))
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def cnn_flatten(rng: np.random.Generator) -> Draft:
     sol = ("'Same' padding keeps the size through each convolution, and each pooling halves it (rounding down): "
            + " → ".join(f"{s[1]}x{s[2]}" for s in sides) + f"; so ${sides[-1][0]}\\cdot{sides[-1][1]}^2 = {size}$.")
     wrong = [(valid_size, M.VALID_NOT_SAME)] if valid_size else []
-    return numeric(text, size, sol, wrong)
+    return numeric(text, size, sol, wrong, data=dict(n=n, spec=spec[:cut]))
 
 
 @generator("cnn_training", "cnn_trainable", "Trainable parameters of a CNN with batch norm", "numeric")
@@ -202,7 +202,7 @@ def cnn_trainable(rng: np.random.Generator) -> Draft:
            f"$n_{{in}}n_{{out}} + n_{{out}}$. In all ${num(trained)}$ trainable, besides ${num(tracked)}$ "
            f"non-trainable running statistics.")
     biases = sum(r["layer"][1] for r in rows if r["layer"][0] in ("conv", "dense"))
-    return numeric(text, trained, sol, [(trained + tracked, M.RUNNING_TRAINABLE), (trained - biases, M.NO_BIAS_PARAMS)])
+    return numeric(text, trained, sol, [(trained + tracked, M.RUNNING_TRAINABLE), (trained - biases, M.NO_BIAS_PARAMS)], data=dict(n=n, spec=spec))
 
 
 @generator("cnn_training", "cnn_non_trainable", "Non-trainable parameters of a CNN with batch norm", "numeric")
@@ -215,7 +215,7 @@ def cnn_non_trainable(rng: np.random.Generator) -> Draft:
             f"(as Keras's summary counts them)?")
     sol = (f"Only batch norm holds non-trainable numbers: a running mean and a running variance per channel, "
            f"$2\\cdot({' + '.join(map(str, chans))}) = {tracked}$ (the thesis's §5.1.2 count of 384 is this rule).")
-    return numeric(text, tracked, sol, [(2 * tracked, M.FOUR_PER_CHANNEL), (0, M.RUNNING_TRAINABLE)])
+    return numeric(text, tracked, sol, [(2 * tracked, M.FOUR_PER_CHANNEL), (0, M.RUNNING_TRAINABLE)], data=dict(n=n, spec=spec))
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def alexnet_conv1_size(rng: np.random.Generator) -> Draft:
            + (". Only when $(n + 2p - 11)$ is a multiple of 4 do the windows tile the input exactly (227 without "
               "padding gives the paper's 55; 224 needs padding 2)." if exact != int(exact) else
               ": the windows tile the padded input exactly."))
-    return numeric(text, size, sol, _size_mistakes(n, 11, 4, p))
+    return numeric(text, size, sol, _size_mistakes(n, 11, 4, p), data=dict(n=n, p=p))
 
 
 @generator("alexnet", "overlapping_pool_size", "The output of overlapping max pooling", "numeric")
@@ -248,7 +248,7 @@ def overlapping_pool_size(rng: np.random.Generator) -> Draft:
     sol = f"$\\lfloor ({n} - 3)/2\\rfloor + 1 = {size}$: each window shares a row and a column with the next."
     wrong = [(n // 3, M.NON_OVERLAP), (math.ceil((n - 3) / 2) + 1, M.CEIL), (n // 2, M.Mistake(
         "half_size", "this is n/2, as if a 2x2 window were used"))]
-    return numeric(text, size, sol, wrong)
+    return numeric(text, size, sol, wrong, data=dict(n=n))
 
 
 @generator("alexnet", "grouped_conv_parameters", "Parameters of a grouped convolution", "numeric")
@@ -263,7 +263,7 @@ def grouped_conv_parameters(rng: np.random.Generator) -> Draft:
             f"kernels and groups = 2 (each half of the filters sees one half of the channels). How many trained "
             f"parameters does it have?")
     sol = f"Each filter sees $C/G = {g.Cg}$ channels: ${f}\\,({g.Cg}\\cdot{k * k} + 1) = {num(total)}$."
-    return numeric(text, total, sol, [(f * c * k * k + f, M.NO_GROUPS), (total - f, M.NO_BIAS_PARAMS)])
+    return numeric(text, total, sol, [(f * c * k * k + f, M.NO_GROUPS), (total - f, M.NO_BIAS_PARAMS)], data=dict(c=c, f=f, k=k, groups=groups))
 
 
 @generator("alexnet", "lrn_output", "Local response normalization of one activation", "numeric")
@@ -287,7 +287,7 @@ def lrn_output(rng: np.random.Generator) -> Draft:
     ssum = float((a[lo:hi + 1] ** 2).sum())
     sol = (f"The window holds channels {lo + 1} to {hi + 1}: $\\sum a_j^2 = {fmt(ssum)}$, so "
            f"$b_{{{c + 1}}} = {fmt(a[c])}\\,(2 + {fmt(alpha)}\\cdot{fmt(ssum)}/{size})^{{-0.75}} = {fmt(ans, 4)}$.")
-    return numeric(text, ans, sol, [(float(paper[0, c, 0, 0]), M.LRN_PAPER_ALPHA)])
+    return numeric(text, ans, sol, [(float(paper[0, c, 0, 0]), M.LRN_PAPER_ALPHA)], data=dict(a=a.tolist(), size=size, alpha=alpha, beta=beta, k=k, c=c))
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,7 +315,7 @@ def conv_transpose_size(rng: np.random.Generator) -> Draft:
         wrong.append((size - a, M.NO_OUTPUT_PADDING))
     if n + 2 * p >= k:
         wrong.append((conv.output_size(n, k, s, p), M.CONV_FORMULA))
-    return numeric(text, size, sol, wrong)
+    return numeric(text, size, sol, wrong, data=dict(n=n, k=k, s=s, p=p, a=a))
 
 
 @generator("autoencoder", "conv_transpose_values", "A transposed convolution by hand", "grid")
@@ -341,7 +341,7 @@ def conv_transpose_values(rng: np.random.Generator) -> Draft:
     sol = (f"$Y_{{is+u,\\,js+v}} \\mathrel{{+}}= X_{{ij}}K_{{uv}}$: the copies " + ("overlap and add up"
            if s == 1 else "tile the output without overlapping") + ":\n\n" + grid_text(out))
     wrong = [(flipped[0, 0], M.FLIPPED), (last, M.CONVT_OVERWRITE)]
-    return grid(text, out, sol, wrong, code=code)
+    return grid(text, out, sol, wrong, code=code, data=dict(x=x.tolist(), w=w.tolist(), s=s))
 
 
 @generator("autoencoder", "adjoint", "The adjoint of a convolution", "choice")
@@ -372,7 +372,7 @@ def adjoint(rng: np.random.Generator) -> Draft:
     sol = (f"The convolution is a linear map $Z = AX$; its backward pass is $\\partial E/\\partial X = A^T"
            f"\\,\\partial E/\\partial Z$, which is what a transposed convolution with the same kernels, stride and "
            f"padding computes (checked when the question is made: both give the same array).")
-    return choice(text, right, wrong, sol, rng)
+    return choice(text, right, wrong, sol, rng, data=dict(s=s, p=p, k=k, n=n))
 
 
 def conv_transpose_output(n: int, k: int, s: int, p: int) -> int:

@@ -299,6 +299,8 @@ class Question:
     answer: Answer
     solution: str
     code: str | None = None
+    #: The question's inputs (plain numbers and lists), for checking it by another route.
+    data: dict = field(default_factory=dict, compare=False)
 
     @property
     def id(self) -> str:
@@ -368,6 +370,7 @@ class Draft:
     answer: Answer
     solution: str
     code: str | None = None
+    data: dict = field(default_factory=dict)
 
 
 def _distinct(answer_cls, kwargs: dict, wrongs: Sequence[tuple[object, Mistake]]) -> tuple:
@@ -384,7 +387,7 @@ def _distinct(answer_cls, kwargs: dict, wrongs: Sequence[tuple[object, Mistake]]
 
 def numeric(text: str, value: float, solution: str, mistakes: Sequence[tuple[float, Mistake]] = (),
             tol: float | None = None, digits: int = 3, places: int | None = None,
-            code: str | None = None) -> Draft:
+            code: str | None = None, data: dict | None = None) -> Draft:
     """A numeric draft. Integers are exact (``tol = 0``) unless ``tol`` or ``places`` is given;
     other values accept ``digits`` significant digits (``tol`` is one unit in the last of them),
     or ``places`` decimal places (``tol = 10^-places``)."""
@@ -399,11 +402,11 @@ def numeric(text: str, value: float, solution: str, mistakes: Sequence[tuple[flo
     kw = {"number": value, "tol": float(tol)}
     # a distractor must lie outside the tolerance of the answer by a clear margin
     wrongs = [(v, m) for v, m in wrongs if abs(v - value) > 2 * tol]
-    return Draft(text, Numeric(**kw, distractors=_distinct(Numeric, kw, wrongs)), solution, code)
+    return Draft(text, Numeric(**kw, distractors=_distinct(Numeric, kw, wrongs)), solution, code, data or {})
 
 
 def grid(text: str, value: np.ndarray, solution: str, mistakes: Sequence[tuple[np.ndarray, Mistake]] = (),
-         tol: float | None = None, code: str | None = None) -> Draft:
+         tol: float | None = None, code: str | None = None, data: dict | None = None) -> Draft:
     value = np.asarray(value, dtype=float)
     if value.ndim != 2:
         raise ValueError(f"a grid answer must be 2-D; got shape {value.shape}")
@@ -411,18 +414,19 @@ def grid(text: str, value: np.ndarray, solution: str, mistakes: Sequence[tuple[n
         tol = 1e-6 if np.all(value == np.round(value)) else 0.01
     kw = {"array": value, "tol": float(tol)}
     wrongs = [(np.asarray(v, dtype=float), m) for v, m in mistakes]
-    return Draft(text, Grid(**kw, distractors=_distinct(Grid, kw, wrongs)), solution, code)
+    return Draft(text, Grid(**kw, distractors=_distinct(Grid, kw, wrongs)), solution, code, data or {})
 
 
 def symbolic(text: str, expr: sp.Expr, symbols: dict[str, sp.Symbol], solution: str,
              mistakes: Sequence[tuple[sp.Expr, Mistake]] = (), domain: tuple[float, float] = (0.1, 0.9),
-             code: str | None = None) -> Draft:
+             code: str | None = None, data: dict | None = None) -> Draft:
     kw = {"expr": expr, "symbols": tuple(symbols.items()), "domain": domain}
-    return Draft(text, Symbolic(**kw, distractors=_distinct(Symbolic, kw, list(mistakes))), solution, code)
+    return Draft(text, Symbolic(**kw, distractors=_distinct(Symbolic, kw, list(mistakes))), solution, code,
+                 data or {})
 
 
 def choice(text: str, correct: str, wrong: Sequence[tuple[str, Mistake | None]], solution: str,
-           rng: np.random.Generator, code: str | None = None) -> Draft:
+           rng: np.random.Generator, code: str | None = None, data: dict | None = None) -> Draft:
     """A multiple-choice draft; the options are shuffled by ``rng`` (so by the seed)."""
     opts = [correct] + [w for w, _ in wrong]
     if len(set(opts)) != len(opts):
@@ -430,4 +434,5 @@ def choice(text: str, correct: str, wrong: Sequence[tuple[str, Mistake | None]],
     order = [int(i) for i in rng.permutation(len(opts))]
     options = tuple(opts[i] for i in order)
     dist = tuple((order.index(j + 1), m) for j, (_, m) in enumerate(wrong) if m is not None)
-    return Draft(text, Choice(options=options, correct=order.index(0), distractors=dist), solution, code)
+    return Draft(text, Choice(options=options, correct=order.index(0), distractors=dist), solution, code,
+                 data or {})

@@ -55,7 +55,7 @@ class Generator:
         seed = check_seed(seed)
         rng = np.random.default_rng([seed, zlib.crc32(self.kind.encode())])
         d = self.make(rng)
-        return Question(self.kind, self.topic, seed, self.title, d.text, d.answer, d.solution, d.code)
+        return Question(self.kind, self.topic, seed, self.title, d.text, d.answer, d.solution, d.code, d.data)
 
 
 REGISTRY: dict[str, Generator] = {}

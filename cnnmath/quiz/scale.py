@@ -33,7 +33,7 @@ def float_spacing(rng: np.random.Generator) -> Draft:
     sol = (f"float32 has 24 significant bits: between $2^{{{e}}}$ and $2^{{{e + 1}}}$ (where ${fmt(x)}$ lies) the "
            f"numbers are $2^{{{e}-23}} = {fmt(ulp, 4)}$ apart.")
     wrong = [(float(np.spacing(np.float64(x))), M.EPS64), (float(np.finfo(np.float32).eps) * x, M.EPS_NOT_ULP)]
-    return numeric(text, ulp, sol, wrong, tol=ulp * 1e-3)
+    return numeric(text, ulp, sol, wrong, tol=ulp * 1e-3, data=dict(x=x))
 
 
 @generator("crosscheck", "float32_sum", "Adding a small number in float32", "numeric")
@@ -45,7 +45,7 @@ def float32_sum(rng: np.random.Generator) -> Draft:
     spacing = 2 ** (e - 23)
     sol = (f"Above $2^{{{e}}}$ float32 numbers are ${spacing}$ apart, so the exact sum ${2 ** e + b}$ rounds to the "
            f"nearest multiple of {spacing} (ties to the even one): ${int(total)}$.")
-    return numeric(text, total, sol, [(2**e + b, M.EXACT_ARITHMETIC)])
+    return numeric(text, total, sol, [(2**e + b, M.EXACT_ARITHMETIC)], data=dict(e=e, b=b))
 
 
 @generator("crosscheck", "unit_roundoff", "The largest relative rounding error", "numeric")
@@ -58,7 +58,7 @@ def unit_roundoff(rng: np.random.Generator) -> Draft:
     sol = (f"{name} keeps {bits} significant bits; rounding to nearest errs by at most half a unit in the last "
            f"place, a relative error of $2^{{-{bits}}} = {fmt(eps / 2, 4)}$ (half of the machine epsilon "
            f"${fmt(eps, 4)}$).")
-    return numeric(text, eps / 2, sol, [(eps, M.EPS_NOT_UNIT_ROUNDOFF)])
+    return numeric(text, eps / 2, sol, [(eps, M.EPS_NOT_UNIT_ROUNDOFF)], data=dict(dtype=name))
 
 
 @generator("crosscheck", "adam_first_step", "The size of Adam's first step", "numeric")
@@ -77,7 +77,7 @@ def adam_first_step(rng: np.random.Generator) -> Draft:
            f"\\epsilon) \\approx \\eta = {fmt(step, 4)}$, whatever the gradient's scale. This is why the same "
            f"Adam steps in float32 and float64 agree so closely.")
     return numeric(text, step, sol, [(lr * abs(g), M.ADAM_GRAD_STEP), (float(abs(w_nc[0] - 1.0)),
-                                                                       M.ADAM_NO_CORRECTION)])
+                                                                       M.ADAM_NO_CORRECTION)], data=dict(g=g, lr=lr))
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def shard_gradients(rng: np.random.Generator) -> Draft:
     sol = (f"The batch mean is the size-weighted mean of the shard means: $\\sum_k n_k g_k/\\sum_k n_k = "
            f"{fmt(full, 6)}$. An all-reduce that averages shard means is right only when the shards are equal.")
     wrong = [(float(np.mean(shard)), M.MEAN_OF_MEANS), (float(np.sum(shard)), M.SUM_OF_SHARDS)]
-    return numeric(text, full, sol, wrong, places=2)
+    return numeric(text, full, sol, wrong, places=2, data=dict(x=x.tolist(), y=y.tolist(), w=w, sizes=sizes))
 
 
 @generator("distributed", "learning_rate_scaling", "The learning rate for a larger global batch", "numeric")
@@ -138,7 +138,7 @@ def learning_rate_scaling(rng: np.random.Generator) -> Draft:
     wrong = [(lr if reduce == "mean" else lr * workers, M.LR_NOT_SCALED if reduce == "mean" else
               M.Mistake("scaled_twice", "the sum already scales the step by the number of workers")),
              (lr / workers, M.LR_SCALED_WRONG_WAY)]
-    return numeric(text, ans, sol, wrong, tol=ans * 1e-6)
+    return numeric(text, ans, sol, wrong, tol=ans * 1e-6, data=dict(lr=lr, workers=workers, reduce=reduce))
 
 
 @generator("distributed", "steps_per_epoch", "Optimizer steps per epoch", "numeric")
@@ -157,7 +157,7 @@ def steps_per_epoch(rng: np.random.Generator) -> Draft:
     wrong = [(n // per_step, M.STEPS_FLOOR)]
     if accum > 1:
         wrong.append((-(-n // (workers * b)), M.STEPS_NO_ACCUM))
-    return numeric(text, steps, sol, wrong)
+    return numeric(text, steps, sol, wrong, data=dict(n=n, workers=workers, b=b, accum=accum))
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def which_claim_is_wrong(rng: np.random.Generator) -> Draft:
     text = "Three of these statements from the book's sources are right and one is wrong. Which is wrong?"
     wrong = [(_stated(o), M.Mistake(f"holds:{o.id}", f"this statement holds (ledger claim {o.id})")) for o in others]
     sol = f"{_stated(c)} is wrong. Correct: {c.correct} (ledger claim {c.id})."
-    return choice(text, _stated(c), wrong, sol, rng)
+    return choice(text, _stated(c), wrong, sol, rng, data=dict(claim=c.id, others=[o.id for o in others]))
 
 
 @generator("errata", "claim_verdict", "The ledger's verdict on a claim", "choice")
@@ -196,7 +196,7 @@ def claim_verdict(rng: np.random.Generator) -> Draft:
                "convention": "right under the source's convention, which differs from another's"}
     wrong = [(f"{v}: {meaning[v]}", M.WRONG_VERDICT) for v in ledger.VERDICTS if v != c.verdict]
     sol = f"Verdict: {c.verdict}. The correct statement: {c.correct} (ledger claim {c.id})."
-    return choice(text, f"{c.verdict}: {meaning[c.verdict]}", wrong, sol, rng)
+    return choice(text, f"{c.verdict}: {meaning[c.verdict]}", wrong, sol, rng, data=dict(claim=c.id))
 
 
 @generator("errata", "claim_correction", "The correct version of a wrong claim", "choice")
@@ -211,5 +211,5 @@ def claim_correction(rng: np.random.Generator) -> Draft:
     wrong += [(o.correct, M.Mistake(f"other:{o.id}", f"this corrects another claim ({o.citation})"))
               for o in others]
     sol = f"{c.correct} (ledger claim {c.id}, checked by code)."
-    return choice(text, c.correct, wrong, sol, rng)
+    return choice(text, c.correct, wrong, sol, rng, data=dict(claim=c.id))
 

@@ -47,7 +47,7 @@ def output_delta(rng: np.random.Generator) -> Draft:
            f"\\frac{{\\partial a_i}}{{\\partial z_j}} = a_j - y_j$. Here $a_{{{j + 1}}} = {fmt(a[j], 4)}$ and "
            f"$y_{{{j + 1}}} = 0$, so $\\delta_{{{j + 1}}} = {fmt(delta[j], 4)}$.")
     wrong = [(0.0, M.SINGLE_PATH), (-float(delta[j]), M.SIGN)]
-    return numeric(text, float(delta[j]), sol, wrong)
+    return numeric(text, float(delta[j]), sol, wrong, data=dict(z=z.tolist(), k=k, j=j))
 
 
 @generator("backprop", "dense_weight_gradient", "A weight gradient of a dense layer over a batch", "numeric")
@@ -70,7 +70,7 @@ def dense_weight_gradient(rng: np.random.Generator) -> Draft:
     wrong = [(dz[0, j] * x[0, k], M.NO_BATCH_SUM)]
     if k < n_out and j < n_in:
         wrong.append((float(dw[k, j]), M.TRANSPOSED))
-    return numeric(text, float(dw[j, k]), sol, wrong)
+    return numeric(text, float(dw[j, k]), sol, wrong, data=dict(x=x.tolist(), dz=dz.tolist(), j=j, k=k))
 
 
 @generator("backprop", "hidden_delta", "The local gradient of a hidden unit", "numeric")
@@ -100,7 +100,7 @@ def hidden_delta(rng: np.random.Generator) -> Draft:
     wrong = [(float(da[0, i]), M.NO_LOCAL_DERIVATIVE)]
     da_t, _, _ = affine_backward(delta_up[None], affine_forward(h, w.T, np.zeros(2))[1])
     wrong.append((float(bwd(da_t, acache)[0, i]), M.TRANSPOSED))
-    return numeric(text, float(delta[i]), sol, wrong)
+    return numeric(text, float(delta[i]), sol, wrong, data=dict(name=name, z=z.tolist(), w=w.tolist(), delta=delta_up.tolist(), i=i))
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def init_variance(rng: np.random.Generator) -> Draft:
     wrong = {"glorot_normal": [(1 / (n_in + n_out), M.GLOROT_NO_TWO), (2 / n_in, M.FAN_OUT)],
              "he_normal": [(1 / n_in, M.HE_NO_TWO), (2 / n_out, M.FAN_OUT)],
              "lecun_normal": [(1 / n_out, M.FAN_OUT)]}[rule]
-    return numeric(text, var, sol, wrong)
+    return numeric(text, var, sol, wrong, data=dict(rule=rule, n_in=n_in, n_out=n_out))
 
 
 @generator("init", "uniform_limit", "The limit of a uniform initialization", "numeric")
@@ -138,7 +138,7 @@ def uniform_limit(rng: np.random.Generator) -> Draft:
             f"inputs and $n_{{out}} = {n_out}$ outputs. What is $a$? Give 3 significant digits.")
     sol = (f"$U(-a, a)$ has variance $a^2/3$; {label}'s rule asks for $\\mathrm{{Var}}(w) = {fmt(var, 4)}$, so "
            f"$a = \\sqrt{{3\\,\\mathrm{{Var}}(w)}} = {fmt(limit, 4)}$.")
-    return numeric(text, limit, sol, [(np.sqrt(var), M.STD_NOT_LIMIT), (3 * var, M.VAR_NOT_LIMIT)])
+    return numeric(text, limit, sol, [(np.sqrt(var), M.STD_NOT_LIMIT), (3 * var, M.VAR_NOT_LIMIT)], data=dict(rule=rule, n_in=n_in, n_out=n_out))
 
 
 @generator("init", "symmetry", "Equal initial weights and symmetry", "choice")
@@ -172,7 +172,7 @@ def symmetry(rng: np.random.Generator) -> Draft:
                                 "(here " + ("none" if same else "the biases") + ") make them differ",
                                 "thesis-2.5.1-equal-weights")),
              ("Only the first row has changed.", None)]
-    return choice(text, right, wrong, sol, rng)
+    return choice(text, right, wrong, sol, rng, data=dict(random_bias=random_bias, hidden=hidden, c=c))
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def momentum_steps(rng: np.random.Generator) -> Draft:
     damp1 = (1 - mu) * g[0]
     damp = w0 - lr * damp1 - lr * (mu * damp1 + (1 - mu) * g[1])
     wrong = [(damp, M.MOMENTUM_DAMPENED), (_steps("sgd", w0, g, lr=lr), M.NO_MOMENTUM)]
-    return numeric(text, w2, sol, wrong, places=3)
+    return numeric(text, w2, sol, wrong, places=3, data=dict(w0=w0, g=g, lr=lr, momentum=mu))
 
 
 @generator("optimizers", "adam_steps", "Adam's first steps", "numeric")
@@ -231,7 +231,7 @@ def adam_steps(rng: np.random.Generator) -> Draft:
            f"$w \\leftarrow w - \\eta\\hat m_t/(\\sqrt{{\\hat v_t}} + \\epsilon)$. After step {t}: $w = {fmt(wt, 6)}$."
            + (" At step 1, $\\hat m_1 = g_1$ and $\\sqrt{\\hat v_1} = |g_1|$: the step is $\\eta$ times the "
               "gradient's sign." if t == 1 else ""))
-    return numeric(text, wt, sol, [(no_corr, M.ADAM_NO_CORRECTION), (float(w), M.ADAM_M_PREV)], places=4)
+    return numeric(text, wt, sol, [(no_corr, M.ADAM_NO_CORRECTION), (float(w), M.ADAM_M_PREV)], places=4, data=dict(w0=w0, g=g, lr=lr))
 
 
 @generator("optimizers", "adaptive_steps", "Two steps of AdaGrad or RMSProp", "numeric")
@@ -266,7 +266,7 @@ def adaptive_steps(rng: np.random.Generator) -> Draft:
     sol = (f"The accumulator is ${fmt(s1, 4)}$ after step 1 and ${fmt(s2, 4)}$ after step 2; "
            f"$w = {fmt(w0)} - {fmt(lr)}\\,({fmt(g[0])})/\\sqrt{{{fmt(s1, 4)}}} - {fmt(lr)}\\,({fmt(g[1])})/"
            f"\\sqrt{{{fmt(s2, 4)}}} = {fmt(w2, 5)}$.")
-    return numeric(text, w2, sol, wrong, places=3)
+    return numeric(text, w2, sol, wrong, places=3, data=dict(rule=rule, w0=w0, g=g, lr=lr))
 
 
 @generator("optimizers", "adam_moment_formula", "Adam's first moment for a constant gradient", "symbolic")
@@ -284,7 +284,7 @@ def adam_moment_formula(rng: np.random.Generator) -> Draft:
            f"biased towards 0, which is why Adam divides by $1 - \\beta^t$ (then $\\hat m_t = g$).")
     wrong = [((1 - beta ** (t - 1)) * g, M.SUM_POWER_OFF), (g, M.Mistake(
         "bias_corrected", "this is the bias-corrected m-hat, not m_t"))]
-    return symbolic(text, m, {"beta": beta, "g": g}, sol, wrong, domain=(0.2, 0.95))
+    return symbolic(text, m, {"beta": beta, "g": g}, sol, wrong, domain=(0.2, 0.95), data=dict(t=t))
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def mlp_parameters(rng: np.random.Generator) -> Draft:
     wrong = [(weights, M.NO_BIAS_PARAMS), (total + sizes[0], M.INPUT_BIASES)]
     if sizes[0] == 4:
         wrong.append((parameter_count([13, *sizes[1:]]), M.FIRST_SIZE))
-    return numeric(text, total, sol, wrong)
+    return numeric(text, total, sol, wrong, data=dict(sizes=sizes))
 
 
 @generator("mlp", "first_layer_share", "The first layer's share of an MLP's parameters", "numeric")
@@ -323,7 +323,7 @@ def first_layer_share(rng: np.random.Generator) -> Draft:
             f"are in its first layer? Give 1 decimal place.")
     sol = (f"The first layer has ${sizes[0]}\\cdot{sizes[1]} + {sizes[1]} = {s.rows[0].params}$ of the "
            f"${s.total}$ parameters: ${fmt(share, 4)}\\%$.")
-    return numeric(text, share, sol, [(weights_share, M.NO_BIAS_PARAMS)], places=1)
+    return numeric(text, share, sol, [(weights_share, M.NO_BIAS_PARAMS)], places=1, data=dict(sizes=sizes))
 
 
 @generator("mlp", "mlp_output", "The output of a small MLP", "numeric")
@@ -341,5 +341,5 @@ def mlp_output(rng: np.random.Generator) -> Draft:
     no_relu = float(mlp_forward(p, x, "identity")[0][0, 0])
     no_bias = float(mlp_forward({**p, "b1": 0 * p["b1"], "b2": 0 * p["b2"]}, x, "relu")[0][0, 0])
     wrong = [(max(out, 0.0), M.OUTPUT_ACTIVATION), (no_relu, M.NO_HIDDEN_ACTIVATION), (no_bias, M.NO_BIAS)]
-    return numeric(text, out, sol, wrong)
+    return numeric(text, out, sol, wrong, data=dict(x=x.tolist(), **{k: v.tolist() for k, v in p.items()}))
 
