@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 
-from .validate import as_float_array, positive_number
+from .validate import NUMBER, array_cache, as_float_array, positive_number, unpack_cache
 
 Cache = object
 
@@ -99,7 +99,7 @@ def sigmoid_forward(z: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 def sigmoid_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
     """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot a(1-a)` (thesis eq. 12)."""
-    a, one_minus_a = cache
+    a, one_minus_a = unpack_cache(cache, "sigmoid_forward", {"a": np.ndarray, "1 - a": np.ndarray})
     return _upstream(da, a) * a * one_minus_a
 
 
@@ -116,7 +116,7 @@ def tanh_forward(z: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 def tanh_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
     """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot (1 - a^2)`."""
-    a, sech2 = cache
+    a, sech2 = unpack_cache(cache, "tanh_forward", {"a": np.ndarray, "1 - a^2": np.ndarray})
     return _upstream(da, a) * sech2
 
 
@@ -128,7 +128,7 @@ def relu_forward(z: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 def relu_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
     """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot [z > 0]` (0 at ``z = 0``)."""
-    z = cache
+    z = array_cache(cache, "relu_forward", "z")
     return _upstream(da, z) * (z > 0)
 
 
@@ -141,7 +141,7 @@ def leaky_relu_forward(z: np.ndarray, b: float = 0.01) -> tuple[np.ndarray, Cach
 
 def leaky_relu_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
     """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot (1 \\text{ if } z>0 \\text{ else } b)`."""
-    z, b = cache
+    z, b = unpack_cache(cache, "leaky_relu_forward", {"z": np.ndarray, "b": NUMBER})
     return _upstream(da, z) * np.where(z > 0, 1.0, b).astype(z.dtype, copy=False)
 
 
@@ -163,7 +163,7 @@ def prelu_backward(da: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray
     ``db`` sums :math:`\\partial E/\\partial a \\cdot \\partial f/\\partial b` over every position that
     shares the slope, so it has the shape of ``b``.
     """
-    z, b = cache
+    z, b = unpack_cache(cache, "prelu_forward", {"z": np.ndarray, "b": np.ndarray})
     da = _upstream(da, z)
     bb = _broadcast_slope(b, z)
     neg = z <= 0
@@ -190,7 +190,7 @@ def elu_forward(z: np.ndarray, alpha: float = 1.0) -> tuple[np.ndarray, Cache]:
 
 def elu_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
     """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot (1 \\text{ if } z>0 \\text{ else } \\alpha e^z)` (thesis eq. 20)."""
-    z, alpha = cache
+    z, alpha = unpack_cache(cache, "elu_forward", {"z": np.ndarray, "alpha": NUMBER})
     local = np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))
     return (_upstream(da, z) * local).astype(z.dtype, copy=False)
 
@@ -202,7 +202,8 @@ def identity_forward(z: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 
 def identity_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
-    return _upstream(da, cache)
+    """:math:`\\partial E/\\partial z = \\partial E/\\partial a`."""
+    return _upstream(da, array_cache(cache, "identity_forward", "z"))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -228,7 +229,7 @@ def softmax_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
     This is the full Jacobian (thesis eq. 25) applied to ``da`` without forming it:
     ``dz = a * (da - sum(da * a))`` row by row.
     """
-    a = cache
+    a = array_cache(cache, "softmax_forward", "a")
     da = _upstream(da, a)
     return a * (da - np.sum(da * a, axis=-1, keepdims=True))
 
@@ -255,16 +256,16 @@ ACTIVATIONS: dict[str, tuple[Callable[..., tuple[np.ndarray, Cache]], Callable[.
 
 def get(name: str) -> tuple[Callable[..., tuple[np.ndarray, Cache]], Callable[..., np.ndarray]]:
     """The ``(forward, backward)`` pair of an elementwise activation, by name."""
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}") from None
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}: name must be one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
 
 
 def _upstream(da: np.ndarray, like: np.ndarray) -> np.ndarray:
     da = as_float_array(da, "da (the upstream gradient)")
     if da.shape != like.shape:
-        raise ValueError(f"da (the upstream gradient) must have the forward output's shape {like.shape}; got {da.shape}")
+        raise ValueError(f"da (the upstream gradient) must have the forward output's shape {like.shape} (as in cache); "
+                         f"got {da.shape}")
     return da
 
 
@@ -273,6 +274,6 @@ def _broadcast_slope(b: np.ndarray, z: np.ndarray) -> np.ndarray:
         return b
     if z.ndim < 2 or z.shape[1] != b.shape[0]:
         raise ValueError(
-            f"a per-channel PReLU slope of shape {b.shape} needs z of shape (N, {b.shape[0]}, ...); got {z.shape}"
+            f"b: a per-channel PReLU slope of shape {b.shape} needs z of shape (N, {b.shape[0]}, ...); got {z.shape}"
         )
     return b.reshape((1, -1) + (1,) * (z.ndim - 2))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import math
 import os
 import tarfile
 import tempfile
@@ -32,6 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .validate import as_float_array, check_finite, labels, number, path as check_path, positive_int
+from .validate import seed as check_seed
 
 __all__ = [
     "Dataset", "DatasetNotFoundError", "DatasetCorruptError", "FileSpec", "DatasetSpec", "REGISTRY",
@@ -61,6 +65,13 @@ class Dataset:
     y: np.ndarray
     class_names: tuple[str, ...]
     feature_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        labels(self.y, "y (the labels)")
+        if not hasattr(self.x, "shape") or len(self.x) != len(self.y):
+            raise ValueError(f"x must hold one example per label ({len(self.y)}); got shape {np.shape(self.x)}")
+        if isinstance(self.class_names, str) or not all(isinstance(c, str) for c in self.class_names):
+            raise TypeError(f"class_names must be a tuple of str; got {self.class_names!r}")
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -134,14 +145,15 @@ REGISTRY: dict[str, DatasetSpec] = {
 def cache_dir(name: str | None = None) -> Path:
     """``$CNNMATH_DATA`` or ``~/.cache/cnnmath``, or its subdirectory for dataset ``name``."""
     root = Path(os.environ.get("CNNMATH_DATA", Path.home() / ".cache" / "cnnmath")).expanduser()
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a dataset name (str) or None; got {name!r}")
     return root / name if name else root
 
 
 def _spec(name: str) -> DatasetSpec:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(REGISTRY)}") from None
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise ValueError(f"unknown dataset {name!r}: name must be one of {sorted(REGISTRY)}")
+    return REGISTRY[name]
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,7 +186,11 @@ def verify_file(path: Path, spec: FileSpec, how_to_get: str = "") -> bytes | Non
 
     Raises :class:`DatasetCorruptError` naming the file, what was expected and what to do.
     """
-    path = Path(path)
+    path = check_path(path, "path")
+    if not isinstance(spec, FileSpec):
+        raise TypeError(f"spec must be a FileSpec (see REGISTRY); got {type(spec).__name__}")
+    if not path.is_file():
+        raise FileNotFoundError(f"path {path} is not a file")
     advice = f" Delete it and get a fresh copy. {how_to_get}".rstrip()
     if spec.size is not None and path.stat().st_size != spec.size:
         raise DatasetCorruptError(
@@ -197,7 +213,7 @@ def verify_file(path: Path, spec: FileSpec, how_to_get: str = "") -> bytes | Non
 
 def _search_dirs(spec: DatasetSpec, root: str | Path | None) -> list[Path]:
     if root is not None:
-        return [Path(root).expanduser()]
+        return [check_path(root, "root").expanduser()]
     return [*(Path(d) for d in spec.system_dirs), cache_dir(spec.name)]
 
 
@@ -222,7 +238,7 @@ def download(name: str, directory: str | Path | None = None, *, progress: bool =
     as it was. Returns the directory.
     """
     spec = _spec(name)
-    target = Path(directory).expanduser() if directory is not None else cache_dir(spec.name)
+    target = check_path(directory, "directory").expanduser() if directory is not None else cache_dir(spec.name)
     target.mkdir(parents=True, exist_ok=True)
     for f in spec.files:
         dest = target / f.name
@@ -281,8 +297,10 @@ def read_idx(source: str | Path | bytes, what: str = "IDX data") -> np.ndarray:
         path = Path(source)
         what = str(path)
         raw = _gunzip(path) if path.suffix == ".gz" else path.read_bytes()
-    else:
+    elif isinstance(source, (bytes, bytearray, memoryview)):
         raw = bytes(source)
+    else:
+        raise TypeError(f"source must be a path (str or Path) or bytes; got {type(source).__name__}")
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise DatasetCorruptError(f"{what} is not an IDX file (bad magic number {raw[:4].hex() or 'empty'})")
     ndim = raw[3]
@@ -291,7 +309,7 @@ def read_idx(source: str | Path | bytes, what: str = "IDX data") -> np.ndarray:
         raise DatasetCorruptError(f"{what}: IDX header is truncated or declares {ndim} dimensions")
     dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_TYPES[raw[2]])
-    expected = header + int(np.prod(dims)) * dtype.itemsize
+    expected = header + math.prod(dims) * dtype.itemsize  # exact: int64 np.prod wraps for huge headers
     if len(raw) != expected:
         state = "truncated" if len(raw) < expected else "longer than its header says"
         raise DatasetCorruptError(f"{what} is {state}: {len(raw)} bytes, expected {expected} for shape {dims}")
@@ -402,31 +420,68 @@ def load_digits() -> Dataset:
 
 def train_test_split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices of a seeded random split of ``range(n)`` into a training and a test part."""
+    n = positive_int(n, "n (the number of examples)", minimum=2)
+    test_fraction = number(test_fraction, "test_fraction")
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1; got {test_fraction}")
-    order = np.random.default_rng(seed).permutation(n)
+    order = np.random.default_rng(check_seed(seed)).permutation(n)
     n_test = int(round(n * test_fraction))
     if n_test == 0 or n_test == n:
-        raise ValueError(f"a test fraction of {test_fraction} of {n} examples leaves one part empty")
+        raise ValueError(f"a test_fraction of {test_fraction} of {n} examples leaves one part empty")
     return np.sort(order[n_test:]), np.sort(order[:n_test])
 
 
 def split_validation(ds: Dataset, n_validation: int, seed: int) -> tuple[Dataset, Dataset]:
     """Hold out ``n_validation`` examples of ``ds``, chosen by a seeded shuffle: ``(train, validation)``."""
-    if not 0 < n_validation < len(ds):
+    if not isinstance(ds, Dataset):
+        raise TypeError(f"ds must be a Dataset; got {type(ds).__name__}")
+    n_validation = positive_int(n_validation, "n_validation")
+    if not n_validation < len(ds):
         raise ValueError(f"n_validation must lie between 1 and {len(ds) - 1}; got {n_validation}")
     tr, va = train_test_split(len(ds), n_validation / len(ds), seed)
     return ds.subset(tr), ds.subset(va)
 
 
 def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
-    """Scale each feature to mean 0 and standard deviation 1 using the training part's statistics only."""
+    """Scale each feature to mean 0 and standard deviation 1 using the training part's statistics only.
+
+    ``train`` holds at least two finite examples (rows); each of ``others`` has examples of the
+    same shape. A feature constant in ``train`` is only centred.
+    """
+    train = as_float_array(train, "train (the training features)")
+    if train.ndim < 1 or len(train) < 2:
+        raise ValueError(f"train (the training features) needs at least two examples (rows); got shape {train.shape}")
+    arrays = [train]
+    for i, a in enumerate(others):
+        a = as_float_array(a, f"others[{i}]")
+        if a.shape[1:] != train.shape[1:] or a.ndim != train.ndim:
+            raise ValueError(f"others[{i}] must have examples shaped like train's {train.shape[1:]}; got shape {a.shape}")
+        arrays.append(a)
     mean = train.mean(axis=0)
     std = train.std(axis=0)
     std = np.where(std > 0, std, 1.0)
-    return [(a - mean) / std for a in (train, *others)]
+    out = [(a - mean) / std for a in arrays]
+    for i, a in enumerate(out):  # finite features whose spread overflows float
+        check_finite(a, "train" if i == 0 else f"others[{i - 1}] (after scaling)")
+    return out
 
 
 def to_float(images: np.ndarray, dtype: type = np.float32) -> np.ndarray:
-    """uint8 pixels 0..255 as floats in [0, 1]."""
-    return (np.asarray(images, dtype=dtype) / dtype(255)).astype(dtype, copy=False)
+    """uint8 pixels 0..255 as floats in [0, 1].
+
+    ``images`` must hold integer pixel values 0..255 (images already scaled to floats would be
+    divided by 255 a second time); ``dtype`` is np.float32 or np.float64.
+    """
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be np.float32 or np.float64; got {dtype!r}")
+    if images is None or isinstance(images, (str, bytes, dict)):
+        raise TypeError(f"images must be an array of integer pixels 0..255; got {type(images).__name__}")
+    try:
+        arr = np.asarray(images)
+    except ValueError as exc:  # ragged nested lists
+        raise TypeError(f"images must be an array of integer pixels 0..255 ({exc})") from None
+    if arr.dtype.kind not in "ui":
+        raise TypeError(f"images must hold integer pixel values 0..255 (e.g. uint8); got dtype {arr.dtype}")
+    if arr.size and (arr.min() < 0 or arr.max() > 255):
+        raise ValueError(f"images must hold pixel values 0..255; got values from {arr.min()} to {arr.max()}")
+    return (arr.astype(dtype) / dtype(255)).astype(dtype, copy=False)

@@ -47,7 +47,7 @@ def dropout_backward(dout: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         raise TypeError("mask must be the cache returned by dropout_forward (a float array, or None in evaluation "
                         f"mode); got {type(mask).__name__}")
     if dout.shape != mask.shape:
-        raise ValueError(f"dout must have the output's shape {mask.shape}; got {dout.shape}")
+        raise ValueError(f"dout must have the output's shape {mask.shape} (that of mask); got {dout.shape}")
     return dout * mask
 
 

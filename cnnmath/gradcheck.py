@@ -88,6 +88,8 @@ def _relative_error(a: object, b: object, name_a: str, name_b: str, floor: float
 
 def tolerance(dtype: np.dtype | type) -> float:
     """The accepted relative error for gradients computed in ``dtype`` (float32 or float64)."""
+    if dtype is None:
+        raise TypeError("dtype must be np.float32 or np.float64; got None")
     try:
         key = np.dtype(dtype).type
     except TypeError:

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import positive_int
+from .validate import generator, positive_int
 
 RULES = ("glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "lecun_normal")
 
 
 def variance(rule: str, fan_in: int, fan_out: int) -> float:
     """The weight variance prescribed by ``rule`` for a layer with ``fan_in`` inputs and ``fan_out`` outputs."""
+    if rule not in RULES:
+        raise ValueError(f"unknown initialization rule {rule!r}: rule must be one of {RULES}")
     fan_in = positive_int(fan_in, "fan_in")
     fan_out = positive_int(fan_out, "fan_out")
     if rule.startswith("glorot"):
@@ -29,7 +31,7 @@ def variance(rule: str, fan_in: int, fan_out: int) -> float:
         return 2.0 / fan_in
     if rule == "lecun_normal":
         return 1.0 / fan_in
-    raise ValueError(f"unknown initialization rule {rule!r}; expected one of {RULES}")
+    raise AssertionError(f"rule {rule!r} is listed in RULES but has no variance")  # pragma: no cover
 
 
 def init_weights(rule: str, fan_in: int, fan_out: int, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
@@ -39,6 +41,9 @@ def init_weights(rule: str, fan_in: int, fan_out: int, rng: np.random.Generator,
     :math:`a = \\sqrt{3\\sigma^2}`, which has the same variance.
     """
     var = variance(rule, fan_in, fan_out)
+    rng = generator(rng)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be np.float32 or np.float64; got {dtype!r}")
     if rule.endswith("uniform"):
         limit = np.sqrt(3.0 * var)
         w = rng.uniform(-limit, limit, (fan_out, fan_in))

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import as_float_array, positive_number
+from .validate import NUMBER, as_float_array, flag, in_range, positive_int, positive_number, unpack_cache
 
 
 def _axes(x: np.ndarray) -> tuple[int, ...]:
@@ -41,6 +41,8 @@ def _shape(x: np.ndarray) -> tuple[int, ...]:
 
 def _check(x, gamma, beta, running_mean, running_var):
     x = as_float_array(x, "x (shape (N, C) or (N, C, H, W))", ndim=(2, 4))
+    if x.size == 0:
+        raise ValueError(f"x (shape (N, C) or (N, C, H, W)) must not be empty; got shape {x.shape}")
     C = x.shape[1]
     arrays = []
     for name, a in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)):
@@ -59,13 +61,13 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, runnin
     """:math:`y = \\gamma\\hat x + \\beta`; returns ``(y, cache, (new_running_mean, new_running_var))``."""
     x, gamma, beta, running_mean, running_var = _check(x, gamma, beta, running_mean, running_var)
     eps = positive_number(eps, "eps")
-    if not 0 <= momentum <= 1:
-        raise ValueError(f"momentum must lie in [0, 1]; got {momentum}")
+    momentum = in_range(momentum, "momentum", 0, 1)
+    training = flag(training, "training")
     ax, sh = _axes(x), _shape(x)
     m = x.size // x.shape[1]
     if training:
         if m < 2:
-            raise ValueError(f"training-mode batch norm needs more than one value per channel; got shape {x.shape}")
+            raise ValueError(f"training-mode batch norm needs more than one value per channel of x; got shape {x.shape}")
         mu = x.mean(axis=ax)
         var = x.var(axis=ax)
         new_mean = (1 - momentum) * running_mean + momentum * mu
@@ -81,8 +83,12 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, runnin
 
 def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(dx, dgamma, dbeta)`` (see the module docstring for the formulas)."""
-    xhat, gamma, inv_std, training, m = cache
-    dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
+    xhat, gamma, inv_std, training, m = unpack_cache(cache, "batchnorm_forward", {
+        "xhat": np.ndarray, "gamma": np.ndarray, "inv_std": np.ndarray, "training": (bool, np.bool_), "m": int})
+    if xhat.ndim not in (2, 4) or gamma.shape != (xhat.shape[1],) or inv_std.shape != gamma.shape:
+        raise ValueError("cache must be the (xhat, gamma, inv_std, training, m) tuple returned by batchnorm_forward; "
+                         f"got arrays of shapes {xhat.shape}, {gamma.shape}, {inv_std.shape}")
+    dout = as_float_array(dout, "dout (the upstream gradient)")
     if dout.shape != xhat.shape:
         raise ValueError(f"dout must have the output's shape {xhat.shape}; got {dout.shape}")
     ax, sh = _axes(dout), _shape(dout)
@@ -98,8 +104,11 @@ def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
 def batchnorm_forward_naive(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5) -> tuple[np.ndarray, tuple]:
     """Training mode, channel by channel, one step of eq. 57-58 per line; the cache keeps every step."""
     x, gamma, beta, _, _ = _check(x, gamma, beta, np.zeros(np.shape(gamma)), np.ones(np.shape(gamma)))
+    eps = positive_number(eps, "eps")
     xc = np.moveaxis(x, 1, 0).reshape(x.shape[1], -1)  # (C, m)
     C, m = xc.shape
+    if m < 2:
+        raise ValueError(f"training-mode batch norm needs more than one value per channel of x; got shape {x.shape}")
     out = np.empty_like(xc)
     steps = []
     for c in range(C):
@@ -116,8 +125,12 @@ def batchnorm_forward_naive(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, 
 
 def batchnorm_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The chain rule back through each step of the naive forward pass, channel by channel."""
-    steps, gamma, shape, eps = cache
-    dc = np.moveaxis(np.asarray(dout, dtype=float), 1, 0).reshape(shape[1], -1)
+    steps, gamma, shape, eps = unpack_cache(cache, "batchnorm_forward_naive",
+                                            {"steps": list, "gamma": np.ndarray, "shape": tuple, "eps": NUMBER})
+    dout = as_float_array(dout, "dout (the upstream gradient)")
+    if dout.shape != tuple(shape):
+        raise ValueError(f"dout must have the output's shape {tuple(shape)}; got {dout.shape}")
+    dc = np.moveaxis(dout, 1, 0).reshape(shape[1], -1)
     C, m = dc.shape
     dx = np.empty_like(dc)
     dgamma, dbeta = np.empty(C), np.empty(C)
@@ -137,4 +150,5 @@ def batchnorm_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray
 
 def parameter_counts(channels: int) -> dict[str, int]:
     """Trainable (gamma, beta) and non-trainable (running mean and variance) numbers of one layer."""
+    channels = positive_int(channels, "channels")
     return {"trainable": 2 * channels, "non_trainable": 2 * channels}

@@ -17,22 +17,70 @@ Like torch, :math:`\\epsilon` is added *outside* the square root; the thesis put
 function fills on the first call. :class:`Optimizer` applies one rule to a dict of parameters.
 The arithmetic follows torch's order of operations, so that float64 trajectories agree to the
 last bit rather than drifting apart by rounding.
+
+Hyperparameters are checked against the ranges torch accepts (``lr > 0``; ``momentum``,
+``beta1``, ``beta2`` in [0, 1); ``alpha`` in [0, 1]; ``eps`` and ``weight_decay`` >= 0), by every
+``*_update`` call and once by :class:`Optimizer`. Gradients are checked for shape and type but not
+for finiteness: a run whose learning rate is too large diverges to inf and then nan, and that
+is the honest trajectory of the rule (:func:`cnnmath.train.fit` stops on a non-finite loss).
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .validate import positive_number
+from .validate import as_float_array, flag, in_range, positive_number
 
 State = dict[str, Any]
+
+#: The range of each hyperparameter: ``(low, high, high_open)`` for numbers, ``bool`` for flags.
+HYPERPARAMETERS: dict[str, tuple[float, float, bool] | type] = {
+    "momentum": (0.0, 1.0, True), "weight_decay": (0.0, np.inf, False), "nesterov": bool, "eps": (0.0, np.inf, False),
+    "alpha": (0.0, 1.0, False), "beta1": (0.0, 1.0, True), "beta2": (0.0, 1.0, True), "decoupled": bool,
+    "bias_correction": bool,
+}
+
+
+def _check_hyper(lr: float, hyper: dict[str, Any]) -> None:
+    positive_number(lr, "lr (the learning rate)")
+    for name, value in hyper.items():
+        domain = HYPERPARAMETERS[name]
+        if domain is bool:
+            flag(value, name)
+        else:
+            low, high, high_open = domain  # type: ignore[misc]
+            if high == np.inf:
+                positive_number(value, name, allow_zero=True)
+            else:
+                in_range(value, name, low, high, high_open=high_open)
+    if hyper.get("nesterov") and not hyper.get("momentum"):
+        raise ValueError("nesterov=True needs a momentum > 0 (as torch)")
+
+
+def _check_arrays(w: object, g: object, state: object, w_name: str = "w (the parameter)",
+                  g_name: str = "g (the gradient)") -> None:
+    if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
+        raise TypeError(f"{w_name} must be a float ndarray, updated in place; got "
+                        f"{type(w).__name__}{' of dtype ' + str(w.dtype) if isinstance(w, np.ndarray) else ''}")
+    g = as_float_array(g, g_name, finite=False)
+    if g.shape != w.shape:
+        raise ValueError(f"{g_name} must have the parameter's shape {w.shape}; got {g.shape}")
+    if not isinstance(state, dict):
+        raise TypeError(f"state must be a dict (empty on the first step); got {type(state).__name__}")
 
 
 def sgd_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, momentum: float = 0.0,
                weight_decay: float = 0.0, nesterov: bool = False) -> np.ndarray:
     """Plain or momentum SGD, as ``torch.optim.SGD`` (dampening 0)."""
+    _check_arrays(w, g, state)
+    _check_hyper(lr, dict(momentum=momentum, weight_decay=weight_decay, nesterov=nesterov))
+    return _sgd(w, g, state, lr, momentum, weight_decay, nesterov)
+
+
+def _sgd(w, g, state, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
     if weight_decay:
         g = g + weight_decay * w
     if momentum:
@@ -49,6 +97,12 @@ def sgd_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, momentum: 
 
 def adagrad_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, eps: float = 1e-10) -> np.ndarray:
     """AdaGrad, as ``torch.optim.Adagrad`` (no learning-rate decay, accumulator starting at 0)."""
+    _check_arrays(w, g, state)
+    _check_hyper(lr, dict(eps=eps))
+    return _adagrad(w, g, state, lr, eps)
+
+
+def _adagrad(w, g, state, lr, eps=1e-10):
     acc = state.setdefault("sum", np.zeros_like(w))
     acc += g * g
     w -= lr * (g / (np.sqrt(acc) + eps))
@@ -58,6 +112,12 @@ def adagrad_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, eps: f
 def rmsprop_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, alpha: float = 0.99,
                    eps: float = 1e-8) -> np.ndarray:
     """RMSProp, as ``torch.optim.RMSprop`` (no momentum, not centered); ``alpha`` is the thesis's gamma."""
+    _check_arrays(w, g, state)
+    _check_hyper(lr, dict(alpha=alpha, eps=eps))
+    return _rmsprop(w, g, state, lr, alpha, eps)
+
+
+def _rmsprop(w, g, state, lr, alpha=0.99, eps=1e-8):
     sq = state.setdefault("square_avg", np.zeros_like(w))
     sq *= alpha
     sq += (1 - alpha) * g * g
@@ -72,6 +132,14 @@ def adam_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, beta1: fl
 
     ``bias_correction=False`` drops the division by :math:`1-\\beta^t`, to show what it is for.
     """
+    _check_arrays(w, g, state)
+    _check_hyper(lr, dict(beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, decoupled=decoupled,
+                          bias_correction=bias_correction))
+    return _adam(w, g, state, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction)
+
+
+def _adam(w, g, state, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False,
+          bias_correction=True):
     t = state["step"] = state.get("step", 0) + 1
     m = state.setdefault("exp_avg", np.zeros_like(w))
     v = state.setdefault("exp_avg_sq", np.zeros_like(w))
@@ -93,6 +161,8 @@ def adam_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, beta1: fl
 RULES: dict[str, Callable[..., np.ndarray]] = {
     "sgd": sgd_update, "adagrad": adagrad_update, "rmsprop": rmsprop_update, "adam": adam_update,
 }
+#: The same rules without the checks, for :class:`Optimizer`, which checks once.
+_UNCHECKED: dict[str, Callable[..., np.ndarray]] = {"sgd": _sgd, "adagrad": _adagrad, "rmsprop": _rmsprop, "adam": _adam}
 
 
 class Optimizer:
@@ -103,21 +173,33 @@ class Optimizer:
     """
 
     def __init__(self, rule: str, lr: float, **hyper: Any):
-        if rule not in RULES:
-            raise ValueError(f"unknown optimizer {rule!r}; expected one of {sorted(RULES)}")
+        if not isinstance(rule, str) or rule not in RULES:
+            raise ValueError(f"unknown optimizer {rule!r}: rule must be one of {sorted(RULES)}")
+        known = [k for k in inspect.signature(RULES[rule]).parameters if k not in ("w", "g", "state", "lr")]
+        unknown = sorted(set(hyper) - set(known))
+        if unknown:
+            raise TypeError(f"{rule} has no hyperparameter(s) {unknown}; hyper may hold {known}")
         self.rule, self.lr, self.hyper = rule, positive_number(lr, "lr (the learning rate)"), hyper
         self.state: dict[str, State] = {}
-        RULES[rule](np.zeros(1), np.zeros(1), {}, self.lr, **hyper)  # bad hyperparameter names fail now
+        _check_hyper(self.lr, hyper)
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Update every array of ``params`` in place with its gradient in ``grads`` (same keys and shapes)."""
+        for arg, d in (("params", params), ("grads", grads)):
+            if not isinstance(d, dict):
+                raise TypeError(f"{arg} must be a dict of arrays keyed by parameter name; got {type(d).__name__}")
         missing = set(params) ^ set(grads)
         if missing:
             raise ValueError(f"params and grads must have the same keys; these are in one only: {sorted(missing)}")
+        rule = _UNCHECKED[self.rule]
         for name, w in params.items():
             g = grads[name]
+            if not (isinstance(w, np.ndarray) and w.dtype.kind == "f" and isinstance(g, np.ndarray)
+                    and g.dtype.kind == "f"):
+                _check_arrays(w, g, {}, f"params[{name!r}]", f"grads[{name!r}]")
             if g.shape != w.shape:
-                raise ValueError(f"gradient of {name} has shape {g.shape}, the parameter {w.shape}")
-            RULES[self.rule](w, g, self.state.setdefault(name, {}), self.lr, **self.hyper)
+                raise ValueError(f"grads[{name!r}]: the gradient of {name} has shape {g.shape}, the parameter {w.shape}")
+            rule(w, g, self.state.setdefault(name, {}), self.lr, **self.hyper)
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         return {f"{p}/{k}": np.asarray(v) for p, st in self.state.items() for k, v in st.items()}

@@ -17,7 +17,8 @@ import numpy as np
 
 from .activations import sigmoid
 from .losses import sigmoid_cross_entropy_forward
-from .validate import as_float_array, positive_int, positive_number
+from .validate import as_float_array, number, positive_int, positive_number, unpack_cache
+from .validate import seed as check_seed
 
 
 def perceptron_forward(x: np.ndarray, w: np.ndarray, w0: float) -> tuple[np.ndarray, object]:
@@ -29,17 +30,22 @@ def perceptron_forward(x: np.ndarray, w: np.ndarray, w0: float) -> tuple[np.ndar
     w = as_float_array(w, "w (the weights)", ndim=1)
     if x.shape[1] != w.shape[0]:
         raise ValueError(f"x has {x.shape[1]} features per row but w has {w.shape[0]} weights")
-    z = x @ w + float(w0)
+    z = x @ w + number(w0, "w0 (the bias weight)")
     a = sigmoid(z)
     return a, (x, z, a)
 
 
 def perceptron_gradient(y: np.ndarray, cache: object) -> tuple[np.ndarray, float]:
     """Mean over the batch of :math:`\\partial E/\\partial w_i = (a - y)x_i` and :math:`\\partial E/\\partial w_0 = a - y`."""
-    x, _, a = cache
+    x, _, a = unpack_cache(cache, "perceptron_forward", {"x": np.ndarray, "z": np.ndarray, "a": np.ndarray})
+    if x.ndim != 2 or a.shape != (x.shape[0],):
+        raise ValueError(f"cache must be the (x, z, a) tuple returned by perceptron_forward; got arrays of shapes "
+                         f"{x.shape} and {a.shape}")
     y = as_float_array(y, "y (the 0/1 targets)", ndim=1)
     if y.shape != a.shape:
         raise ValueError(f"y must have one target per row of x ({a.shape[0]}); got shape {y.shape}")
+    if np.any((y < 0) | (y > 1)):
+        raise ValueError(f"y (the targets) must lie in [0, 1]; got values from {y.min():g} to {y.max():g}")
     err = a - y
     return x.T @ err / x.shape[0], float(err.mean())
 
@@ -72,13 +78,15 @@ def train_perceptron(
     y = as_float_array(y, "y (the 0/1 targets)", ndim=1)
     if y.shape[0] != x.shape[0]:
         raise ValueError(f"x has {x.shape[0]} rows but y has {y.shape[0]} targets")
+    if x.shape[0] == 0:
+        raise ValueError("x (the inputs) must hold at least one row")
     if not np.all((y == 0) | (y == 1)):
         raise ValueError("y must hold the class labels 0 and 1 only")
     eta = positive_number(eta, "eta (the learning rate)")
     epochs = positive_int(epochs, "epochs")
     n = x.shape[0]
     bs = n if batch_size is None else positive_int(batch_size, "batch_size")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     fit = PerceptronFit(w=rng.normal(0.0, 0.01, x.shape[1]), w0=0.0)
     for _ in range(epochs):
         order = rng.permutation(n) if bs < n else np.arange(n)

@@ -5,16 +5,41 @@ display it. Nothing here computes mathematics: the curves come from the modules 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from .validate import as_float_array, callable_arg, labels as check_labels, positive_int
+
+
+def _names(names: object, arg: str, n: int | None = None) -> list[str]:
+    """A sequence of str labels (``n`` of them if given)."""
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence) or not all(isinstance(c, str) for c in names):
+        raise TypeError(f"{arg} must be a list or tuple of str; got {names!r}")
+    if n is not None and len(names) != n:
+        raise ValueError(f"{arg} must have {n} entries; got {len(names)}")
+    return list(names)
+
+
+def _curve(values: object, name: str, n: int | None = None) -> np.ndarray:
+    arr = as_float_array(values, name, ndim=1)
+    if n is not None and len(arr) != n:
+        raise ValueError(f"{name} must have one value per point of z ({n}); got {len(arr)}")
+    return arr
 
 
 def function_and_derivative(
     z: np.ndarray, f: np.ndarray, df: np.ndarray, name: str, *, figsize: tuple[float, float] = (8, 2.8)
 ):
-    """Two panels side by side: ``f(z)`` and ``f'(z)`` (as the thesis's figures 3-6)."""
+    """Two panels side by side: ``f(z)`` and ``f'(z)`` (as the thesis's figures 3-6).
+
+    ``z``, ``f`` and ``df`` are finite vectors of one length; ``name`` titles the panels.
+    """
+    z = _curve(z, "z")
+    f, df = _curve(f, "f", len(z)), _curve(df, "df", len(z))
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str; got {name!r}")
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize)
     ax1.plot(z, f, color="C0")
     ax1.set_title(f"{name}")
@@ -30,12 +55,18 @@ def function_and_derivative(
 
 
 def curves(history: dict[str, Sequence[float]], *, xlabel: str = "epoch", title: str = "", logy: bool = False, ax=None):
-    """Line plot of named series (loss and accuracy histories, per-layer statistics ...)."""
+    """Line plot of named series (loss and accuracy histories, per-layer statistics ...).
+
+    ``history`` maps each label to a sequence of numbers (nan leaves a gap, e.g. no accuracy).
+    """
+    if not isinstance(history, Mapping) or not all(isinstance(k, str) for k in history):
+        raise TypeError(f"history must be a dict of named series {{label: values}}; got {type(history).__name__}")
+    series = {k: as_float_array(v, f"history[{k!r}]", ndim=1, finite=False) for k, v in history.items()}
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 3))
     else:
         fig = ax.figure
-    for label, values in history.items():
+    for label, values in series.items():
         ax.plot(np.arange(1, len(values) + 1), values, label=label)
     ax.set_xlabel(xlabel)
     if logy:
@@ -57,7 +88,18 @@ def decision_boundary(
     axis_names: Sequence[str] = ("x1", "x2"),
     ax=None,
 ):
-    """Scatter of 2-D points coloured by class over the contour ``a = 0.5`` of a classifier."""
+    """Scatter of 2-D points coloured by class over the contour ``a = 0.5`` of a classifier.
+
+    ``x`` is ``(N, 2)``, ``y`` one label per row in ``0..len(labels)-1``; ``predict_proba`` maps an
+    ``(M, 2)`` array to ``M`` probabilities of class 1.
+    """
+    callable_arg(predict_proba, "predict_proba")
+    x = as_float_array(x, "x (the points)", ndim=2)
+    if x.shape[1] != 2:
+        raise ValueError(f"x (the points) must have shape (N, 2); got {x.shape}")
+    labels = _names(labels, "labels")
+    y = check_labels(y, "y (the class labels)", n=len(x), num_classes=len(labels))
+    axis_names = _names(axis_names, "axis_names", 2)
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 4))
     else:
@@ -67,7 +109,11 @@ def decision_boundary(
         np.linspace(x[:, 0].min() - pad, x[:, 0].max() + pad, 200),
         np.linspace(x[:, 1].min() - pad, x[:, 1].max() + pad, 200),
     )
-    p = predict_proba(np.column_stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
+    p = as_float_array(predict_proba(np.column_stack([g1.ravel(), g2.ravel()])), "predict_proba(grid)")
+    if p.size != g1.size:
+        raise ValueError(f"predict_proba must return one probability per row of its input ({g1.size}); "
+                         f"got shape {p.shape}")
+    p = p.reshape(g1.shape)
     ax.contourf(g1, g2, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
     ax.contour(g1, g2, p, levels=[0.5], colors="k", linewidths=1.5)
     for k, name in enumerate(labels):
@@ -81,6 +127,10 @@ def decision_boundary(
 
 def confusion(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = True, ax=None, title: str = ""):
     """A confusion matrix as a heat map, in percent of each true class when ``normalize``."""
+    cm = as_float_array(cm, "cm (a confusion matrix)", ndim=2)
+    if cm.shape[0] != cm.shape[1] or np.any(cm < 0):
+        raise ValueError(f"cm (a confusion matrix) must be a square matrix of counts >= 0; got shape {cm.shape}")
+    class_names = _names(class_names, "class_names", cm.shape[0])
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.5, 5.5))
     else:
@@ -108,8 +158,20 @@ def predictions(images: np.ndarray, probs: np.ndarray, labels: np.ndarray, class
     """Images with a bar chart of the predicted probabilities under each (as the thesis's figures 20 and 30).
 
     The bar of the predicted class is blue when it is right and red when it is wrong; the true
-    class's bar is outlined.
+    class's bar is outlined. ``images`` is ``(N, C, H, W)`` with 1 or 3 channels, ``probs``
+    ``(N, len(class_names))``, ``labels`` one true class per image.
     """
+    as_float_array(images, "images", ndim=4)  # checked; drawn as given (uint8 RGB must stay 0..255)
+    images = np.asarray(images)
+    if images.shape[1] not in (1, 3):
+        raise ValueError(f"images must have 1 or 3 channels, shape (N, C, H, W); got {images.shape}")
+    class_names = _names(class_names, "class_names")
+    probs = as_float_array(probs, "probs (the predicted probabilities)", ndim=2)
+    if probs.shape != (len(images), len(class_names)):
+        raise ValueError(f"probs must have shape (N, classes) = {(len(images), len(class_names))} for {len(images)} "
+                         f"images and {len(class_names)} class_names; got {probs.shape}")
+    labels = check_labels(labels, "labels (the true classes)", n=len(images), num_classes=len(class_names))
+    cols = positive_int(cols, "cols")
     n = len(images)
     rows = -(-n // cols)
     fig, axes = plt.subplots(2 * rows, cols, figsize=(3.2 * cols, 4.2 * rows), gridspec_kw={"height_ratios": [3, 2] * rows})
@@ -144,9 +206,12 @@ def chain_diagram(nodes: Sequence[str], forward: Sequence[str], backward: Sequen
     ``nodes`` are LaTeX labels of the values (``n`` of them); ``forward[i]`` labels the operation from
     node ``i`` to node ``i + 1`` and ``backward[i]`` the gradient sent back along it.
     """
+    nodes = _names(nodes, "nodes")
+    forward, backward = _names(forward, "forward"), _names(backward, "backward")
     n = len(nodes)
-    if len(forward) != n - 1 or len(backward) != n - 1:
-        raise ValueError(f"{n} nodes need {n - 1} forward and {n - 1} backward labels")
+    if n < 2 or len(forward) != n - 1 or len(backward) != n - 1:
+        raise ValueError(f"forward and backward must have one label fewer than nodes: {n} nodes need {n - 1} forward "
+                         f"and {n - 1} backward labels; got {len(forward)} and {len(backward)}")
     fig, ax = plt.subplots(figsize=(1.9 * n, 2.6))
     for i, label in enumerate(nodes):
         ax.text(2 * i, 0, label, ha="center", va="center", fontsize=12,

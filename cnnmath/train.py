@@ -76,14 +76,18 @@ def _inputs(x: object, name: str) -> np.ndarray:
     return x
 
 
-def _targets(y: object, name: str, x: np.ndarray, regression: bool) -> np.ndarray:
+def _targets(y: object, name: str, x: np.ndarray, regression: bool, x_name: str = "x") -> np.ndarray:
     """Regression targets (finite, one row per input) or class labels (integers >= 0, one per input)."""
     if regression:
         y = as_float_array(y, name)
         if y.ndim == 0 or len(y) != len(x):
-            raise ValueError(f"{name} must have one row per input ({len(x)}); got shape {y.shape}")
+            raise ValueError(f"{name} must have one row per row of {x_name} ({len(x)}); got shape {y.shape}")
         return y
-    return check_labels(y, name, n=len(x))
+    y = check_labels(y, name)
+    if len(y) != len(x):
+        raise ValueError(f"{name} must have one label per row of {x_name}: {x_name} has {len(x)} rows, "
+                         f"{name.split()[0]} has {len(y)} labels")
+    return y
 
 
 def _num_classes(model: Any, x: np.ndarray, name: str) -> int:
@@ -192,7 +196,7 @@ def fit(model: Any, optimizer: Optimizer, x: np.ndarray, y: np.ndarray, *, epoch
             raise ValueError(f"x_val (the validation inputs) must have examples shaped like x's {x.shape[1:]}; "
                              f"got shape {x_val.shape}")
         y_val = _targets(y_val, "y_val (the validation labels)" if not regression else "y_val (the validation targets)",
-                         x_val, regression)
+                         x_val, regression, "x_val")
     if not regression:
         g = _num_classes(model, x, "x (the training inputs)")
         check_labels(y, "y (the training labels)", num_classes=g)

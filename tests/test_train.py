@@ -87,5 +87,5 @@ def test_fit_rejects_bad_input():
     model = MLP.create((4, 3))
     with pytest.raises(ValueError, match="x_val and y_val"):
         fit(model, Optimizer("sgd", 0.1), np.ones((2, 4)), np.array([0, 1]), epochs=1, x_val=np.ones((1, 4)))
-    with pytest.raises(ValueError, match="must have 3 labels"):
+    with pytest.raises(ValueError, match="one label per row of x: x has 3 rows, y has 2"):
         fit(model, Optimizer("sgd", 0.1), np.ones((3, 4)), np.array([0, 1]), epochs=1)
