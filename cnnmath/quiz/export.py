@@ -82,7 +82,7 @@ def number_text(v: float) -> str:
 def variants(kind: str, count: int, seed: int = 0) -> list[Question]:
     """``count`` different questions of one kind, from the seeds ``seed, seed + 1, ...``.
 
-    Seeds that repeat an earlier question (same text and data) are skipped; a kind with fewer
+    Seeds that repeat an earlier question (same text, data and options) are skipped; a kind with fewer
     distinct questions than ``count`` gives as many as it has (after trying ``20 * count`` seeds).
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_VARIANTS:
@@ -92,7 +92,7 @@ def variants(kind: str, count: int, seed: int = 0) -> list[Question]:
     seen, out = set(), []
     for s in range(seed, seed + 20 * count):
         q = gen(s % (2**32))
-        key = (q.text, q.code)
+        key = q.fingerprint
         if key not in seen:
             seen.add(key)
             out.append(q)

@@ -129,7 +129,10 @@ class _Parser:
     def atom(self) -> sp.Expr:
         kind, value, pos = self.take()
         if kind == "num":
-            return sp.Rational(value) if re.fullmatch(r"\d+", value) else sp.nsimplify(float(value), rational=True)
+            exp = re.search(r"[eE]([+-]?\d+)$", value)
+            if exp and abs(int(exp.group(1))) > 30:
+                raise FormulaError(f"the number at position {pos + 1} is out of range")
+            return sp.Rational(value)  # exact: 0.1 is 1/10
         if kind == "name":
             if self.peek() is not None and self.peek()[1] == "(" and value in FUNCTIONS:
                 self.take("(")

@@ -306,6 +306,12 @@ class Question:
     def id(self) -> str:
         return f"{self.kind}:{self.seed}"
 
+    @property
+    def fingerprint(self) -> tuple:
+        """What a student sees: two seeds that give the same fingerprint give the same question."""
+        opts = self.answer.options if isinstance(self.answer, Choice) else ()
+        return (self.text, self.code, tuple(sorted(opts)))
+
     def check(self, response: object) -> Feedback:
         """Whether ``response`` is right; if wrong, the known mistake it matches (where one does)."""
         return self.answer.check(response)
