@@ -52,10 +52,12 @@ def to_jupyterquiz(q: Question) -> dict:
         base["code"] = html.escape(q.code, quote=False)
     a = q.answer
     if isinstance(a, Numeric):
-        tol = a.tol if a.tol > 0 else 1e-9
-        answers = [{"type": "range", "range": [_round(a.number - tol), _round(a.number + tol)], "correct": True,
-                    "feedback": "Correct."}]
-        answers += [{"type": "range", "range": [_round(v - tol), _round(v + tol)], "correct": False,
+        def span(v: float) -> list[float]:  # the tolerance, or a hair around an exact answer
+            margin = max(a.tol, 1e-9 * max(1.0, abs(v)))
+            return [_round(v - margin), _round(v + margin)]
+
+        answers = [{"type": "range", "range": span(a.number), "correct": True, "feedback": "Correct."}]
+        answers += [{"type": "range", "range": span(v), "correct": False,
                      "feedback": html.escape(m.feedback(), quote=False)} for v, m in a.distractors]
         answers.append({"type": "default", "feedback": "Not correct, and not one of the known mistakes. "
                                                         + html.escape(a.instructions(), quote=False)})
