@@ -1,0 +1,125 @@
+"""Partially connected convolution: output map :math:`f` sums over the input maps its table names.
+
+.. math::
+    Z_{n,f} = b_f + \\sum_{c:\\, T_{c,f}} W_{f,c} \\star X_{n,c}
+
+LeNet-5's C3 (LeCun et al. 1998, §II.B and Table I) connects each of its 16 maps to only some of
+S2's 6 maps: the first six to three neighbouring maps, the next six to four neighbouring maps,
+three to four non-neighbouring maps and the last to all six, "to break the symmetry in the
+network" and to keep the number of connections "within reasonable bounds". Only the kernels of
+the table's connections exist, packed in the table's order (input map by input map within each
+output map): ``weight`` has shape ``(connections, KH, KW)``. The computation scatters them into
+a full ``(F, C, KH, KW)`` kernel with zeros elsewhere and calls
+:func:`cnnmath.conv.conv2d_forward`; backward keeps the full kernel gradient's entries on the
+table, so absent connections get no gradient and stay absent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .conv import conv2d_backward, conv2d_forward
+from .validate import as_float_array
+
+
+def _lenet5_c3_table() -> np.ndarray:
+    t = np.zeros((6, 16), bool)
+    for f in range(6):  # three neighbouring maps (cyclically)
+        t[[(f + i) % 6 for i in range(3)], f] = True
+    for f in range(6):  # four neighbouring maps
+        t[[(f + i) % 6 for i in range(4)], 6 + f] = True
+    for f, maps in enumerate(
+        ((0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5))
+    ):  # four, not all neighbours
+        t[list(maps), 12 + f] = True
+    t[:, 15] = True  # all six
+    return t
+
+
+#: LeNet-5's table (the paper's Table I): ``LENET5_C3_TABLE[c, f]`` says whether C3 map ``f`` reads S2 map ``c``.
+LENET5_C3_TABLE = _lenet5_c3_table()
+
+
+def check_table(table, channels: int | None = None, filters: int | None = None) -> np.ndarray:
+    """A bool ``(C, F)`` table in which every output map reads at least one input map."""
+    t = np.asarray(table)
+    if t.ndim != 2 or t.dtype != bool:
+        raise ValueError(
+            f"table must be a 2-D bool array (input maps x output maps); got {t.dtype} of shape {t.shape}"
+        )
+    if channels is not None and t.shape[0] != channels:
+        raise ValueError(f"the table has {t.shape[0]} rows but the input has {channels} channels")
+    if filters is not None and t.shape[1] != filters:
+        raise ValueError(
+            f"the table has {t.shape[1]} columns but the layer has {filters} output maps"
+        )
+    empty = np.flatnonzero(~t.any(axis=0))
+    if empty.size:
+        raise ValueError(
+            f"output maps {empty.tolist()} read no input map; every column of the table needs a True"
+        )
+    return t
+
+
+def connections(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(f, c)`` index arrays of the table's connections, output map by output map."""
+    f, c = np.nonzero(np.asarray(table).T)
+    return f, c
+
+
+def table_conv_forward(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, table, stride=1, padding=0
+) -> tuple[np.ndarray, tuple]:
+    """:math:`Z_f = b_f + \\sum_{c: T_{c,f}} W_{f,c} \\star X_c`; returns ``(Z, cache)``.
+
+    ``x`` ``(N, C, H, W)``, ``weight`` ``(connections, KH, KW)`` in the order of :func:`connections`,
+    ``bias`` ``(F,)`` or None, ``table`` a bool ``(C, F)`` array.
+    """
+    x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
+    weight = as_float_array(
+        weight, "weight (one kernel per connection, shape (connections, KH, KW))", ndim=3
+    )
+    t = check_table(table, channels=x.shape[1])
+    f, c = connections(t)
+    if weight.shape[0] != len(f):
+        raise ValueError(
+            f"the table has {len(f)} connections, so weight needs {len(f)} kernels; "
+            f"got {weight.shape[0]}"
+        )
+    full = np.zeros((t.shape[1], t.shape[0], *weight.shape[1:]), weight.dtype)
+    full[f, c] = weight
+    out, cache = conv2d_forward(x, full, bias, stride, padding)
+    return out, (cache, f, c)
+
+
+def table_conv_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True):
+    """``(dx, dweight, dbias)`` for :func:`table_conv_forward` (``dx`` None with ``need_dx=False``)."""
+    conv_cache, f, c = cache
+    dx, dfull, db = conv2d_backward(dout, conv_cache, need_dx=need_dx)
+    return dx, dfull[f, c], db
+
+
+def torch_table_conv(
+    table: np.ndarray, kernel: tuple[int, int], stride, padding, bias: bool, dtype
+):
+    """The torch module of the same layer: parameters ``weight`` ``(connections, KH, KW)`` and ``bias``."""
+    import torch
+
+    f, c = connections(table)
+    F, C = table.shape[1], table.shape[0]
+
+    class TableConv2d(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(len(f), *kernel, dtype=dtype))
+            self.bias = torch.nn.Parameter(torch.zeros(F, dtype=dtype)) if bias else None
+            self.register_buffer("f_index", torch.from_numpy(f), persistent=False)
+            self.register_buffer("c_index", torch.from_numpy(c), persistent=False)
+
+        def forward(self, x):
+            full = self.weight.new_zeros(F, C, *kernel).index_put(
+                (self.f_index, self.c_index), self.weight
+            )
+            return torch.nn.functional.conv2d(x, full, self.bias, stride, padding)
+
+    return TableConv2d()

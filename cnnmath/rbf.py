@@ -1,0 +1,64 @@
+"""LeNet-5's output layer (LeCun et al. 1998, §II.B): Euclidean radial basis function units.
+
+.. math::
+    y_{n,i} = \\sum_j (x_{n,j} - w_{i,j})^2
+
+Each output unit measures the squared distance between its input vector and its parameter vector
+:math:`\\mathbf w_i`: the further the input from the class's prototype, the larger the penalty.
+The paper chose the prototypes by hand (stylized 7x12 bitmaps of the characters, entries
+:math:`\\pm 1`) and kept them fixed. Backward:
+:math:`\\partial E/\\partial x_{n,j} = 2\\sum_i \\partial E/\\partial y_{n,i}\\,(x_{n,j} - w_{i,j})`,
+:math:`\\partial E/\\partial w_{i,j} = -2\\sum_n \\partial E/\\partial y_{n,i}\\,(x_{n,j} - w_{i,j})`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .validate import as_float_array
+
+
+def rbf_forward(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """:math:`y_{n,i} = \\|\\mathbf x_n - \\mathbf w_i\\|^2`; ``x`` ``(N, D)``, ``w`` ``(K, D)``; returns ``(y, cache)``."""
+    x = as_float_array(x, "x (the input, shape (N, D))", ndim=2)
+    w = as_float_array(w, "w (the prototypes, shape (K, D))", ndim=2)
+    if w.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"w needs one prototype of length {x.shape[1]} per unit; got shape {w.shape}"
+        )
+    y = (x * x).sum(1)[:, None] - 2 * x @ w.T + (w * w).sum(1)[None, :]
+    return y, (x, w)
+
+
+def rbf_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True):
+    """``(dx, dw)`` for :func:`rbf_forward` (``dx`` None with ``need_dx=False``)."""
+    x, w = cache
+    dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
+    if dout.shape != (x.shape[0], w.shape[0]):
+        raise ValueError(
+            f"dout must have the output's shape {(x.shape[0], w.shape[0])}; got {dout.shape}"
+        )
+    dw = 2 * (dout.sum(0)[:, None] * w - dout.T @ x)
+    dx = 2 * (dout.sum(1)[:, None] * x - dout @ w) if need_dx else None
+    return dx, dw
+
+
+def torch_rbf(units: int, features: int, dtype, trainable: bool = False, negate: bool = False):
+    """The torch module of the same layer (scores :math:`-y` with ``negate``); its prototypes
+    ``weight`` are a buffer unless ``trainable``."""
+    import torch
+
+    class EuclideanRBF(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            w = torch.zeros(units, features, dtype=dtype)
+            if trainable:
+                self.weight = torch.nn.Parameter(w)
+            else:
+                self.register_buffer("weight", w)
+
+        def forward(self, x):
+            y = ((x[:, None, :] - self.weight[None]) ** 2).sum(-1)
+            return -y if negate else y
+
+    return EuclideanRBF()

@@ -1,0 +1,48 @@
+"""Euclidean RBF output units: against the definition, finite differences and torch."""
+import numpy as np
+import pytest
+import torch
+
+from cnnmath import layers as L
+from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
+from cnnmath.network import Sequential
+from cnnmath.rbf import rbf_backward, rbf_forward
+from cnnmath.torch_twin import grads as twin_grads
+
+RNG = np.random.default_rng(2)
+
+
+def test_forward_and_backward():
+    x, w = RNG.normal(size=(4, 7)), RNG.normal(size=(3, 7))
+    y, cache = rbf_forward(x, w)
+    assert np.allclose(y, ((x[:, None] - w[None]) ** 2).sum(-1))
+    g = RNG.normal(size=y.shape)
+    dx, dw = rbf_backward(g, cache)
+    assert relative_error(dx, numerical_gradient(lambda v: rbf_forward(v, w)[0], x, g)) < tolerance(np.float64)
+    assert relative_error(dw, numerical_gradient(lambda v: rbf_forward(x, v)[0], w, g)) < tolerance(np.float64)
+
+
+@pytest.mark.parametrize("trainable", [False, True])
+def test_layer_against_torch(trainable):
+    net = Sequential([L.Dense(84, name="F6"), L.Tanh(), L.EuclideanRBF(10, trainable=trainable, name="out")],
+                     (12,), dtype=np.float64)
+    s = net.summary()
+    assert (s.total, s.non_trainable) == ((12 * 84 + 84 + 840, 0) if trainable else (12 * 84 + 84, 840))
+    w = (net.params if trainable else net.buffers)["out.weight"]
+    assert set(np.unique(w)) == {-1.0, 1.0}
+    x, y = RNG.normal(size=(5, 12)), np.array([0, 9, 3, 3, 1])
+    twin = net.twin("cpu")
+    out = twin(torch.tensor(x))
+    assert np.allclose(out.detach().numpy(), net.predict_output(x))
+    loss = torch.nn.functional.cross_entropy(out, torch.tensor(y))
+    loss.backward()
+    ours, grads, _ = net.loss_and_grads(x, y)
+    tg = twin_grads(net, twin)
+    assert np.isclose(ours, loss.item()) and all(np.allclose(grads[k], tg[k]) for k in net.params)
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="prototype of length 3"):
+        rbf_forward(np.zeros((2, 3)), np.zeros((4, 5)))
+    with pytest.raises(ValueError, match="prototypes must have shape"):
+        L.EuclideanRBF(10, prototypes=np.zeros((9, 4)))
