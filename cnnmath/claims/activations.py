@@ -148,3 +148,129 @@ def _softmax_range() -> Finding:
     zs = sp.symbols("z_1:4", real=True)
     ok = is_equal(sum(sym_softmax(zs)), 1)
     return Finding(ok, ok, f"SymPy: sum = 1; float64 softmax([0, 800]) = {a.tolist()}")
+
+
+@claim("thesis-2.2-linear-collapse", document="thesis", where="§2.2 (introduction)",
+       stated="the activation function should be nonlinear: with only linear activations the model is just linear",
+       verdict="holds",
+       correct="as stated: $W_2(W_1 x + b_1) + b_2 = (W_2 W_1) x + (W_2 b_1 + b_2)$, one affine map", chapter=CHAPTER)
+def _thesis_linear() -> Finding:
+    from ..symbolic import is_equal as eq
+
+    W1, W2 = sp.Matrix(3, 2, sp.symbols("a0:6")), sp.Matrix(2, 3, sp.symbols("c0:6"))
+    b1, b2, x = sp.Matrix(sp.symbols("b0:3")), sp.Matrix(sp.symbols("d0:2")), sp.Matrix(sp.symbols("x0:2"))
+    ok = eq(W2 * (W1 * x + b1) + b2, (W2 * W1) * x + (W2 * b1 + b2))
+    return Finding(ok, ok, "SymPy: two affine layers without activation are the affine map (W2 W1, W2 b1 + b2)")
+
+
+@claim("paper-2.6-linear-collapse", document="paper", where="§2.6",
+       stated="'a layer directly followed by another layer without an activation function would in essence function as "
+              "a single layer—a single linear function'",
+       verdict="holds", correct="as stated (affine, with the biases)", chapter=CHAPTER)
+def _paper_linear() -> Finding:
+    rng = np.random.default_rng(0)
+    W1, b1, W2, b2 = rng.normal(size=(5, 4)), rng.normal(size=5), rng.normal(size=(3, 5)), rng.normal(size=3)
+    x = rng.normal(size=(10, 4))
+    two = (x @ W1.T + b1) @ W2.T + b2
+    one = x @ (W2 @ W1).T + (W2 @ b1 + b2)
+    ok = bool(np.allclose(two, one))
+    return Finding(ok, ok, "4-5-3 layers without activation on 10 inputs: equal to one 4-3 affine layer")
+
+
+@claim("thesis-2.2.1-vanishing", document="thesis", where="§2.2.1",
+       stated="the sigmoid's gradient is close to zero away from the origin, and the products of such local gradients "
+              "make the gradients of early layers vanish in deep networks",
+       verdict="holds",
+       correct="as stated: $\\sigma'(z) \\le 1/4$ everywhere and $\\sigma'(5) \\approx 0.0066$, so a chain of n sigmoid "
+               "layers multiplies the gradient by at most $4^{-n}$ (times the weights)", chapter=CHAPTER)
+def _vanishing() -> Finding:
+    d = sp.diff(sym_sigmoid(z), z)
+    peak = sp.simplify(d.subs(z, 0))
+    at5 = float(d.subs(z, 5))
+    ok = peak == sp.Rational(1, 4) and at5 < 0.01 and sp.solve(sp.diff(d, z), z) == [0]
+    return Finding(ok, ok, f"SymPy: σ' peaks at z = 0 with {peak}; σ'(5) = {at5:.4f}; ten layers: at most 4^-10 = "
+                           f"{4.0 ** -10:.1e}")
+
+
+@claim("thesis-2.2.2-relu-history", document="thesis", where="§2.2.2",
+       stated="'ReLU was proposed as an activation function in the 2012 architecture called AlexNet'",
+       verdict="wrong",
+       correct="rectifiers were in use before: in Fukushima's cognitron (1975), and as the activation of deep networks in "
+               "Nair & Hinton (2010) and Glorot, Bordes & Bengio (2011); AlexNet (2012) made them the default",
+       reference="Fukushima (1975), Biological Cybernetics 20; Nair & Hinton (2010), ICML; Glorot, Bordes & Bengio "
+                 "(2011), AISTATS; Krizhevsky, Sutskever & Hinton (2012), NeurIPS",
+       chapter=CHAPTER)
+def _relu_history() -> Finding:
+    years = {"cognitron": 1975, "Nair & Hinton": 2010, "Glorot et al.": 2011, "AlexNet": 2012}
+    earlier = [k for k, y in years.items() if y < years["AlexNet"]]
+    return Finding(not earlier, bool(earlier), f"by the cited dates, rectifiers before 2012: {', '.join(earlier)}")
+
+
+@claim("thesis-2.2.2-relu-gradient", document="thesis", where="§2.2.2",
+       stated="ReLU is not saturated in $\\mathbb{R}^+$, so it passes a strong gradient there and has no vanishing "
+              "gradient problem; a unit whose input stays negative is dead",
+       verdict="holds",
+       correct="as stated: the derivative is 1 for z > 0 (a chain of active units passes the gradient unchanged) and "
+               "0 for z < 0 (a dead unit passes none)", chapter=CHAPTER)
+def _relu_gradient() -> Finding:
+    from ..activations import relu_backward, relu_forward
+
+    zs = np.array([-3.0, -0.5, 0.5, 3.0, 40.0])
+    _, cache = relu_forward(zs)
+    d = relu_backward(np.ones_like(zs), cache)
+    ok = d.tolist() == [0, 0, 1, 1, 1]
+    return Finding(ok, ok, f"ReLU' at {zs.tolist()}: {d.tolist()}; ten active layers: 1^10 = 1")
+
+
+@claim("thesis-2.2.1-sigmoid-range", document="thesis", where="§2.2.1 and §2.2.6",
+       stated="sigmoid (and softmax) 'returns a real number from the interval (0, 1)', written 'R → [0, 1]'",
+       verdict="holds",
+       correct="as stated: the values lie in the open interval (0, 1), inside the codomain [0, 1] of the arrow "
+               "notation; in float64 they can round to exactly 0 or 1", chapter=CHAPTER)
+def _sigmoid_range() -> Finding:
+    from ..activations import sigmoid
+
+    inside = sp.limit(sym_sigmoid(z), z, sp.oo) == 1 and sp.limit(sym_sigmoid(z), z, -sp.oo) == 0
+    ends = sigmoid(np.array([-800.0, 40.0]))
+    return Finding(inside, inside, f"SymPy: the limits 0 and 1 are not attained; float64: sigmoid(-800) = {ends[0]:g}, "
+                                   f"sigmoid(40) = {ends[1]:.17g}")
+
+
+@claim("guide-3.2-sigma-clash", document="guide", where="§3.2 (output layer)",
+       stated="sigmoid: $\\hat y = \\sigma(z) = 1/(1 + e^{-z})$; softmax: $\\hat y = \\sigma(z_i) = e^{z_i}/\\sum_j e^{z_j}$",
+       verdict="inconsistent",
+       correct="one symbol cannot name both functions: $\\sigma$ is the sigmoid, softmax needs its own name; they meet "
+               "only as $\\mathrm{softmax}(z_1, z_2)_1 = \\sigma(z_1 - z_2)$", chapter=CHAPTER)
+def _sigma_clash() -> Finding:
+    z1, z2 = sp.symbols("z_1 z_2", real=True)
+    two_class = is_equal(sym_softmax((z1, z2))[0], sym_sigmoid(z1 - z2))
+    one_logit = sp.simplify(sym_softmax((z1,))[0])
+    differ = sp.simplify(sym_sigmoid(z1) - one_logit) != 0
+    return Finding(not differ, two_class and differ,
+                   f"SymPy: softmax of one logit is {one_logit}, the sigmoid of it is not; softmax(z1, z2)_1 = σ(z1 - z2)")
+
+
+@claim("guide-1-perceptron", document="guide", where="§1",
+       stated="$z = \\sum_{i=1}^{n} X_i w_i + b$ over the n input features; the sigmoid 'produces a value between 0 and 1'",
+       verdict="holds", correct="as stated", chapter=CHAPTER)
+def _guide_perceptron() -> Finding:
+    from ..activations import sigmoid
+
+    rng = np.random.default_rng(1)
+    X, w, b = rng.normal(size=(100, 4)), rng.normal(size=4), 0.3
+    zz = X @ w + b
+    y = sigmoid(zz)
+    ok = bool(np.allclose(zz, [sum(x[i] * w[i] for i in range(4)) + b for x in X]) and np.all((y > 0) & (y < 1)))
+    return Finding(ok, ok, f"100 random inputs with 4 features: z matches the sum; sigmoid in [{y.min():.3f}, {y.max():.3f}]")
+
+
+@claim("blog-activation-size", document="blog", where="'Activation layer'",
+       stated="the activation is applied to each value, giving a feature image of the same size as its input",
+       verdict="holds", correct="as stated", chapter=CHAPTER)
+def _blog_activation() -> Finding:
+    from ..activations import relu_forward
+
+    x = np.random.default_rng(2).normal(size=(2, 6, 5, 5))
+    y, _ = relu_forward(x)
+    ok = y.shape == x.shape and bool(np.array_equal(y, np.maximum(x, 0)))
+    return Finding(ok, ok, f"input {x.shape}, output {y.shape}, element by element")

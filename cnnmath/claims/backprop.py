@@ -89,3 +89,116 @@ def _dense() -> Finding:
     ok = ok and all(is_equal(sp.diff(ell, W[c, k]), a[k] * g[c]) for c in range(2) for k in range(3))
     ok = ok and all(is_equal(sp.diff(ell, b[c]), g[c]) for c in range(2))
     return Finding(ok, ok, "SymPy: eq. 2, 3 and 4 proved for a layer with 3 inputs and 2 outputs")
+
+
+@claim("thesis-2.1.3-input-layer", document="thesis", where="§2.1.3 eq. 9-10",
+       stated="an m x n data matrix becomes a vector of d = m·n input neurons plus a bias neuron; "
+              "$z^{(h1)}_j = \\sum_{i=1}^{d} w^{(h1)}_{i,j} a^{(in)}_i + w^{(h1)}_{0,j}$, $j = 1, \\ldots, e$",
+       verdict="holds", correct="as stated: the first hidden layer has e(d + 1) weights", chapter=CHAPTER)
+def _input_layer() -> Finding:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4, 7))
+    x = X.reshape(-1)
+    W, w0 = rng.normal(size=(x.size, 5)), rng.normal(size=5)
+    z = np.array([sum(W[i, j] * x[i] for i in range(x.size)) + w0[j] for j in range(5)])
+    ok = x.size == 4 * 7 and bool(np.allclose(z, x @ W + w0)) and W.size + w0.size == 5 * (28 + 1)
+    return Finding(ok, ok, f"a 4x7 matrix gives d = {x.size} inputs; with e = 5: {W.size + w0.size} weights = 5 (28 + 1)")
+
+
+@claim("thesis-2.4-weight-shape", document="thesis", where="§2.4 eq. 32-37",
+       stated="$W^l \\in \\mathbb{R}^{m \\times n}$ with m and n the numbers of neurons of layers l and l - 1; "
+              "$x \\in \\mathbb{R}^{d \\times 1}$, $z^1 \\in \\mathbb{R}^{e \\times 1}$",
+       verdict="holds", correct="as stated: then $W^l a^{l-1}$ has the shape of layer l", chapter=CHAPTER)
+def _weight_shape() -> Finding:
+    d, e, g = 6, 4, 3
+    W1, W2, x = sp.zeros(e, d), sp.zeros(g, e), sp.zeros(d, 1)
+    ok = (W1 * x).shape == (e, 1) and (W2 * (W1 * x)).shape == (g, 1)
+    return Finding(ok, ok, f"d = {d}, e = {e}, g = {g}: z^1 is {(W1 * x).shape}, z^2 is {(W2 * W1 * x).shape}")
+
+
+@claim("thesis-eq39-index-range", document="thesis", where="§2.6 eq. 38-39",
+       stated="$w^l_{j,i}$, $0 \\le j \\le g$ and $0 \\le i \\le f$, is the weight to neuron j of layer l from neuron i "
+              "of layer l - 1",
+       verdict="inconsistent",
+       correct="the output neurons are $j = 1, \\ldots, g$ (eq. 38 sums over them, and Figure 2: the bias neuron has no "
+               "incoming connections), so no weight has j = 0; i = 0 is the bias. f, the filter size elsewhere in the "
+               "thesis, here stands for the number of neurons of layer l - 1", chapter=CHAPTER)
+def _eq39_range() -> Finding:
+    g, f = 10, 84
+    by_the_ranges = (g + 1) * (f + 1)
+    real = g * (f + 1)
+    return Finding(by_the_ranges == real, real == 850, f"g = {g} outputs from f = {f} neurons: the ranges name "
+                                                      f"{by_the_ranges} weights, the layer has {real}")
+
+
+@claim("paper-eq5-index-base", document="paper", where="§2.1 eq. 5 (the layer-level scheme)",
+       stated="$\\mathbf{z}^{(l)} = (z_{(1)}, \\ldots, z_{(\\eta_c^{(l)})})$, $\\mathbf{a}^{(l-1)} = (a_{(1)}, \\ldots, "
+              "a_{(\\eta_c^{(l-1)})})$, while $W^{(l)}$ and $\\mathbf{b}^{(l)}$ run from index 0",
+       verdict="wrong",
+       correct="with the paper's rule that indices start at 0, all four run from 0 to η: z and a have η + 1 entries "
+               "(as b has); as printed a has one entry fewer than W has columns, and W a is undefined",
+       chapter=CHAPTER)
+def _eq5() -> Finding:
+    eta_prev, eta = 3, 2
+    W = sp.zeros(eta + 1, eta_prev + 1)
+    a_printed, a_zero_based = sp.zeros(eta_prev, 1), sp.zeros(eta_prev + 1, 1)
+    try:
+        W * a_printed
+        printed_ok = True
+    except sp.ShapeError:
+        printed_ok = False
+    fixed = (W * a_zero_based).shape == (eta + 1, 1)
+    return Finding(printed_ok, fixed, f"η^(l-1) = {eta_prev}, η^(l) = {eta}: W is {W.shape}; a as printed has "
+                                      f"{eta_prev} entries (W a undefined), zero-based {eta_prev + 1}")
+
+
+@claim("paper-2-eta-notation", document="paper", where="§2 (terminology and notation)",
+       stated="all indices start at 0 and η is a dimension minus one: 'if layer 3 has eight individual channels then "
+              "$\\eta_c^{(3)} = 7$'",
+       verdict="holds", correct="as stated: indices 0..η cover all η + 1 channels", chapter=CHAPTER)
+def _eta() -> Finding:
+    channels = 8
+    eta = channels - 1
+    ok = eta == 7 and len(range(0, eta + 1)) == channels
+    return Finding(ok, ok, f"8 channels: η = {eta}, indices 0..{eta}")
+
+
+@claim("paper-1.3-chain-rule", document="paper", where="§1.3",
+       stated="the derivative of a nested function is, roughly, the product of the derivatives of the functions in the "
+              "nesting", verdict="holds",
+       correct="as stated for scalar functions: $(f\\circ g\\circ h)' = f'(g(h))\\, g'(h)\\, h'$; for vector layers the "
+               "product is of Jacobians, summed over the paths", chapter=CHAPTER)
+def _chain() -> Finding:
+    x = sp.Symbol("x", real=True)
+    f, g, h = sp.sin, sp.exp, lambda t: t**2 + 1
+    ok = is_equal(sp.diff(f(g(h(x))), x), sp.cos(g(h(x))) * g(h(x)) * sp.diff(h(x), x))
+    return Finding(ok, ok, "SymPy: d/dx sin(exp(x^2 + 1)) = cos(exp(x^2 + 1)) · exp(x^2 + 1) · 2x")
+
+
+@claim("paper-3-softmax-ce-gradient", document="paper", where="§3.3, conv(): dout = probs - label",
+       stated="'dout = probs - label # derivative of loss w.r.t. final dense layer output'",
+       verdict="holds",
+       correct="as stated for softmax followed by cross-entropy with a one-hot label: $\\partial \\ell/\\partial z = a - y$; "
+               "it sums over all outputs, which the thesis's eq. 40 does not", chapter=CHAPTER)
+def _probs_minus_label() -> Finding:
+    zs = sp.symbols("z_0:3", real=True)
+    a = sym_softmax(zs)
+    label = (0, 1, 0)
+    loss = -sum(y * sp.log(ai) for y, ai in zip(label, a))
+    ok = all(is_equal(sp.diff(loss, zs[c]), a[c] - label[c]) for c in range(3))
+    return Finding(ok, ok, "SymPy, 3 classes, label e_1: ∂ℓ/∂z_c = a_c - y_c for every c")
+
+
+@claim("slides-chain-rule", document="slides", where="'Propagating Error: The Chain Rule'",
+       stated="$\\partial L/\\partial w = \\partial L/\\partial y \\cdot \\partial y/\\partial z \\cdot "
+              "\\partial z/\\partial w$ (loss change with the output, the activation's derivative, the input)",
+       verdict="holds", correct="as stated for one neuron y = f(z), z = w x + b", chapter=CHAPTER)
+def _slides_chain() -> Finding:
+    w, x, b, t = sp.symbols("w x b t", real=True)
+    zz = w * x + b
+    y = sp.tanh(zz)
+    L = (y - t) ** 2 / 2
+    ok = is_equal(sp.diff(L, w), (y - t) * (1 - sp.tanh(zz) ** 2) * x)
+    return Finding(ok, ok, "SymPy, y = tanh(w x + b), L = (y - t)²/2: ∂L/∂w = (y - t) · tanh'(z) · x")

@@ -59,7 +59,7 @@ def _keep() -> Finding:
     return Finding(ok, ok, f"p = 0.25, 200,000 units: mean of y = {y.mean():.4f}")
 
 
-@claim("slides-dropout-half", document="slides", where="'Batch normalization & dropout'",
+@claim("slides-dropout-half", document="slides", where="'Batch Normalization & Dropout'",
        stated="dropout randomly 'kills' 50% of neurons during training", verdict="holds",
        correct="with p = 0.5, half of the units on average, a new random half at every step", chapter=CHAPTER)
 def _half() -> Finding:
@@ -68,3 +68,43 @@ def _half() -> Finding:
     _, m2 = dropout_forward(np.ones(100_000), 0.5, rng)
     ok = abs((m1 == 0).mean() - 0.5) < 0.01 and not np.array_equal(m1, m2)
     return Finding(ok, ok, f"dropped {100 * (m1 == 0).mean():.1f}% and then {100 * (m2 == 0).mean():.1f}%, different units")
+
+
+@claim("thesis-3.2.3-history-and-place", document="thesis", where="§3.2.3",
+       stated="batch normalization was introduced 'in 2015' by 'Ioffe and Szegedy'; 'typically, the batch "
+              "normalization layer is set before the activation function'",
+       verdict="holds",
+       correct="as stated: the paper (ICML 2015) normalizes x = Wu + b, just before the nonlinearity",
+       reference="Ioffe & Szegedy (2015), 'Batch normalization: accelerating deep network training by reducing "
+                 "internal covariate shift', ICML, §3.2",
+       chapter=CHAPTER)
+def _bn_history() -> Finding:
+    stated = {"authors": ("Ioffe", "Szegedy"), "year": 2015, "place": "before the activation"}
+    cited = {"authors": ("Ioffe", "Szegedy"), "year": 2015, "place": "before the activation"}  # ICML 2015, §3.2
+    return Finding(stated == cited, True, "by reference: ICML 2015, §3.2 ('we add the BN transform immediately "
+                                          "before the nonlinearity')")
+
+
+@claim("thesis-3.2.4-drop-rule", document="thesis", where="§3.2.4",
+       stated="each neuron draws a uniform number in [0, 1] and is dropped when it is below the dropout ratio p "
+              "(usually 0.5)",
+       verdict="holds", correct="as stated: a unit is dropped with probability p", chapter=CHAPTER)
+def _drop_rule() -> Finding:
+    rng = np.random.default_rng(4)
+    u = rng.uniform(0, 1, 200_000)
+    shares = {p: float((u < p).mean()) for p in (0.25, 0.5)}
+    ok = all(abs(v - p) < 0.01 for p, v in shares.items())
+    return Finding(ok, ok, "share dropped: " + ", ".join(f"{v:.3f} for p = {p}" for p, v in shares.items()))
+
+
+@claim("slides-bn-normalize", document="slides", where="'Batch Normalization & Dropout'",
+       stated="batch normalization normalizes the layer inputs 'to Mean=0, Variance=1'",
+       verdict="holds",
+       correct="as stated before the learned scale γ and shift β are applied (with γ = 1, β = 0; the variance is "
+               "σ²/(σ² + ε), just under 1)", chapter=CHAPTER)
+def _bn_normalize() -> Finding:
+    x = np.random.default_rng(5).normal(-2, 7, (512, 3))
+    y, _, _ = batchnorm_forward(x, np.ones(3), np.zeros(3), np.zeros(3), np.ones(3))
+    ok = bool(np.allclose(y.mean(0), 0, atol=1e-12) and np.allclose(y.var(0), 1, rtol=1e-4))
+    return Finding(ok, ok, f"512 values per channel, mean -2, std 7: after the layer mean {abs(y.mean(0)).max():.0e}, "
+                           f"variance {y.var(0).min():.5f}")

@@ -153,16 +153,32 @@ def _ties() -> Finding:
 
 
 @claim("thesis-eq76-overlap", document="thesis", where="§3.5.2 eq. 76",
-       stated="∂E/∂X_(h,k) = δ_(m,n) for the maximum of window (m, n)", verdict="wrong",
-       correct="with overlapping windows (stride < f) an input can be the maximum of several windows and receives the sum "
-               "of their gradients (the thesis says so for average pooling only)", chapter=CHAPTER)
+       stated="$\\partial E/\\partial X_{h,k} = \\delta_{m,n}$ for the maximum of window (m, n), with the section's "
+              "'in general, the stride is s = f (= 2)'",
+       verdict="holds",
+       correct="as stated for non-overlapping windows (s = f, the section's assumption); with overlapping windows "
+               "(s < f) an input can be the maximum of several windows and receives the sum of their gradients, which "
+               "the thesis says for average pooling only",
+       chapter=CHAPTER)
 def _overlap() -> Finding:
-    x = np.zeros((1, 1, 3, 3))
-    x[0, 0, 1, 1] = 1.0
-    out, cache = maxpool_forward(x, 2, 1)
-    dx = maxpool_backward(np.ones_like(out), cache)
-    return Finding(dx[0, 0, 1, 1] == 1.0, dx[0, 0, 1, 1] == 4.0,
-                   f"3x3 input, 2x2 windows, stride 1: the centre wins all {out.size} windows and receives {dx[0, 0, 1, 1]:g}")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1, 1, 6, 6))
+    out, cache = maxpool_forward(x, 2, 2)
+    delta = rng.normal(size=out.shape)
+    dx = maxpool_backward(delta, cache)
+    eq76 = np.zeros_like(x)
+    for m in range(3):
+        for n in range(3):
+            window = x[0, 0, 2 * m:2 * m + 2, 2 * n:2 * n + 2]
+            h, k = np.unravel_index(window.argmax(), window.shape)
+            eq76[0, 0, 2 * m + h, 2 * n + k] = delta[0, 0, m, n]
+    y = np.zeros((1, 1, 3, 3))
+    y[0, 0, 1, 1] = 1.0
+    out1, cache1 = maxpool_forward(y, 2, 1)
+    dy = maxpool_backward(np.ones_like(out1), cache1)
+    return Finding(bool(np.allclose(eq76, dx)), dy[0, 0, 1, 1] == 4.0,
+                   f"s = f = 2 on a random 6x6 input: eq. 76 equals the gradient; s = 1 on a 3x3 input whose centre "
+                   f"wins all {out1.size} windows: the centre receives {dy[0, 0, 1, 1]:g}")
 
 
 @claim("thesis-eq79-average", document="thesis", where="§3.5.2 eq. 77-79",
@@ -211,7 +227,7 @@ def _slides_sum() -> Finding:
                    f"SymPy: ∂E/∂w has one term per output position ({len(terms)})")
 
 
-@claim("slides-avgpool-share", document="slides", where="'Routing gradients': average pooling",
+@claim("slides-avgpool-share", document="slides", where="'Backpropagation Pooling Layers': average pooling",
        stated="the gradient is divided by the area of the pooling block and equally assigned to all its pixels",
        verdict="holds", correct="as stated", chapter=CHAPTER)
 def _slides_avg() -> Finding:
@@ -219,3 +235,175 @@ def _slides_avg() -> Finding:
     dx = avgpool_backward(np.ones_like(out), cache)
     ok = bool(np.allclose(dx, 1 / 9))
     return Finding(ok, ok, "3x3 blocks: each pixel receives 1/9")
+
+
+@claim("thesis-3.5.1-stride-corner", document="thesis", where="§3.5.1 (outgoing connections with a stride)",
+       stated="without a stride only the corner neuron (1, 1) has one connection; with a stride 'the area with only "
+              "one connection increases, (1 × stride, 1 × stride)'",
+       verdict="holds",
+       correct="as stated for strides 1 <= s < f: the corner block read by one window is s x s; with s = f every "
+               "pixel a window reaches is read once", chapter=CHAPTER)
+def _stride_corner() -> Finding:
+    sides = {}
+    for f in (3, 5):
+        for s in range(1, f):
+            c = outgoing_connections(17, f, s)
+            side = int(np.argmax(c[:, 0] != 1))
+            sides[(f, s)] = side
+    ok = all(side == s for (f, s), side in sides.items())
+    return Finding(ok, ok, "17x17 image: side of the one-connection corner block for (f, s) = "
+                           + ", ".join(f"{k}: {v}" for k, v in sides.items()))
+
+
+@claim("thesis-3.5.2-max-share", document="thesis", where="§3.5.2 (introduction) and eq. 74",
+       stated="$z_{m,n} = \\max_{p,q=1..f} X_{ms-s+p,\\,ns-s+q}$; with s = f only 1/(f·f) of the input neurons are "
+              "connected to the output",
+       verdict="holds",
+       correct="as stated (1-based indices): each window passes the gradient to one input, so with s = f (and no ties) "
+               "a share 1/f² of the inputs receives a gradient", chapter=CHAPTER)
+def _max_share() -> Finding:
+    rng = np.random.default_rng(1)
+    ok = True
+    for f, s in ((2, 2), (3, 2), (3, 3)):
+        X = rng.normal(size=(9, 9))
+        M = (9 - f) // s + 1
+        eq74 = np.array([[max(X[m * s - s + p - 1, n * s - s + q - 1] for p in range(1, f + 1) for q in range(1, f + 1))
+                          for n in range(1, M + 1)] for m in range(1, M + 1)])
+        ok = ok and bool(np.allclose(eq74, maxpool_forward(X[None, None], f, s)[0][0, 0]))
+    x = rng.normal(size=(1, 1, 8, 8))
+    out, cache = maxpool_forward(x, 2)
+    share = np.count_nonzero(maxpool_backward(np.ones_like(out), cache)) / x.size
+    return Finding(ok and share == 0.25, ok, f"eq. 74 equals cnnmath.pool for (f, s) = (2, 2), (3, 2), (3, 3); "
+                                             f"f = s = 2: {share:.0%} of the inputs receive a gradient")
+
+
+@claim("paper-eq30-positions", document="paper", where="§2.5 eq. 30",
+       stated="$\\partial a^{(l)}_{(c)}(x, y)/\\partial a^{(l-1)}_{(c)}(x, y) = 1$ if $a^{(l-1)}_{(c)}(x, y)$ is the "
+              "maxpool of $a^{(l-1)}_{(c)}(x, y)$, else 0: the same (x, y) for the output and the input",
+       verdict="wrong",
+       correct="output (x, y) reads the inputs $(x s_x + r_x, y s_y + r_y)$: the gradient of output (x, y) goes to the "
+               "input position of its window's maximum, not to input (x, y)", chapter=CHAPTER)
+def _eq30() -> Finding:
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(6, 6))
+    out, cache = maxpool_forward(a[None, None], 2)
+    g = rng.normal(size=out.shape)
+    true = maxpool_backward(g, cache)[0, 0]
+    literal = np.zeros_like(a)
+    for x in range(3):
+        for y in range(3):
+            if a[x, y] == out[0, 0, x, y]:  # eq. 30 read as printed
+                literal[x, y] = g[0, 0, x, y]
+    return Finding(bool(np.allclose(literal, true)), bool(np.count_nonzero(true) == 9),
+                   f"6x6 input, 2x2 windows: the true gradient reaches 9 inputs spread over the map; eq. 30 as printed "
+                   f"compares input (x, y) with output (x, y) and passes {np.count_nonzero(literal)} gradient(s)")
+
+
+@claim("paper-eq10-input-gradient", document="paper", where="§2.2.2 eq. 10",
+       stated="$\\partial \\ell/\\partial a^{(l-1)}_{(c'')}(x'', y'') = \\sum_c \\sum_x \\sum_y "
+              "\\partial \\ell/\\partial z^{(l)}_{(c)}(x, y)\\; w^{(l)}_{(c,c'')}(x'' - x, y'' - y)$",
+       verdict="holds",
+       correct="as stated, with w taken as 0 outside the kernel (where $x'' - x$ or $y'' - y$ leaves "
+               "$[0..k]$)", chapter=CHAPTER)
+def _eq10() -> Finding:
+    rng = np.random.default_rng(3)
+    a, w = rng.normal(size=(1, 2, 6, 6)), rng.normal(size=(3, 2, 3, 3))
+    from ..conv import conv2d_backward, conv2d_forward
+
+    z, cache = conv2d_forward(a, w)
+    g = rng.normal(size=z.shape)
+    da = conv2d_backward(g, cache)[0]
+
+    def wt(c, cc, u, v):
+        return w[c, cc, u, v] if 0 <= u < 3 and 0 <= v < 3 else 0.0
+
+    eq10 = np.array([[[sum(g[0, c, x, y] * wt(c, cc, xx - x, yy - y) for c in range(3) for x in range(4) for y in range(4))
+                       for yy in range(6)] for xx in range(6)] for cc in range(2)])
+    ok = bool(np.allclose(eq10, da[0]))
+    return Finding(ok, ok, "2 input and 3 output channels, 6x6 input: eq. 10 equals the gradient of cnnmath.conv")
+
+
+@claim("paper-3.3-backward-listing", document="paper", where="§3.3, the listing of convolutionBackward()",
+       stated="per window: dfilt[f] += δ·(input window); dout[:, window] += δ·filt[f]; then dbias[f] = "
+              "np.sum(dconv_prev[f])",
+       verdict="holds",
+       correct="as stated: the three rules are the gradients of the convolution, and the bias gradient is the sum over "
+               "all positions (which eq. 12 omits)",
+       doubt="the listing breaks over a page and its line numbers restart (26-42, then 18-30); the inner lines' "
+             "indentation as extracted cannot be run, so the check applies the printed update rules, not the text",
+       chapter=CHAPTER)
+def _backward_listing() -> Finding:
+    rng = np.random.default_rng(4)
+    from ..conv import conv2d_backward, conv2d_forward
+
+    conv_in, filt = rng.normal(size=(2, 7, 7)), rng.normal(size=(3, 2, 3, 3))
+    z, cache = conv2d_forward(conv_in[None], filt, np.zeros(3))
+    dconv_prev = rng.normal(size=z.shape[1:])
+    dout, dfilt, dbias = np.zeros(conv_in.shape), np.zeros(filt.shape), np.zeros((3, 1))
+    for f in range(3):
+        for y in range(5):
+            for x in range(5):
+                dfilt[f] += dconv_prev[f, y, x] * conv_in[:, y:y + 3, x:x + 3]
+                dout[:, y:y + 3, x:x + 3] += dconv_prev[f, y, x] * filt[f]
+        dbias[f] = np.sum(dconv_prev[f])
+    dx, dw, db = conv2d_backward(dconv_prev[None], cache)
+    ok = bool(np.allclose(dout, dx[0]) and np.allclose(dfilt, dw) and np.allclose(dbias[:, 0], db))
+    return Finding(ok, ok, "2 channels 7x7, 3 filters 3x3: the listing's rules give cnnmath.conv's dx, dw and db")
+
+
+@claim("paper-3.3-maxpool-backward", document="paper", where="§3.3, the listing of maxpoolBackward()",
+       stated="dout[c, curr_y + a, curr_x + b] = dpool[c, out_y, out_x], with (a, b) the position of the window's "
+              "maximum: an assignment, not a sum",
+       verdict="holds",
+       correct="as stated for the network's pooling (pool_f = pool_s = 2: the windows do not overlap); with "
+               "overlapping windows an input that wins several windows must receive the sum (+=)",
+       chapter=CHAPTER)
+def _maxpool_backward_listing() -> Finding:
+    rng = np.random.default_rng(5)
+
+    def listing(dpool, orig, f, s):  # the listing's rule, one channel
+        dout = np.zeros(orig.shape)
+        for oy, cy in enumerate(range(0, orig.shape[0] - f + 1, s)):
+            for ox, cx in enumerate(range(0, orig.shape[1] - f + 1, s)):
+                a, b = np.unravel_index(np.nanargmax(orig[cy:cy + f, cx:cx + f]), (f, f))
+                dout[cy + a, cx + b] = dpool[oy, ox]
+        return dout
+
+    x = rng.normal(size=(8, 8))
+    results = {}
+    for f, s in ((2, 2), (3, 1)):
+        out, cache = maxpool_forward(x[None, None], f, s)
+        g = rng.normal(size=out.shape)
+        results[(f, s)] = bool(np.allclose(listing(g[0, 0], x, f, s), maxpool_backward(g, cache)[0, 0]))
+    return Finding(results[(2, 2)], not results[(3, 1)], f"equal to cnnmath.pool for (f, s) = (2, 2): {results[(2, 2)]}; "
+                                                         f"for overlapping (3, 1): {results[(3, 1)]}")
+
+
+@claim("slides-weight-gradient-correlation", document="slides", where="'Backpropagation in CNNs'",
+       stated="'Gradients for filter weights are calculated via convolutions of the error signal with input feature "
+              "maps'",
+       verdict="holds",
+       correct="as stated, with 'convolution' in the deep-learning sense: $\\partial E/\\partial W$ is the "
+               "cross-correlation of the input with δ", chapter=CHAPTER)
+def _weight_gradient() -> Finding:
+    rng = np.random.default_rng(6)
+    from ..conv import conv2d_backward, conv2d_forward
+
+    x, w = rng.normal(size=(1, 1, 7, 7)), rng.normal(size=(1, 1, 3, 3))
+    z, cache = conv2d_forward(x, w)
+    delta = rng.normal(size=z.shape)
+    dw = conv2d_backward(delta, cache)[1]
+    corr = conv2d_forward(x, delta)[0]  # the input cross-correlated with δ
+    ok = bool(np.allclose(dw, corr))
+    return Finding(ok, ok, "7x7 input, 3x3 filter: ∂E/∂W equals the input cross-correlated with the 5x5 δ")
+
+
+@claim("slides-max-pool-switch", document="slides", where="'Routing Gradients: Non-Linearities'",
+       stated="forward cache [[1, 5], [2, 0]]: the maximum 5 wins; backward gradient [[0, δ], [0, 0]]",
+       verdict="holds", correct="as stated", chapter=CHAPTER)
+def _switch() -> Finding:
+    x = np.array([[[[1.0, 5.0], [2.0, 0.0]]]])
+    out, cache = maxpool_forward(x, 2)
+    d = maxpool_backward(np.full_like(out, 0.7), cache)[0, 0]
+    ok = out[0, 0, 0, 0] == 5 and bool(np.array_equal(d, [[0, 0.7], [0, 0]]))
+    return Finding(ok, ok, f"max {out[0, 0, 0, 0]:g}; with δ = 0.7 the gradient is {d.tolist()}")

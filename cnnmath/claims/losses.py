@@ -91,3 +91,70 @@ def _slides_softmax() -> Finding:
     a = softmax(np.array([-3.9, -9.3, 12.6]))
     stated = bool(np.allclose(a[:2], [6.8256e-8, 3.0828e-10], rtol=1e-4) and abs(a[2] - 0.9999) < 1e-4)
     return Finding(stated, bool(np.isclose(a.sum(), 1.0)), f"computed: {a[0]:.4e}, {a[1]:.4e}, {a[2]:.8f}")
+
+
+@claim("thesis-2.3.2-one-term", document="thesis", where="§2.3.2",
+       stated="in eq. 28 'there are two different log-functions of which only one is valid at a time'",
+       verdict="holds", correct="as stated: for y = 1 only $-\\log r$ remains, for y = 0 only $-\\log(1 - r)$",
+       chapter=CHAPTER)
+def _one_term() -> Finding:
+    E = -(y * sp.log(r) + (1 - y) * sp.log(1 - r))
+    ok = is_equal(E.subs(y, 1), -sp.log(r)) and is_equal(E.subs(y, 0), -sp.log(1 - r))
+    return Finding(ok, ok, "SymPy: E(y=1) = -log r, E(y=0) = -log(1 - r)")
+
+
+@claim("paper-1.2-nonnegative-cost", document="paper", where="§1.2",
+       stated="'the cost function is nothing more than a real valued non-negative function'",
+       verdict="holds",
+       correct="as stated for the paper's cross-entropy (and for squared error): $-\\sum_c y_c \\log a_c \\ge 0$ when "
+               "the $a_c$ are probabilities", chapter=CHAPTER)
+def _nonnegative() -> Finding:
+    import numpy as np
+
+    from ..activations import softmax
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(scale=5, size=(1000, 10))
+    onehot = np.eye(10)[rng.integers(0, 10, 1000)]
+    ce = -(onehot * np.log(softmax(logits))).sum(axis=1)
+    ok = bool(ce.min() >= 0)
+    return Finding(ok, ok, f"1,000 random softmax outputs: the smallest cross-entropy is {ce.min():.2e}")
+
+
+@claim("slides-loss-choice", document="slides", where="'Quantifying Error: The Loss Function'",
+       stated="binary cross-entropy for 2-class tasks; the softmax (cross-entropy) loss for multi-class tasks",
+       verdict="holds",
+       correct="as stated; for two classes they agree: binary cross-entropy on the logit z is the softmax "
+               "cross-entropy on the logits (z, 0)", chapter=CHAPTER)
+def _loss_choice() -> Finding:
+    import numpy as np
+
+    from ..losses import sigmoid_cross_entropy_forward, softmax_cross_entropy_forward
+
+    rng = np.random.default_rng(1)
+    zz, t = rng.normal(scale=3, size=50), rng.integers(0, 2, 50)
+    bce, _ = sigmoid_cross_entropy_forward(zz, t.astype(float))
+    ce, _ = softmax_cross_entropy_forward(np.stack([zz, np.zeros(50)], axis=1), 1 - t)
+    ok = bool(np.isclose(bce, ce))
+    return Finding(ok, ok, f"50 random logits: binary cross-entropy {bce:.6f}, two-class softmax cross-entropy {ce:.6f}")
+
+
+@claim("paper-1.1-cost-average", document="paper", where="§1.1",
+       stated="the loss scores one output; the cost is 'the average of all the loss function outputs', and a better "
+              "network has a lower cost",
+       verdict="holds",
+       correct="as stated: the mean of the per-example losses, which is what the training losses of this book "
+               "compute (reduction 'mean')", chapter=CHAPTER)
+def _cost_average() -> Finding:
+    import numpy as np
+
+    from ..losses import softmax_cross_entropy_forward
+
+    rng = np.random.default_rng(2)
+    logits, labels = rng.normal(size=(8, 4)), rng.integers(0, 4, 8)
+    per_example = [softmax_cross_entropy_forward(logits[i:i + 1], labels[i:i + 1])[0] for i in range(8)]
+    cost, _ = softmax_cross_entropy_forward(logits, labels)
+    better = logits.copy()
+    better[np.arange(8), labels] += 2.0  # more confident in the right class
+    ok = bool(np.isclose(cost, np.mean(per_example))) and softmax_cross_entropy_forward(better, labels)[0] < cost
+    return Finding(ok, ok, f"8 examples: cost {cost:.4f} = mean of the 8 losses; raising the right logits lowers it")

@@ -69,3 +69,32 @@ def _eq1() -> Finding:
     rhs = (sp.Matrix(ws).T * sp.Matrix([1, *xs]))[0]
     ok = is_equal(lhs, rhs)
     return Finding(ok, ok, "SymPy, d = 3: the two sides are the same polynomial")
+
+
+@claim("thesis-2.1.1-output-neurons", document="thesis", where="§2.1.1",
+       stated="'The output layer contains as many neurons as there are classes to be classified'",
+       verdict="convention",
+       correct="true for a softmax output layer; two classes need only one sigmoid output, as the thesis's own "
+               "two-class perceptron (§2.1.2, eq. 3-5) has: the softmax of two logits is the sigmoid of their "
+               "difference", chapter=CHAPTER)
+def _output_neurons() -> Finding:
+    from ..activations import sym_softmax
+
+    z1, z2 = sp.symbols("z_1 z_2", real=True)
+    two_outputs = sym_softmax((z1, z2))[0]
+    one_output = sym_sigmoid(z1 - z2)
+    ok = is_equal(two_outputs, one_output)
+    softmax_outputs = sym_softmax((z1, z2)).shape[0]
+    return Finding(softmax_outputs == 2, ok, "SymPy: a softmax layer for 2 classes has 2 outputs, and "
+                                             "softmax(z1, z2)_1 = sigmoid(z1 - z2): one sigmoid output suffices")
+
+
+@claim("guide-1-rosenblatt", document="guide", where="§1",
+       stated="the perceptron was 'invented by Frank Rosenblatt in 1958'",
+       verdict="holds", correct="as stated",
+       reference="Rosenblatt (1958), 'The perceptron: a probabilistic model for information storage and organization "
+                 "in the brain', Psychological Review 65(6)",
+       chapter=CHAPTER)
+def _rosenblatt() -> Finding:
+    stated, cited = ("Rosenblatt", 1958), ("Rosenblatt", 1958)  # author and year of the cited article
+    return Finding(stated == cited, True, "by reference: Psychological Review 65(6), 1958")

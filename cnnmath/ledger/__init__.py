@@ -6,58 +6,83 @@ checks it. A check returns a :class:`Finding`: whether the claim *as stated* hol
 book's *correct statement* holds, and the computed evidence. :func:`verify` runs the check and
 raises :class:`LedgerError` if the finding contradicts the recorded verdict, so a verdict can
 never drift away from the mathematics. pytest verifies every claim; each chapter shows its own
-with :func:`table`; the errata chapter renders them all.
+with :func:`table`; the errata chapter renders them all (:mod:`cnnmath.ledger.render`).
 
 Verdicts
 --------
-``holds``         the claim is right as stated.
+``holds``         the claim is right as stated (under the assumptions its own section states).
 ``wrong``         the claim as stated is false; the correct statement holds.
 ``inconsistent``  the source contradicts itself (two of its statements cannot both hold).
 ``convention``    the claim holds under the source's convention, which differs from another
                   source's or from the book's; both are stated.
 
+Two notes qualify a verdict. ``doubt`` says what the check cannot see: the sources are text
+extracted from PDFs and web pages, so a formula may have lost its brackets, a listing its
+indentation, a slide its figure. ``reference`` names the literature a claim can only be checked
+against (dates, names, results of other people's experiments): the check then encodes what the
+cited work says, and the verdict is only as good as that citation.
+
 Claims are defined in :mod:`cnnmath.claims`, one module per chapter, with the :func:`claim`
-decorator. ``python -m cnnmath.ledger`` prints the whole ledger as JSON.
+decorator; :func:`sections_of` maps each claim's citation to the units of its source's outline.
+``python -m cnnmath.ledger`` prints the ledger as JSON (``--help`` for filters and a summary).
 """
 from __future__ import annotations
 
-import html
+import importlib
 import inspect
-import json
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy as np
+
+from .sources import OUTLINES, SOURCES, sections_of
 
 Verdict = Literal["holds", "wrong", "inconsistent", "convention"]
 VERDICTS: tuple[str, ...] = ("holds", "wrong", "inconsistent", "convention")
 
-#: The source documents, by the short key used in citations.
-SOURCES: dict[str, str] = {
-    "thesis": "Bachelor's thesis on neural networks and convolutional neural networks for image recognition",
-    "paper": "Paper on the mechanics of convolutional neural networks, with a from-scratch NumPy CNN",
-    "guide": "A gentle guide to convolutional neural networks",
-    "slides": "Lecture slides on convolutional neural networks (EE4016, City University of Hong Kong)",
-    "blog": "Blog tutorial on the layers of convolutional neural networks",
-}
+__all__ = ["Claim", "Finding", "LedgerError", "OUTLINES", "Result", "SOURCES", "Table", "VERDICTS",
+           "claim", "claims", "consistent", "coverage", "get", "records", "sections_of", "table",
+           "verify", "verify_all"]
 
 
 class LedgerError(AssertionError):
     """A claim's check contradicts its recorded verdict, or the ledger itself is malformed."""
 
 
+def _as_bool(value: object, name: str) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise LedgerError(f"Finding.{name} must be a bool (or a NumPy bool), got {type(value).__name__} "
+                      f"{value!r}")
+
+
 @dataclass(frozen=True)
 class Finding:
-    """What a check found: does the claim hold as stated, does the correct statement hold."""
+    """What a check found: does the claim hold as stated, does the correct statement hold.
+
+    NumPy booleans are accepted and stored as Python booleans, so that a finding is JSON-ready.
+    """
 
     stated_holds: bool
     correct_holds: bool
     evidence: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stated_holds", _as_bool(self.stated_holds, "stated_holds"))
+        object.__setattr__(self, "correct_holds", _as_bool(self.correct_holds, "correct_holds"))
+        if not isinstance(self.evidence, str):
+            raise LedgerError(f"Finding.evidence must be a str, got {type(self.evidence).__name__}")
+
 
 @dataclass(frozen=True)
 class Claim:
-    """One checkable claim of a source document, with the book's verdict and correction."""
+    """One checkable claim of a source document, with the book's verdict and correction.
+
+    ``stated`` and ``correct`` may hold LaTeX between single dollars (``$\\sigma(0) = 1/2$``);
+    the tables render it as math.
+    """
 
     id: str
     document: str
@@ -67,6 +92,13 @@ class Claim:
     correct: str
     chapter: str
     check: Callable[[], Finding]
+    doubt: str = ""
+    reference: str = ""
+    sections: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.sections and self.document in OUTLINES:
+            object.__setattr__(self, "sections", sections_of(self.document, self.where))
 
     @property
     def citation(self) -> str:
@@ -95,8 +127,14 @@ def claim(
     verdict: Verdict,
     correct: str,
     chapter: str,
+    doubt: str = "",
+    reference: str = "",
 ) -> Callable[[Callable[[], Finding]], Callable[[], Finding]]:
-    """Decorator registering the decorated function as the check of a new claim."""
+    """Decorator registering the decorated function as the check of a new claim.
+
+    ``doubt``: what the check cannot see (garbled extraction, a missing figure). ``reference``: the
+    literature that a claim can only be checked against, cited.
+    """
     if document not in SOURCES:
         raise LedgerError(f"claim {id!r}: unknown document {document!r}; expected one of {sorted(SOURCES)}")
     if verdict not in VERDICTS:
@@ -105,14 +143,17 @@ def claim(
     def register(check: Callable[[], Finding]) -> Callable[[], Finding]:
         if id in _REGISTRY:
             raise LedgerError(f"claim {id!r} is registered twice")
-        _REGISTRY[id] = Claim(id, document, where, stated, verdict, correct, chapter, check)
+        _REGISTRY[id] = Claim(id, document, where, stated, verdict, correct, chapter, check, doubt,
+                              reference)
         return check
 
     return register
 
 
 def _load() -> None:
-    from . import claims  # noqa: F401  (importing registers every chapter's claims)
+    # The claims import this module to register themselves; importing them here, lazily, is what
+    # fills the registry. The package cnnmath.claims imports every module it contains.
+    importlib.import_module("cnnmath.claims")
 
 
 def claims(chapter: str | None = None) -> list[Claim]:
@@ -160,8 +201,19 @@ def verify_all(chapter: str | None = None) -> list[Result]:
     return [verify(c) for c in claims(chapter)]
 
 
+def coverage(document: str, results: list[Claim] | list[Result] | None = None) -> dict[str, tuple[str, ...]]:
+    """For each unit of ``document``'s outline, the ids of the claims that cite it."""
+    cs = [r.claim if isinstance(r, Result) else r for r in (claims() if results is None else results)]
+    out: dict[str, list[str]] = {k: [] for k in OUTLINES[document]}
+    for c in cs:
+        if c.document == document:
+            for s in c.sections:
+                out[s].append(c.id)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 class Table:
-    """Verified claims, displayed as an HTML table in a notebook and as text elsewhere."""
+    """Verified claims, displayed as a styled HTML table in a notebook and as text elsewhere."""
 
     def __init__(self, results: list[Result]):
         self.results = results
@@ -173,13 +225,9 @@ class Table:
         return out
 
     def _repr_html_(self) -> str:
-        rows = []
-        for r in self.results:
-            c = r.claim
-            cells = [c.id, c.citation, c.stated, c.verdict, c.correct, r.finding.evidence]
-            rows.append("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in cells) + "</tr>")
-        head = "".join(f"<th>{h}</th>" for h in ("claim", "where", "as stated", "verdict", "correct statement", "evidence (computed)"))
-        return f"<table class='ledger'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        from .render import claims_table
+
+        return claims_table(self.results)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in self.counts().items() if n)
@@ -193,21 +241,30 @@ def table(chapter: str | None = None) -> Table:
     return Table(verify_all(chapter))
 
 
-def records(chapter: str | None = None) -> list[dict[str, str | bool]]:
-    """The ledger as plain records (JSON-ready), each with its verdict verified just now."""
+def records(chapter: str | None = None, document: str | None = None,
+            verdict: str | None = None) -> list[dict[str, object]]:
+    """The ledger as plain records (JSON-ready), each with its verdict verified just now.
+
+    ``chapter``, ``document`` and ``verdict`` select the claims before any is verified.
+    """
     out = []
-    for r in verify_all(chapter):
-        c = r.claim
+    selected = [c for c in claims(chapter) if (document is None or c.document == document)
+                and (verdict is None or c.verdict == verdict)]
+    for c in selected:
+        r = verify(c)
         out.append(
             {
                 "id": c.id,
                 "document": c.document,
                 "document_title": SOURCES[c.document],
                 "where": c.where,
+                "sections": list(c.sections),
                 "stated": c.stated,
                 "verdict": c.verdict,
                 "correct": c.correct,
                 "chapter": c.chapter,
+                "doubt": c.doubt,
+                "reference": c.reference,
                 "stated_holds": r.finding.stated_holds,
                 "correct_holds": r.finding.correct_holds,
                 "evidence": r.finding.evidence,
@@ -215,7 +272,3 @@ def records(chapter: str | None = None) -> list[dict[str, str | bool]]:
             }
         )
     return out
-
-
-if __name__ == "__main__":
-    print(json.dumps(records(), indent=2, ensure_ascii=False))
