@@ -21,6 +21,13 @@ from typing import Any
 import numpy as np
 
 from . import activations as act
+from .connection_table import (
+    check_table,
+    connections,
+    table_conv_backward,
+    table_conv_forward,
+    torch_table_conv,
+)
 from .conv import _pair, conv2d_backward, conv2d_forward, conv_geometry
 from .conv_transpose import (
     conv_transpose2d_backward,
@@ -35,6 +42,8 @@ from .init import variance as init_variance
 from .norm import batchnorm_backward, batchnorm_forward
 from .pool import _geometry as pool_geometry
 from .pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
+from .rbf import rbf_backward, rbf_forward, torch_rbf
+from .subsampling import subsample_backward, subsample_forward, torch_subsampling
 from .validate import positive_int
 
 Shape = tuple[int, ...]
@@ -577,3 +586,212 @@ class Unflatten(Layer):
     def torch_module(self, dtype):
         import torch
         return torch.nn.Unflatten(1, self.shape)
+
+
+# -- LeNet-5 as published in 1998 (LeCun et al., §II.B) ------------------------------------------
+
+
+class Subsampling(Layer):
+    """LeNet-5's trainable subsampling :math:`Y = w_c \\sum_{\\text{window}} X + b_c`.
+
+    The pure pair is :mod:`cnnmath.subsampling`.
+    One coefficient (``weight``) and one bias per channel; the coefficient starts at
+    :math:`1/(k_h k_w)`, so the layer starts as average pooling.
+    """
+
+    kind = "subsample"
+
+    def __init__(self, kernel_size=2, stride=None, name: str | None = None):
+        super().__init__(name)
+        self.kernel = _pair(kernel_size, "kernel_size", 1)
+        self.stride = self.kernel if stride is None else _pair(stride, "stride", 1)
+
+    def build(self, in_shape: Shape) -> Shape:
+        C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
+        *_, OH, OW = pool_geometry((1, C, H, W), self.kernel, self.stride, 0)
+        self.in_shape, self.out_shape = (C, H, W), (C, OH, OW)
+        return self.out_shape
+
+    def window_geometry(self):
+        """``(kernel, stride, padding, dilation)`` for :mod:`cnnmath.receptive`."""
+        return self.kernel, self.stride, (0, 0), (1, 1)
+
+    def param_shapes(self) -> dict[str, Shape]:
+        return {"weight": (self.in_shape[0],), "bias": (self.in_shape[0],)}
+
+    def init_params(self, rng, dtype) -> Arrays:
+        C = self.in_shape[0]
+        area = self.kernel[0] * self.kernel[1]
+        return {"weight": np.full(C, 1 / area, dtype), "bias": np.zeros(C, dtype)}
+
+    def macs(self) -> int:
+        return int(np.prod(self.out_shape))  # one multiplication per output (the sum only adds)
+
+    def describe(self) -> str:
+        s = f"subsample {self.kernel[0]}x{self.kernel[1]}"
+        return s + (f", stride {self.stride}" if self.stride != self.kernel else "")
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return subsample_forward(x, p["weight"], p["bias"], self.kernel, self.stride)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        dx, dw, db = subsample_backward(dout, cache)
+        return dx, {"weight": dw, "bias": db}
+
+    def torch_module(self, dtype):
+        return torch_subsampling(self.in_shape[0], self.kernel, self.stride, dtype)
+
+
+class TableConv2d(Layer):
+    """A convolution whose output maps read only the input maps its table names.
+
+    :math:`Z_f = b_f + \\sum_{c: T_{c,f}} W_{f,c} \\star X_c` (:mod:`cnnmath.connection_table`).
+
+    ``TableConv2d(table, kernel_size)`` with a bool ``(C, F)`` table (LeNet-5's C3:
+    :data:`cnnmath.connection_table.LENET5_C3_TABLE`); ``weight`` holds one kernel per connection,
+    ``(connections, KH, KW)``, drawn by ``init`` with the fan-in of its output map.
+    """
+
+    kind = "conv"
+
+    def __init__(self, table, kernel_size, stride=1, padding=0, bias: bool = True,
+                 init: str = "he_normal", name: str | None = None):
+        super().__init__(name)
+        self.table = check_table(table)
+        self.filters = self.table.shape[1]
+        self.kernel = _pair(kernel_size, "kernel_size", 1)
+        self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+        self.bias, self.init = bool(bias), _check_init(init)
+
+    @property
+    def connections(self) -> int:
+        return int(self.table.sum())
+
+    def build(self, in_shape: Shape) -> Shape:
+        C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
+        check_table(self.table, channels=C)
+        g = conv_geometry((1, C, H, W), (self.filters, C, *self.kernel), None, self.stride,
+                          self.padding, 1, 1)
+        self.in_shape, self.out_shape = (C, H, W), (self.filters, g.OH, g.OW)
+        return self.out_shape
+
+    def window_geometry(self):
+        """``(kernel, stride, padding, dilation)`` for :mod:`cnnmath.receptive`."""
+        return self.kernel, self.stride, self.padding, (1, 1)
+
+    def param_shapes(self) -> dict[str, Shape]:
+        shapes = {"weight": (self.connections, *self.kernel)}
+        if self.bias:
+            shapes["bias"] = (self.filters,)
+        return shapes
+
+    def init_params(self, rng, dtype) -> Arrays:
+        f, _ = connections(self.table)
+        area = self.kernel[0] * self.kernel[1]
+        w = np.empty((self.connections, *self.kernel), dtype)
+        for k in range(self.filters):
+            rows = np.flatnonzero(f == k)
+            fan_in = len(rows) * area
+            draw = init_weights(self.init, fan_in, self.filters, rng, dtype)[0]
+            w[rows] = draw.reshape(len(rows), *self.kernel)
+        p = {"weight": w}
+        if self.bias:
+            p["bias"] = np.zeros(self.filters, dtype)
+        return p
+
+    def macs(self) -> int:
+        F, OH, OW = self.out_shape
+        return OH * OW * self.connections * self.kernel[0] * self.kernel[1]
+
+    def describe(self) -> str:
+        return (f"conv {self.filters}@{self.kernel[0]}x{self.kernel[1]}, "
+                f"table {self.connections} of "
+                f"{self.table.size} maps")
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return table_conv_forward(x, p["weight"], p.get("bias"), self.table, self.stride,
+                                  self.padding)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        dx, dw, db = table_conv_backward(dout, cache, need_dx=need_dx)
+        return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
+
+    def torch_module(self, dtype):
+        return torch_table_conv(self.table, self.kernel, self.stride, self.padding, self.bias,
+                                dtype)
+
+
+class EuclideanRBF(Layer):
+    """LeNet-5's output units, scored :math:`-\\|\\mathbf x - \\mathbf w_i\\|^2` (:mod:`.rbf`).
+
+    The unit nearest the input wins, and softmax cross-entropy on these scores is the paper's
+    maximum a posteriori criterion (its eq. 9) without the constant :math:`j`. The prototypes
+    ``weight`` ``(units, D)`` are fixed (a buffer) unless ``trainable``; by default they are random
+    :math:`\\pm 1` codes drawn with ``seed`` (the paper's hand-drawn 7x12 bitmaps are not
+    available).
+    """
+
+    kind = "rbf"
+    #: every unit sees its whole input (for :mod:`cnnmath.receptive`)
+    sees_whole_input = True
+
+    def __init__(self, units: int, prototypes: np.ndarray | None = None, seed: int = 0,
+                 trainable: bool = False, name: str | None = None):
+        super().__init__(name)
+        self.units = positive_int(units, "units")
+        self.prototypes = None if prototypes is None else np.asarray(prototypes, dtype=np.float64)
+        if self.prototypes is not None and (self.prototypes.ndim != 2
+                                            or len(self.prototypes) != self.units):
+            raise ValueError(f"prototypes must have shape ({self.units}, D); "
+                             f"got {self.prototypes.shape}")
+        self.seed, self.trainable = seed, bool(trainable)
+
+    def build(self, in_shape: Shape) -> Shape:
+        in_shape = tuple(int(s) for s in in_shape)
+        if len(in_shape) != 1:
+            raise ValueError(f"EuclideanRBF needs a flat input (D,) per example; "
+                             f"got shape {in_shape}")
+        if self.prototypes is not None and self.prototypes.shape[1] != in_shape[0]:
+            raise ValueError(f"the prototypes have length {self.prototypes.shape[1]} but the input "
+                             f"has "
+                             f"{in_shape[0]} features")
+        self.in_shape, self.out_shape = in_shape, (self.units,)
+        return self.out_shape
+
+    def _shape(self) -> Shape:
+        return (self.units, self.in_shape[0])
+
+    def param_shapes(self) -> dict[str, Shape]:
+        return {"weight": self._shape()} if self.trainable else {}
+
+    def buffer_shapes(self) -> dict[str, Shape]:
+        return {} if self.trainable else {"weight": self._shape()}
+
+    def _codes(self, dtype) -> np.ndarray:
+        if self.prototypes is not None:
+            return self.prototypes.astype(dtype)
+        rng = np.random.default_rng(self.seed)
+        return rng.choice([-1.0, 1.0], size=self._shape()).astype(dtype)
+
+    def init_params(self, rng, dtype) -> Arrays:
+        return {"weight": self._codes(dtype)} if self.trainable else {}
+
+    def init_buffers(self, dtype) -> Arrays:
+        return {} if self.trainable else {"weight": self._codes(dtype)}
+
+    def macs(self) -> int:
+        return self.units * self.in_shape[0]
+
+    def describe(self) -> str:
+        return f"Euclidean RBF {self.units}" + ("" if self.trainable else ", fixed prototypes")
+
+    def forward(self, p, x, *, training, rng, buffers):
+        y, cache = rbf_forward(x, (p if self.trainable else buffers)["weight"])
+        return -y, cache
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        dx, dw = rbf_backward(-dout, cache, need_dx=need_dx)
+        return dx, ({"weight": dw} if self.trainable else {})
+
+    def torch_module(self, dtype):
+        return torch_rbf(self.units, self.in_shape[0], dtype, self.trainable, negate=True)

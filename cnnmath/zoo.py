@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from .connection_table import LENET5_C3_TABLE
 from .layers import (
+    AvgPool2d,
     BatchNorm,
     Conv2d,
     ConvTranspose2d,
     Dense,
     Dropout,
+    EuclideanRBF,
     Flatten,
     MaxPool2d,
     ReLU,
     Sigmoid,
+    Subsampling,
+    TableConv2d,
+    Tanh,
     Unflatten,
 )
 from .network import Sequential
@@ -108,3 +114,91 @@ def encode(net: Sequential, x: np.ndarray, batch_size: int = 1024) -> np.ndarray
                                  buffers=net._arrays(net.buffers, layer))
         out.append(h)
     return np.concatenate(out)
+
+
+# --------------------------------------------------------------------------------------------
+# LeNet-5 as each source describes it (chapter "LeNet-5")
+# --------------------------------------------------------------------------------------------
+
+
+def lenet5_thesis(seed: int = 0, dtype: type = np.float32) -> Sequential:
+    """LeNet-5 as the thesis §3.6.1 draws it: 32x32x1 input, no padding, max pooling.
+
+    C1 conv 6@5x5 - S2 max-pool 2 - C3 conv 16@5x5 - S4 max-pool 2 - flatten (400) - dense 120 -
+    dense 84 - dense 10 (softmax in the loss). The thesis names no activation for LeNet-5; ReLU
+    here, as in the book's trained version (:func:`lenet5`).
+    """
+    layers = [Conv2d(6, 5, name="C1"), ReLU(), MaxPool2d(2, name="S2"), Conv2d(16, 5, name="C3"), ReLU(),
+              MaxPool2d(2, name="S4"), Flatten(), Dense(120, name="F5"), ReLU(), Dense(84, name="F6"),
+              ReLU(), Dense(10, name="F7")]
+    return Sequential(layers, (1, 32, 32), seed=seed, dtype=dtype, name="LeNet-5, thesis §3.6.1")
+
+
+def lenet5_keras(seed: int = 0, dtype: type = np.float32) -> Sequential:
+    """The guide's "modified LeNet-5" (§7, Keras): tanh, average pooling, C5 as a convolution.
+
+    32x32x1 - C1 conv 6@5x5 tanh - S2 avg-pool 2 - C3 conv 16@5x5 tanh - S4 avg-pool 2 - C5 conv
+    120@5x5 tanh (output 1x1) - flatten - F6 dense 84 tanh - output dense 10 (softmax). Keras's
+    default Glorot-uniform initialization.
+    """
+    init = "glorot_uniform"
+    layers = [Conv2d(6, 5, init=init, name="C1"), Tanh(), AvgPool2d(2, name="S2"),
+              Conv2d(16, 5, init=init, name="C3"), Tanh(), AvgPool2d(2, name="S4"),
+              Conv2d(120, 5, init=init, name="C5"), Tanh(), Flatten(name="Flatten"),
+              Dense(84, init=init, name="F6"), Tanh(), Dense(10, init=init, name="Output")]
+    return Sequential(layers, (1, 32, 32), seed=seed, dtype=dtype, name="modified LeNet-5, guide §7")
+
+
+def lenet5_slides(seed: int = 0, dtype: type = np.float32) -> Sequential:
+    """The slides' "simplified LeNet-5 for 28x28": no padding, so 16 maps of 4x4 (256) reach F5.
+
+    C1 conv 6@5x5 (24x24) - S2 pool 2 (12x12) - C3 conv 16@5x5 (8x8) - S4 pool 2 (4x4) - flatten
+    (256) - dense 120 - dense 84 - dense 10. The slide shows no activation or pooling type; ReLU and
+    max pooling here, as in :func:`lenet5`.
+    """
+    layers = [Conv2d(6, 5, name="C1"), ReLU(), MaxPool2d(2, name="S2"), Conv2d(16, 5, name="C3"), ReLU(),
+              MaxPool2d(2, name="S4"), Flatten(), Dense(120, name="F5"), ReLU(), Dense(84, name="F6"),
+              ReLU(), Dense(10, name="F7")]
+    return Sequential(layers, (1, 28, 28), seed=seed, dtype=dtype, name="simplified LeNet-5 (28x28), slides")
+
+
+def lenet5_1998(seed: int = 0, dtype: type = np.float32, trainable_rbf: bool = False) -> Sequential:
+    """LeNet-5 as published (LeCun, Bottou, Bengio & Haffner 1998, §II.B), as far as it is computable.
+
+    32x32x1 - C1 conv 6@5x5 - S2 trainable subsampling - C3 conv 16@5x5 on the partial connection
+    table (:data:`cnnmath.connection_table.LENET5_C3_TABLE`) - S4 trainable subsampling - C5 conv
+    120@5x5 - F6 dense 84 - output: 10 Euclidean RBF units with fixed prototypes. A squashing
+    function follows every layer up to F6: plain tanh here (the paper's is
+    :math:`1.7159\\tanh(2a/3)`); the prototypes are random :math:`\\pm 1` codes, not the paper's
+    hand-drawn bitmaps. 60,000 trainable parameters and 840 fixed ones.
+    """
+    layers = [Conv2d(6, 5, name="C1"), Tanh(), Subsampling(2, name="S2"), Tanh(),
+              TableConv2d(LENET5_C3_TABLE, 5, name="C3"), Tanh(), Subsampling(2, name="S4"), Tanh(),
+              Conv2d(120, 5, name="C5"), Tanh(), Flatten(), Dense(84, name="F6"), Tanh(),
+              EuclideanRBF(10, seed=seed, trainable=trainable_rbf, name="RBF")]
+    return Sequential(layers, (1, 32, 32), seed=seed, dtype=dtype, name="LeNet-5 as published in 1998")
+
+
+def connections(net: Sequential) -> dict[str, int]:
+    """The paper's "connections" of each layer: for every output unit, its inputs plus its bias.
+
+    A convolution's output unit reads ``C/groups * KH * KW`` inputs (only the table's maps for a
+    partially connected one), a subsampling unit its window, a dense unit all its inputs, an RBF
+    unit all its inputs (no bias). Weight sharing is why a layer has many more connections than
+    parameters. Layers that only squash, pool or reshape are left out.
+    """
+    out = {}
+    for layer in net.layers:
+        if isinstance(layer, TableConv2d):
+            per_map = layer.table.sum(axis=0) * layer.kernel[0] * layer.kernel[1] + int(layer.bias)
+            out[layer.name] = int(per_map.sum()) * layer.out_shape[1] * layer.out_shape[2]
+        elif isinstance(layer, Conv2d):
+            fan_in = layer.in_shape[0] // layer.groups * layer.kernel[0] * layer.kernel[1] + int(layer.bias)
+            out[layer.name] = int(np.prod(layer.out_shape)) * fan_in
+        elif isinstance(layer, Subsampling):
+            out[layer.name] = int(np.prod(layer.out_shape)) * (layer.kernel[0] * layer.kernel[1] + 1)
+        elif isinstance(layer, Dense):
+            out[layer.name] = layer.units * (layer.in_shape[0] + int(layer.bias))
+        elif isinstance(layer, EuclideanRBF):
+            out[layer.name] = layer.units * layer.in_shape[0]
+    return out
