@@ -257,3 +257,13 @@ def holding(results: Sequence[Result], document: str, chapters: dict[str, str], 
         out.append(f"<details><summary>The {len(rs)} claims of the {document} that {label}</summary>"
                    f"<ul>{items}</ul></details>")
     return f"{STYLE}<div class='cnnmath-ledger'>{''.join(out)}</div>"
+
+
+def source_report(results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata") -> str:
+    """One source's part of the errata: its title, its coverage, its errors in full, the rest collapsed."""
+    n = counts(results, document)
+    summary = ", ".join(f"{n[v]} {v}" for v in VERDICTS if n[v])
+    head = (f"<div class='cnnmath-ledger'><p><i>{html.escape(SOURCES[document])}</i>: "
+            f"{sum(n.values())} claims ({summary}).</p></div>")
+    return (head + coverage_list(results, document) + errata(results, document, chapters, here)
+            + holding(results, document, chapters, here))
