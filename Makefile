@@ -13,7 +13,7 @@ ifeq ($(shell uname -m),x86_64)
 export OPENBLAS_CORETYPE ?= Haswell
 endif
 
-.PHONY: book test unit notebooks lint data env clean
+.PHONY: book student-book test unit notebooks lint data env clean
 
 env: $(STAMP)
 
@@ -31,6 +31,18 @@ data:
 book: $(STAMP) data
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is in _build/html/index.html"
+
+# The student edition: the book without the exercises' solutions (quizzes kept), rendered from the
+# chapters' stored outputs. _config_student.yml is merged over _config.yml (lists extended).
+STUDENT := _build/student
+student-book: $(STAMP)
+	mkdir -p $(STUDENT)
+	$(BIN)/python -c 'import yaml; m = lambda a, b: {**a, **{k: (m(a[k], v) if isinstance(v, dict) and \
+	isinstance(a.get(k), dict) else a[k] + [x for x in v if x not in a[k]] if isinstance(v, list) and \
+	isinstance(a.get(k), list) else v) for k, v in b.items()}}; yaml.safe_dump(m(yaml.safe_load(open( \
+	"_config.yml")), yaml.safe_load(open("_config_student.yml"))), open("$(STUDENT)/_config.yml", "w"))'
+	$(BIN)/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
+	@echo "The student edition is in $(STUDENT)/_build/html/index.html"
 
 test: $(STAMP) data
 	$(BIN)/python -m pytest tests book --nbval --nbval-current-env --durations=10
