@@ -1,4 +1,5 @@
-"""cnnmath.quiz: the registry, seeds, reading and checking answers, mistakes, paper quizzes, the CLI."""
+"""cnnmath.quiz: registry, seeds, reading and checking answers, mistakes, paper quizzes, CLI."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,7 +11,17 @@ import pytest
 import sympy as sp
 
 from cnnmath import ledger
-from cnnmath.quiz import CATALOG, TOPICS, QuizError, answer_key, exam, generate, generators, grade, quiz
+from cnnmath.quiz import (
+    CATALOG,
+    TOPICS,
+    QuizError,
+    answer_key,
+    exam,
+    generate,
+    generators,
+    grade,
+    quiz,
+)
 from cnnmath.quiz.__main__ import main
 from cnnmath.quiz.expr import FormulaError, equivalent, parse_formula
 from cnnmath.quiz.grade import scores
@@ -40,7 +51,12 @@ def test_every_chapter_notebook_of_the_book_is_a_topic():
 def test_the_same_seed_gives_the_same_question_and_seeds_vary_it():
     for g in generators():
         a, b = g(3), g(3)
-        assert (a.text, a.code, a.solution, a.answer.key()) == (b.text, b.code, b.solution, b.answer.key())
+        assert (a.text, a.code, a.solution, a.answer.key()) == (
+            b.text,
+            b.code,
+            b.solution,
+            b.answer.key(),
+        )
         assert len({g(s).fingerprint for s in range(8)}) >= 2, g.kind
 
 
@@ -63,7 +79,9 @@ def test_a_chapter_quiz_is_deterministic_and_can_be_shortened():
     full = quiz("convolution", seed=4)
     assert [q.kind for q in full] == [g.kind for g in generators("convolution")]
     short = quiz("convolution", seed=4, n=2)
-    assert len(short) == 2 and [q.id for q in short] == [q.id for q in quiz("convolution", seed=4, n=2)]
+    assert len(short) == 2 and [q.id for q in short] == [
+        q.id for q in quiz("convolution", seed=4, n=2)
+    ]
     with pytest.raises(ValueError, match="n"):
         quiz("convolution", n=0)
 
@@ -74,8 +92,11 @@ def test_a_chapter_quiz_is_deterministic_and_can_be_shortened():
 
 
 def test_numeric_answers_within_tolerance_fractions_and_mistakes():
-    q = next(generate("conv_output_size", s) for s in range(50)
-             if any(m.key == "ceil" for _, m in generate("conv_output_size", s).answer.distractors))
+    q = next(
+        generate("conv_output_size", s)
+        for s in range(50)
+        if any(m.key == "ceil" for _, m in generate("conv_output_size", s).answer.distractors)
+    )
     n = q.answer.number
     assert q.check(str(int(n))).correct and q.check(n).correct and q.check(f" {int(n)} ").correct
     ceil = next(v for v, m in q.answer.distractors if m.key == "ceil")
@@ -93,7 +114,9 @@ def test_numeric_answers_within_tolerance_fractions_and_mistakes():
 def test_choice_answers_by_letter():
     q = generate("symmetry", 1)
     right = chr(65 + q.answer.correct)
-    assert q.check(right).correct and q.check(right.lower()).correct and q.check(f"({right})").correct
+    assert (
+        q.check(right).correct and q.check(right.lower()).correct and q.check(f"({right})").correct
+    )
     wrong = next(chr(65 + i) for i in range(len(q.answer.options)) if i != q.answer.correct)
     assert not q.check(wrong).correct
     assert not q.check("Z").readable and not q.check("AB").readable
@@ -104,7 +127,9 @@ def test_grid_answers_in_several_notations_and_their_mistakes():
     g = q.answer.array
     rows = "; ".join(" ".join(str(int(v)) for v in r) for r in g)
     assert q.check(rows).correct
-    assert q.check("[" + ", ".join("[" + ", ".join(str(int(v)) for v in r) + "]" for r in g) + "]").correct
+    assert q.check(
+        "[" + ", ".join("[" + ", ".join(str(int(v)) for v in r) + "]" for r in g) + "]"
+    ).correct
     assert q.check("\n".join(" ".join(str(int(v)) for v in r) for r in g)).correct
     flipped = next(v for v, m in q.answer.distractors if m.key == "flipped_kernel")
     fb = q.check(flipped)
@@ -115,7 +140,11 @@ def test_grid_answers_in_several_notations_and_their_mistakes():
 
 
 def test_symbolic_answers_accept_rewritings_and_name_mistakes():
-    q = next(q for q in (generate("perceptron_gradient", s) for s in range(20)) if q.data["target"] == "w")
+    q = next(
+        q
+        for q in (generate("perceptron_gradient", s) for s in range(20))
+        if q.data["target"] == "w"
+    )
     for text in ("(a - y)*x", "x(a-y)", "-(y - a) x", "a*x - x*y", "(a-y)*x*a*(1-a)/(a*(1-a))"):
         assert q.check(text).correct, text
     fb = q.check("(y - a)*x")
@@ -125,9 +154,26 @@ def test_symbolic_answers_accept_rewritings_and_name_mistakes():
     assert not q.check("(a-y)*x + 1e-3").correct
 
 
-@pytest.mark.parametrize("text", ["__import__('os').system('echo hacked')", "a.__class__", "exec(a)",
-                                  "lambda: 1", "a; b", "[a]", "'a'", "a if y else x", "open(a)", "2**999",
-                                  "(" * 60 + "a" + ")" * 60, "a" * 500, "", "exp", "1e400x"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('echo hacked')",
+        "a.__class__",
+        "exec(a)",
+        "lambda: 1",
+        "a; b",
+        "[a]",
+        "'a'",
+        "a if y else x",
+        "open(a)",
+        "2**999",
+        "(" * 60 + "a" + ")" * 60,
+        "a" * 500,
+        "",
+        "exp",
+        "1e400x",
+    ],
+)
 def test_formulas_are_parsed_never_evaluated(text):
     with pytest.raises(FormulaError):
         parse_formula(text, {"a": sp.Symbol("a"), "x": sp.Symbol("x"), "y": sp.Symbol("y")})
@@ -136,13 +182,15 @@ def test_formulas_are_parsed_never_evaluated(text):
 def test_formula_grammar():
     z, a = sp.symbols("z a")
     syms = {"z": z, "a": a}
-    assert parse_formula("-z^2", syms) == -z**2
+    assert parse_formula("-z^2", syms) == -(z**2)
     assert parse_formula("2^-1", syms) == sp.Rational(1, 2)
     assert parse_formula("2z(a+1)", syms) == 2 * z * (a + 1)
     assert parse_formula("sigma(z)", syms) == 1 / (1 + sp.exp(-z))
     assert parse_formula("0.25 + 1e-1", syms) == sp.Rational(7, 20)
     assert equivalent(parse_formula("ln(e^z)", syms), z, syms)
-    assert equivalent(parse_formula("sigma(z)(1 - sigma(z))", syms), sp.exp(-z) / (1 + sp.exp(-z)) ** 2, syms)
+    assert equivalent(
+        parse_formula("sigma(z)(1 - sigma(z))", syms), sp.exp(-z) / (1 + sp.exp(-z)) ** 2, syms
+    )
     assert not equivalent(z, z + sp.Rational(1, 10**6), syms)
 
 
@@ -158,16 +206,38 @@ def test_every_cited_mistake_is_a_ledger_claim():
             cited |= {m.claim for _, m in g(s).answer.distractors if m.claim}
     for cid in cited:
         ledger.get(cid)  # raises if the claim does not exist
-    for key in ("ceil", "bias_inside_sum", "no_filter_sum", "adam_m_prev", "bias_grad_no_sum", "pool_ties_all",
-                "softmax_single_path", "bce_brackets", "perceptron_sign"):
+    for key in (
+        "ceil",
+        "bias_inside_sum",
+        "no_filter_sum",
+        "adam_m_prev",
+        "bias_grad_no_sum",
+        "pool_ties_all",
+        "softmax_single_path",
+        "bce_brackets",
+        "perceptron_sign",
+    ):
         assert CATALOG[key].claim, key
 
 
 def test_the_sources_mistakes_appear_as_distractors():
     seen = {m.key for g in generators() for s in range(12) for _, m in g(s).answer.distractors}
-    for key in ("ceil", "no_plus_one", "no_padding", "bias_inside_sum", "no_filter_sum", "adam_m_prev",
-                "bias_grad_no_sum", "pool_ties_all", "pool_overlap_overwrite", "softmax_single_path", "bce_brackets",
-                "perceptron_sign", "flipped_kernel", "running_as_trainable"):
+    for key in (
+        "ceil",
+        "no_plus_one",
+        "no_padding",
+        "bias_inside_sum",
+        "no_filter_sum",
+        "adam_m_prev",
+        "bias_grad_no_sum",
+        "pool_ties_all",
+        "pool_overlap_overwrite",
+        "softmax_single_path",
+        "bce_brackets",
+        "perceptron_sign",
+        "flipped_kernel",
+        "running_as_trainable",
+    ):
         assert key in seen, key
 
 
@@ -199,20 +269,26 @@ def test_grading_a_csv_against_the_key():
     assert any(m.feedback.mistake is not None for m in bob)
     assert all(m.feedback.message == "No answer." for m in bob if not m.answer)
     key = answer_key(["convolution", "optimizers"], 5)
-    assert key.splitlines()[0] == "question,id,title,answer,option" and len(key.splitlines()) == len(qs) + 1
+    assert (
+        key.splitlines()[0] == "question,id,title,answer,option"
+        and len(key.splitlines()) == len(qs) + 1
+    )
 
 
-@pytest.mark.parametrize("text,message", [
-    ("", "empty"),
-    ("name,Q1\nann,3\n", "'student' column"),
-    ("student,Q1,Q99\nann,3,4\n", "unknown question column"),
-    ("student,Q1\nann,3\nann,4\n", "appears twice"),
-    ("student,Q1\nann,3,4\n", "has 3 fields"),
-    ("student,Q1\n", "no answers"),
-    ("student,Q1,Q1\nann,1,2\n", "twice"),
-    ('student,Q1\n"ann,3\n', "not valid CSV"),
-    ("student,Q1\n,3\n", "no student name"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "empty"),
+        ("name,Q1\nann,3\n", "'student' column"),
+        ("student,Q1,Q99\nann,3,4\n", "unknown question column"),
+        ("student,Q1\nann,3\nann,4\n", "appears twice"),
+        ("student,Q1\nann,3,4\n", "has 3 fields"),
+        ("student,Q1\n", "no answers"),
+        ("student,Q1,Q1\nann,1,2\n", "twice"),
+        ('student,Q1\n"ann,3\n', "not valid CSV"),
+        ("student,Q1\n,3\n", "no student name"),
+    ],
+)
 def test_malformed_answer_files_are_refused(text, message):
     with pytest.raises(QuizError, match=message):
         grade(["convolution"], 0, text)
@@ -244,36 +320,69 @@ def test_cli_list_show_key(capsys):
 
 def test_cli_export_and_grade(capsys, tmp_path):
     for fmt, name in (("moodle", "bank.xml"), ("gift", "bank.gift"), ("qti", "bank.zip")):
-        code, _, err = run(capsys, "export", "--format", fmt, "--topics", "losses", "--variants", "3",
-                           "-o", str(tmp_path / name))
-        assert code == 0 and (tmp_path / name).stat().st_size > 0 and "3 question groups, 9 questions" in err
+        code, _, err = run(
+            capsys,
+            "export",
+            "--format",
+            fmt,
+            "--topics",
+            "losses",
+            "--variants",
+            "3",
+            "-o",
+            str(tmp_path / name),
+        )
+        assert (
+            code == 0
+            and (tmp_path / name).stat().st_size > 0
+            and "3 question groups, 9 questions" in err
+        )
     text, _ = _answers_csv(["losses"], 9)
     (tmp_path / "answers.csv").write_text(text, encoding="utf-8")
-    code, out, _ = run(capsys, "grade", str(tmp_path / "answers.csv"), "--topics", "losses", "--seed", "9",
-                       "-o", str(tmp_path / "feedback.csv"))
+    code, out, _ = run(
+        capsys,
+        "grade",
+        str(tmp_path / "answers.csv"),
+        "--topics",
+        "losses",
+        "--seed",
+        "9",
+        "-o",
+        str(tmp_path / "feedback.csv"),
+    )
     assert code == 0 and "alice: 3/3" in out and "bob: 0/3" in out
-    assert (tmp_path / "feedback.csv").read_text().startswith("student,question,answer,correct,mistake,feedback")
+    assert (
+        (tmp_path / "feedback.csv")
+        .read_text()
+        .startswith("student,question,answer,correct,mistake,feedback")
+    )
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["show", "nope"], "unknown question kind"),
-    (["list", "--topic", "nope"], "unknown topic"),
-    (["export", "--format", "qti", "--topics", "losses"], "zip file"),
-    (["grade", "/no/such/file.csv", "--topics", "losses"], "no such file"),
-    (["show"], "name a question kind"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["show", "nope"], "unknown question kind"),
+        (["list", "--topic", "nope"], "unknown topic"),
+        (["export", "--format", "qti", "--topics", "losses"], "zip file"),
+        (["grade", "/no/such/file.csv", "--topics", "losses"], "no such file"),
+        (["show"], "name a question kind"),
+    ],
+)
 def test_cli_bad_input_exits_2_with_a_message(capsys, argv, message):
     code, _, err = run(capsys, *argv)
     assert code == 2 and message in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["key", "--topics", "nope"], "unknown topic"),
-    (["show", "conv_output_size", "--seed", "-1"], "seed must be"),
-    (["export", "--format", "pdf"], "invalid choice"),
-    (["export", "--format", "gift", "--variants", "0"], "variants"),
-    (["export", "--format", "gift", "--kinds", "nope"], "unknown question kind"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["key", "--topics", "nope"], "unknown topic"),
+        (["show", "conv_output_size", "--seed", "-1"], "seed must be"),
+        (["export", "--format", "pdf"], "invalid choice"),
+        (["export", "--format", "gift", "--variants", "0"], "variants"),
+        (["export", "--format", "gift", "--kinds", "nope"], "unknown question kind"),
+    ],
+)
 def test_cli_bad_arguments_are_usage_errors(capsys, argv, message):
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -284,10 +393,15 @@ def test_cli_bad_arguments_are_usage_errors(capsys, argv, message):
 def test_cli_malformed_csv_and_help(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"student,Q1\n\xff\xfe,3\n")
-    r = subprocess.run([sys.executable, "-m", "cnnmath.quiz", "grade", str(bad), "--topics", "losses"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "cnnmath.quiz", "grade", str(bad), "--topics", "losses"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "not UTF-8" in r.stderr and "Traceback" not in r.stderr
-    r = subprocess.run([sys.executable, "-m", "cnnmath.quiz", "--help"], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "cnnmath.quiz", "--help"], capture_output=True, text=True
+    )
     assert r.returncode == 0
     for word in ("list", "show", "export", "key", "grade", "seed", "student"):
         assert word in r.stdout

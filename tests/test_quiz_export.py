@@ -1,5 +1,6 @@
-"""The exported banks, read back: Moodle XML as Moodle's importer reads it, GIFT by a port of Moodle's
-GIFT parser (a round trip), Canvas QTI against text2qti's output; and the book's jupyterquiz quiz."""
+"""The exported banks, read back: Moodle XML as Moodle's importer reads it, GIFT by a port of
+Moodle's GIFT parser (a round trip), Canvas QTI against text2qti's output; and the book's quiz."""
+
 from __future__ import annotations
 
 import html
@@ -11,7 +12,16 @@ import zipfile
 
 import pytest
 
-from cnnmath.quiz import bank, export, generate, generators, quiz, show_quiz, to_jupyterquiz, variants
+from cnnmath.quiz import (
+    bank,
+    export,
+    generate,
+    generators,
+    quiz,
+    show_quiz,
+    to_jupyterquiz,
+    variants,
+)
 from cnnmath.quiz.export import math_html, option_html, question_html, solution_html
 from cnnmath.quiz.gift import escape
 from cnnmath.quiz.question import Numeric
@@ -37,7 +47,10 @@ def test_variants_are_distinct_and_seeded():
 
 
 def test_html_escapes_text_and_keeps_latex():
-    assert math_html("a < b & $x_{1} < \\frac{1}{2}$") == "<p>a &lt; b &amp; \\(x_{1} &lt; \\frac{1}{2}\\)</p>"
+    assert (
+        math_html("a < b & $x_{1} < \\frac{1}{2}$")
+        == "<p>a &lt; b &amp; \\(x_{1} &lt; \\frac{1}{2}\\)</p>"
+    )
     q = generate("conv_feature_map", 2)
     body = question_html(q)
     assert "$" not in body and "\\(" in body and "<pre>X =" in body
@@ -90,9 +103,24 @@ def test_moodle_xml_has_what_moodles_importer_reads(groups):
 # GIFT: a port of Moodle's qformat_gift::readquestion, for the question types we write
 # --------------------------------------------------------------------------------------------
 
-_PLACE = {"\\:": "&&058;", "\\#": "&&035;", "\\=": "&&061;", "\\{": "&&123;", "\\}": "&&125;", "\\~": "&&126;",
-          "\\n": "&&010"}
-_BACK = {"&&058;": ":", "&&035;": "#", "&&061;": "=", "&&123;": "{", "&&125;": "}", "&&126;": "~", "&&010": "\n"}
+_PLACE = {
+    "\\:": "&&058;",
+    "\\#": "&&035;",
+    "\\=": "&&061;",
+    "\\{": "&&123;",
+    "\\}": "&&125;",
+    "\\~": "&&126;",
+    "\\n": "&&010",
+}
+_BACK = {
+    "&&058;": ":",
+    "&&035;": "#",
+    "&&061;": "=",
+    "&&123;": "{",
+    "&&125;": "}",
+    "&&126;": "~",
+    "&&010": "\n",
+}
 
 
 def _pre(s):
@@ -111,7 +139,7 @@ def _post(s):
 def _fmt_text(s):
     s = s.strip()
     if s.startswith("[html]"):
-        s = s[len("[html]"):]
+        s = s[len("[html]") :]
     return _post(s).strip()
 
 
@@ -143,12 +171,12 @@ def parse_gift(text):
         assert t.startswith("::")
         t = t[2:]
         end = t.index("::")
-        q["name"], t = _post(t[:end]), t[end + 2:].strip()
+        q["name"], t = _post(t[:end]), t[end + 2 :].strip()
         start, finish = t.index("{"), t.index("}")
-        answertext = t[start + 1:finish].strip()
+        answertext = t[start + 1 : finish].strip()
         q["text"] = _fmt_text(t[:start])
         gf = answertext.rfind("####")
-        q["general"] = _fmt_text(answertext[gf + 4:]) if gf >= 0 else ""
+        q["general"] = _fmt_text(answertext[gf + 4 :]) if gf >= 0 else ""
         answertext = answertext[:gf].strip() if gf >= 0 else answertext
         if answertext.startswith("#"):
             q["type"] = "numerical"
@@ -160,7 +188,7 @@ def parse_gift(text):
             for ans in [a.strip() for a in body.split("=") if a.strip()]:
                 m = re.match(r"^%-*([0-9]{1,2})\.?([0-9]*)%", ans)
                 weight = float(m.group(0).strip("%")) if m else 100.0
-                ans = ans[m.end():] if m else ans
+                ans = ans[m.end() :] if m else ans
                 value, feedback = _comment(ans)
                 v, tol = value.split(":")
                 q["answers"].append((float(v), float(tol), weight, feedback))
@@ -202,12 +230,16 @@ def test_gift_round_trip(groups):
             (v, tol, weight, fb), *wrong = item["answers"]
             assert (v, weight) == (pytest.approx(q.answer.number, rel=1e-11, abs=1e-300), 100)
             assert tol == pytest.approx(q.answer.tol)
-            assert [(pytest.approx(d, rel=1e-11), 0.0, math_html(m.feedback())) for d, m in q.answer.distractors] \
-                == [(w[0], w[2], w[3]) for w in wrong]
+            assert [
+                (pytest.approx(d, rel=1e-11), 0.0, math_html(m.feedback()))
+                for d, m in q.answer.distractors
+            ] == [(w[0], w[2], w[3]) for w in wrong]
             assert item["wrong"].startswith("<p>Not correct")
         else:
             assert item["type"] == "multichoice"
-            assert item["answers"] == [(option_html(q, o), ok, math_html(fb)) for o, ok, fb in q.options()]
+            assert item["answers"] == [
+                (option_html(q, o), ok, math_html(fb)) for o, ok, fb in q.options()
+            ]
     assert cats == len(groups) and next(questions, None) is None
 
 
@@ -248,24 +280,36 @@ def test_qti_groups_items_and_feedback(groups):
     assert len(sections) == len(groups)
     for (category, qs), sec in zip(groups, sections):
         assert sec.get("title") == category
-        assert sec.findtext("q:selection_ordering/q:selection/q:selection_number", namespaces=NS) == "1"
+        assert (
+            sec.findtext("q:selection_ordering/q:selection/q:selection_number", namespaces=NS)
+            == "1"
+        )
         items = sec.findall("q:item", NS)
         assert len(items) == len(qs)
         for q, item in zip(qs, items):
-            fields = {f.findtext("q:fieldlabel", namespaces=NS): f.findtext("q:fieldentry", namespaces=NS)
-                      for f in item.iter("{%s}qtimetadatafield" % NS["q"])}
+            fields = {
+                f.findtext("q:fieldlabel", namespaces=NS): f.findtext("q:fieldentry", namespaces=NS)
+                for f in item.iter("{%s}qtimetadatafield" % NS["q"])
+            }
             feedback_ids = {f.get("ident") for f in item.findall("q:itemfeedback", NS)}
             linked = {d.get("linkrefid") for d in item.iter("{%s}displayfeedback" % NS["q"])}
             assert linked <= feedback_ids
-            scored = [c for c in item.iter("{%s}respcondition" % NS["q"]) if c.find("q:setvar", NS) is not None]
+            scored = [
+                c
+                for c in item.iter("{%s}respcondition" % NS["q"])
+                if c.find("q:setvar", NS) is not None
+            ]
             assert len(scored) == 1 and scored[0].findtext("q:setvar", namespaces=NS) == "100"
-            assert html.unescape(item.findtext("q:presentation/q:material/q:mattext", namespaces=NS)) \
-                == html.unescape(question_html(q))
+            assert html.unescape(
+                item.findtext("q:presentation/q:material/q:mattext", namespaces=NS)
+            ) == html.unescape(question_html(q))
             if isinstance(q.answer, Numeric):
                 assert fields["question_type"] == "numerical_question"
                 lo = float(scored[0].find(".//q:vargte", NS).text)
                 hi = float(scored[0].find(".//q:varlte", NS).text)
-                assert lo <= q.answer.number <= hi and hi - lo == pytest.approx(2 * q.answer.tol, abs=1e-12)
+                assert lo <= q.answer.number <= hi and hi - lo == pytest.approx(
+                    2 * q.answer.tol, abs=1e-12
+                )
                 assert len(feedback_ids) == 3 + len(q.answer.distractors)
             else:
                 assert fields["question_type"] == "multiple_choice_question"
@@ -282,16 +326,25 @@ def test_qti_has_the_structure_text2qti_writes():
     from text2qti.qti import QTI
     from text2qti.quiz import Quiz
 
-    source = ("Quiz title: t\n\nGROUP\npick: 1\npoints per question: 1\n\n"
-              "1.  What is 2+3?\n... solution\n+   right\n-   wrong\n=   5 +- 0.5\n\n"
-              "2.  Which?\n... solution\n*a) yes\n... why\nb) no\n... why not\n\nEND_GROUP\n")
+    source = (
+        "Quiz title: t\n\nGROUP\npick: 1\npoints per question: 1\n\n"
+        "1.  What is 2+3?\n... solution\n+   right\n-   wrong\n=   5 +- 0.5\n\n"
+        "2.  Which?\n... solution\n*a) yes\n... why\nb) no\n... why not\n\nEND_GROUP\n"
+    )
     theirs = ET.fromstring(QTI(Quiz(source, config=Config(), source_name="t")).assessment)
-    their_items = {f.findtext(".//q:fieldentry", namespaces=NS): _paths(f)
-                   for f in theirs.iter("{%s}item" % NS["q"])}
-    groups = [("cnnmath/x/numeric", [generate("conv_output_size", 1)]),
-              ("cnnmath/x/choice", [generate("symmetry", 1)])]
+    their_items = {
+        f.findtext(".//q:fieldentry", namespaces=NS): _paths(f)
+        for f in theirs.iter("{%s}item" % NS["q"])
+    }
+    groups = [
+        ("cnnmath/x/numeric", [generate("conv_output_size", 1)]),
+        ("cnnmath/x/choice", [generate("symmetry", 1)]),
+    ]
     _, ours, _ = _read_zip(export("qti", groups))
-    our_items = {f.findtext(".//q:fieldentry", namespaces=NS): _paths(f) for f in ours.iter("{%s}item" % NS["q"])}
+    our_items = {
+        f.findtext(".//q:fieldentry", namespaces=NS): _paths(f)
+        for f in ours.iter("{%s}item" % NS["q"])
+    }
     assert set(their_items) == set(our_items) == {"numerical_question", "multiple_choice_question"}
     for qtype, paths in their_items.items():
         assert paths <= our_items[qtype], sorted(paths - our_items[qtype])
@@ -345,7 +398,9 @@ def test_show_quiz_is_deterministic_and_self_contained(monkeypatch):
     html_part, script = first
     div_id = re.search(r'<div id="([A-Za-z]{12})"', html_part).group(1)
     assert script.startswith(f"var questions{div_id}=")
-    embedded = json.loads(script[len(f"var questions{div_id}="):script.index(";\n")])
-    assert [e["question"] for e in embedded] == [to_jupyterquiz(q)["question"] for q in quiz("conv_backprop", 0)]
+    embedded = json.loads(script[len(f"var questions{div_id}=") : script.index(";\n")])
+    assert [e["question"] for e in embedded] == [
+        to_jupyterquiz(q)["question"] for q in quiz("conv_backprop", 0)
+    ]
     assert "fetch(" not in script  # the questions travel in the page: no download
     assert _capture(monkeypatch, "conv_backprop", 1) != first

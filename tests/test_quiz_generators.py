@@ -3,6 +3,7 @@
 Each oracle reads the question's inputs (``question.data``) and computes the answer without the
 code that made it (torch's layers and autograd, loops, float arithmetic of another library).
 """
+
 from __future__ import annotations
 
 import math
@@ -37,7 +38,7 @@ def grad_of(fn, x: torch.Tensor) -> torch.Tensor:
 
 
 def torch_net(spec: list, n: int) -> tuple[torch.nn.Sequential, tuple]:
-    """The spec as torch modules, built layer by layer on a dummy input; returns (net, output shape)."""
+    """The spec as torch modules, built layer by layer on a dummy input: (net, output shape)."""
     x = torch.zeros(1, 1, n, n, dtype=T, device=META)
     mods = []
     for layer in spec:
@@ -63,7 +64,11 @@ def trainable(net: torch.nn.Module) -> int:
 
 
 def tracked(net: torch.nn.Module) -> int:
-    return sum(b.numel() for name, b in net.named_buffers() if name.split(".")[-1] in ("running_mean", "running_var"))
+    return sum(
+        b.numel()
+        for name, b in net.named_buffers()
+        if name.split(".")[-1] in ("running_mean", "running_var")
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -82,8 +87,13 @@ def perceptron_update(d):
 
 
 def activation_derivative(d):
-    fn = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "elu": F.elu,
-          "leaky_relu": lambda z: F.leaky_relu(z, d["b"])}[d["name"]]
+    fn = {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "elu": F.elu,
+        "leaky_relu": lambda z: F.leaky_relu(z, d["b"]),
+    }[d["name"]]
     return grad_of(lambda z: fn(z).sum(), t([d["z"]]))[0].item()
 
 
@@ -92,12 +102,16 @@ def softmax_output(d):
 
 
 def softmax_jacobian(d):
-    return torch.autograd.functional.jacobian(lambda z: torch.softmax(z, 0), t(d["z"]))[d["i"], d["j"]].item()
+    return torch.autograd.functional.jacobian(lambda z: torch.softmax(z, 0), t(d["z"]))[
+        d["i"], d["j"]
+    ].item()
 
 
 def mse_value(d):
     r, y = t(d["r"]), t(d["y"])
-    return 0.5 * F.mse_loss(r, y, reduction="sum").item() if d["thesis"] else F.mse_loss(r, y).item()
+    return (
+        0.5 * F.mse_loss(r, y, reduction="sum").item() if d["thesis"] else F.mse_loss(r, y).item()
+    )
 
 
 def cross_entropy_value(d):
@@ -105,11 +119,15 @@ def cross_entropy_value(d):
 
 
 def bce_gradient(d):
-    return grad_of(lambda r: F.binary_cross_entropy(r, t([d["y"]]), reduction="sum"), t([d["r"]]))[0].item()
+    return grad_of(lambda r: F.binary_cross_entropy(r, t([d["y"]]), reduction="sum"), t([d["r"]]))[
+        0
+    ].item()
 
 
 def output_delta(d):
-    return grad_of(lambda z: F.cross_entropy(z[None], torch.tensor([d["k"]]), reduction="sum"), t(d["z"]))[d["j"]].item()
+    return grad_of(
+        lambda z: F.cross_entropy(z[None], torch.tensor([d["k"]]), reduction="sum"), t(d["z"])
+    )[d["j"]].item()
 
 
 def dense_weight_gradient(d):
@@ -132,7 +150,9 @@ def _init_sample(d, uniform: bool) -> torch.Tensor:
         (torch.nn.init.xavier_uniform_ if uniform else torch.nn.init.xavier_normal_)(w)
     else:
         gain = "linear" if rule.startswith("lecun") else "relu"
-        (torch.nn.init.kaiming_uniform_ if uniform else torch.nn.init.kaiming_normal_)(w, nonlinearity=gain)
+        (torch.nn.init.kaiming_uniform_ if uniform else torch.nn.init.kaiming_normal_)(
+            w, nonlinearity=gain
+        )
     return w
 
 
@@ -184,8 +204,13 @@ def mlp_output(d):
 
 
 def conv_output_size(d):
-    z = F.conv2d(torch.zeros(1, 1, d["n"], d["n"], device=META), torch.zeros(1, 1, d["k"], d["k"], device=META),
-                 stride=d["s"], padding=d["p"], dilation=d["d"])
+    z = F.conv2d(
+        torch.zeros(1, 1, d["n"], d["n"], device=META),
+        torch.zeros(1, 1, d["k"], d["k"], device=META),
+        stride=d["s"],
+        padding=d["p"],
+        dilation=d["d"],
+    )
     return z.shape[2]
 
 
@@ -201,30 +226,47 @@ def conv_parameters(d):
 def same_padding(d):
     for p in range(64):
         if d["n"] + 2 * p >= d["d"] * (d["k"] - 1) + 1:
-            z = F.conv2d(torch.zeros(1, 1, d["n"], d["n"], device=META),
-                         torch.zeros(1, 1, d["k"], d["k"], device=META), padding=p, dilation=d["d"])
+            z = F.conv2d(
+                torch.zeros(1, 1, d["n"], d["n"], device=META),
+                torch.zeros(1, 1, d["k"], d["k"], device=META),
+                padding=p,
+                dilation=d["d"],
+            )
             if z.shape[2] == d["n"]:
                 return p
 
 
 def maxpool_routing(d):
     x = t(d["x"])[None, None]
-    return ("grid", grad_of(lambda x: (F.max_pool2d(x, d["k"], d["s"]) * t(d["dout"])).sum(), x)[0, 0].numpy())
+    return (
+        "grid",
+        grad_of(lambda x: (F.max_pool2d(x, d["k"], d["s"]) * t(d["dout"])).sum(), x)[0, 0].numpy(),
+    )
 
 
 def avgpool_gradient(d):
     x = t(d["x"])[None, None]
-    return ("grid", grad_of(lambda x: (F.avg_pool2d(x, d["k"], d["s"]) * t(d["dout"])).sum(), x)[0, 0].numpy())
+    return (
+        "grid",
+        grad_of(lambda x: (F.avg_pool2d(x, d["k"], d["s"]) * t(d["dout"])).sum(), x)[0, 0].numpy(),
+    )
 
 
 def conv_bias_gradient(d):
     dout = d["dout"]
-    return sum(v for example in dout for row in example[d["f"]] for v in row)  # loops: the sum over everything
+    return sum(
+        v for example in dout for row in example[d["f"]] for v in row
+    )  # loops: the sum over everything
 
 
 def conv_input_gradient(d):
     w, dout = t(d["w"]), t(d["dout"])
-    return ("grid", grad_of(lambda x: (F.conv2d(x, w) * dout).sum(), torch.zeros(1, 1, 3, 3, dtype=T))[0, 0].numpy())
+    return (
+        "grid",
+        grad_of(lambda x: (F.conv2d(x, w) * dout).sum(), torch.zeros(1, 1, 3, 3, dtype=T))[
+            0, 0
+        ].numpy(),
+    )
 
 
 def batchnorm_output(d):
@@ -305,17 +347,29 @@ def grouped_conv_parameters(d):
 
 def lrn_output(d):
     a = t(d["a"])[None, :, None, None]
-    return F.local_response_norm(a, d["size"], d["alpha"], d["beta"], d["k"])[0, d["c"], 0, 0].item()
+    return F.local_response_norm(a, d["size"], d["alpha"], d["beta"], d["k"])[
+        0, d["c"], 0, 0
+    ].item()
 
 
 def conv_transpose_size(d):
     x = torch.zeros(1, 1, d["n"], d["n"], device=META)
-    return F.conv_transpose2d(x, torch.zeros(1, 1, d["k"], d["k"], device=META), stride=d["s"], padding=d["p"],
-                              output_padding=d["a"]).shape[2]
+    return F.conv_transpose2d(
+        x,
+        torch.zeros(1, 1, d["k"], d["k"], device=META),
+        stride=d["s"],
+        padding=d["p"],
+        output_padding=d["a"],
+    ).shape[2]
 
 
 def conv_transpose_values(d):
-    return ("grid", F.conv_transpose2d(t(d["x"])[None, None], t(d["w"])[None, None], stride=d["s"])[0, 0].numpy())
+    return (
+        "grid",
+        F.conv_transpose2d(t(d["x"])[None, None], t(d["w"])[None, None], stride=d["s"])[
+            0, 0
+        ].numpy(),
+    )
 
 
 def float_spacing(d):
@@ -324,7 +378,9 @@ def float_spacing(d):
 
 
 def float32_sum(d):
-    return (torch.tensor(2.0 ** d["e"], dtype=torch.float32) + torch.tensor(d["b"], dtype=torch.float32)).item()
+    return (
+        torch.tensor(2.0 ** d["e"], dtype=torch.float32) + torch.tensor(d["b"], dtype=torch.float32)
+    ).item()
 
 
 def unit_roundoff(d):
@@ -356,7 +412,9 @@ def steps_per_epoch(d):
 ORACLES = {name: fn for name, fn in globals().items() if callable(fn) and not name.startswith("_")}
 
 
-@pytest.mark.parametrize("kind", [g.kind for g in generators() if g.answer_type in ("numeric", "grid")])
+@pytest.mark.parametrize(
+    "kind", [g.kind for g in generators() if g.answer_type in ("numeric", "grid")]
+)
 def test_answers_by_another_route(kind):
     oracle = ORACLES[kind]
     for seed in SEEDS:
@@ -372,7 +430,9 @@ def test_answers_by_another_route(kind):
             d, workers = want[1], want[1]["workers"]
             g = torch.randn(workers, dtype=T)
             combined = g.mean() if d["reduce"] == "mean" else g.sum()
-            assert (got * combined).item() == pytest.approx((d["lr"] * workers * g.mean()).item(), rel=1e-12), q.id
+            assert (got * combined).item() == pytest.approx(
+                (d["lr"] * workers * g.mean()).item(), rel=1e-12
+            ), q.id
         else:
             assert got == pytest.approx(want, rel=1e-9, abs=1e-12), q.id
         assert q.check(q.answer.key()).correct, q.id
@@ -394,8 +454,12 @@ def test_the_tolerance_never_accepts_a_distractor():
 
 
 def _value(expr: sp.Expr, **values: float) -> float:
-    return float(expr.subs({sp.Symbol(k, real=True): v for k, v in values.items()} |
-                           {sp.Symbol(k, positive=True): v for k, v in values.items()}))
+    return float(
+        expr.subs(
+            {sp.Symbol(k, real=True): v for k, v in values.items()}
+            | {sp.Symbol(k, positive=True): v for k, v in values.items()}
+        )
+    )
 
 
 def test_perceptron_gradient_against_autograd():
@@ -439,7 +503,9 @@ def test_symmetry_question_against_torch():
         q = generate("symmetry", seed)
         torch.manual_seed(seed)
         d = q.data
-        net = torch.nn.Sequential(torch.nn.Linear(4, d["hidden"]), torch.nn.Tanh(), torch.nn.Linear(d["hidden"], 3))
+        net = torch.nn.Sequential(
+            torch.nn.Linear(4, d["hidden"]), torch.nn.Tanh(), torch.nn.Linear(d["hidden"], 3)
+        )
         with torch.no_grad():
             for m in (net[0], net[2]):
                 m.weight.fill_(d["c"])
@@ -454,7 +520,9 @@ def test_symmetry_question_against_torch():
             opt.step()
         equal = bool(torch.allclose(net[0].weight, net[0].weight[0].expand_as(net[0].weight)))
         right = q.answer.options[q.answer.correct]
-        assert right == ("They are still all equal." if equal else "They have become different."), q.id
+        assert right == ("They are still all equal." if equal else "They have become different."), (
+            q.id
+        )
 
 
 def test_adjoint_question_against_torch():
@@ -469,7 +537,9 @@ def test_adjoint_question_against_torch():
         a = d["n"] - ((z.shape[2] - 1) * d["s"] - 2 * d["p"] + d["k"])
         y = F.conv_transpose2d(g, w, stride=d["s"], padding=d["p"], output_padding=a)
         assert torch.allclose(x.grad, y)
-        assert q.answer.options[q.answer.correct].startswith("A transposed convolution with the same kernels"), q.id
+        assert q.answer.options[q.answer.correct].startswith(
+            "A transposed convolution with the same kernels"
+        ), q.id
 
 
 def test_errata_questions_agree_with_the_ledger_checks():
@@ -495,7 +565,15 @@ def test_errata_questions_agree_with_the_ledger_checks():
 
 
 def test_every_generator_has_an_oracle_or_a_dedicated_test():
-    dedicated = {"perceptron_gradient", "activation_derivative_formula", "adam_moment_formula", "symmetry", "adjoint",
-                 "which_claim_is_wrong", "claim_verdict", "claim_correction"}
+    dedicated = {
+        "perceptron_gradient",
+        "activation_derivative_formula",
+        "adam_moment_formula",
+        "symmetry",
+        "adjoint",
+        "which_claim_is_wrong",
+        "claim_verdict",
+        "claim_correction",
+    }
     missing = [g.kind for g in generators() if g.kind not in ORACLES and g.kind not in dedicated]
     assert not missing

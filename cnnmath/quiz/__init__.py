@@ -23,6 +23,7 @@ Modules: :mod:`~cnnmath.quiz.question` (questions and answer types), :mod:`~cnnm
 :mod:`~cnnmath.quiz.moodle`, :mod:`~cnnmath.quiz.gift` and :mod:`~cnnmath.quiz.qti`, and
 :mod:`~cnnmath.quiz.grade`.
 """
+
 from .book import quiz, show_quiz, to_jupyterquiz
 from .export import FORMATS, bank, export, variants
 from .grade import answer_key, exam, grade
@@ -30,6 +31,25 @@ from .mistakes import CATALOG, Mistake
 from .question import AnswerFormatError, Feedback, Question
 from .registry import TOPICS, QuizError, generate, generators, get
 
-__all__ = ["AnswerFormatError", "CATALOG", "FORMATS", "Feedback", "Mistake", "Question", "QuizError", "TOPICS",
-           "answer_key", "bank", "exam", "export", "generate", "generators", "get", "grade", "quiz", "show_quiz",
-           "to_jupyterquiz", "variants"]
+__all__ = [
+    "AnswerFormatError",
+    "CATALOG",
+    "FORMATS",
+    "Feedback",
+    "Mistake",
+    "Question",
+    "QuizError",
+    "TOPICS",
+    "answer_key",
+    "bank",
+    "exam",
+    "export",
+    "generate",
+    "generators",
+    "get",
+    "grade",
+    "quiz",
+    "show_quiz",
+    "to_jupyterquiz",
+    "variants",
+]

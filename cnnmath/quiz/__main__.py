@@ -1,4 +1,5 @@
 """``python -m cnnmath.quiz``: list, show, export, key and grade the book's seeded questions."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,13 +12,13 @@ from .grade import answer_key, exam, grade, marks_csv, scores
 from .registry import MAX_SEED, TOPICS, QuizError, check_seed, generators, get
 
 EPILOG = f"""\
-topics (chapters): {', '.join(TOPICS)}; 'all' means every one.
+topics (chapters): {", ".join(TOPICS)}; 'all' means every one.
 
 examples:
   python -m cnnmath.quiz list --topic convolution
   python -m cnnmath.quiz show conv_output_size --seed 7
   python -m cnnmath.quiz show --topics convolution,conv_backprop --seed 7 --no-solution
-  python -m cnnmath.quiz export --format moodle --topics convolution --variants 20 --seed 1 -o conv.xml
+  python -m cnnmath.quiz export --format moodle --topics convolution --variants 20 -o conv.xml
   python -m cnnmath.quiz export --format gift --kinds adam_steps,init_variance -o bank.gift
   python -m cnnmath.quiz export --format qti --topics all --variants 10 -o cnnmath-qti.zip
   python -m cnnmath.quiz key --topics convolution --seed 7 -o key.csv
@@ -32,11 +33,13 @@ plain text (2*x^2 + exp(-z)). Exit status: 0 on success, 2 on bad input (with a 
 
 def _argument(convert):
     """An argparse ``type=`` that reports a :class:`QuizError` as argparse's own usage error."""
+
     def wrapped(text: str):
         try:
             return convert(text)
         except QuizError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
+
     wrapped.__name__ = convert.__name__.strip("_")
     return wrapped
 
@@ -48,7 +51,12 @@ def _topics(text: str) -> list[str]:
         return list(TOPICS)
     bad = [t for t in names if t not in TOPICS]
     if bad or not names:
-        raise QuizError(f"unknown topic(s) {', '.join(bad) or repr(text)}; the topics are: {', '.join(TOPICS)}, all")
+        raise QuizError(
+            (
+                f"unknown topic(s) {', '.join(bad) or repr(text)}; the topics are: "
+                f"{', '.join(TOPICS)}, all"
+            )
+        )
     return names
 
 
@@ -70,9 +78,13 @@ def _variants(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise QuizError(f"the number of variants must be a whole number from 1 to {MAX_VARIANTS}; got {text!r}") from None
+        raise QuizError(
+            f"the number of variants must be a whole number from 1 to {MAX_VARIANTS}; got {text!r}"
+        ) from None
     if not 1 <= n <= MAX_VARIANTS:
-        raise QuizError(f"the number of variants must be a whole number from 1 to {MAX_VARIANTS}; got {n}")
+        raise QuizError(
+            f"the number of variants must be a whole number from 1 to {MAX_VARIANTS}; got {n}"
+        )
     return n
 
 
@@ -145,57 +157,95 @@ def cmd_grade(args: argparse.Namespace) -> None:
         print(f"{student}: {right}/{asked}")
         for m in marks:
             if m.student == student and not m.feedback.correct:
-                wrapped = textwrap.fill(m.feedback.message, 96, initial_indent="      ", subsequent_indent="      ")
+                wrapped = textwrap.fill(
+                    m.feedback.message, 96, initial_indent="      ", subsequent_indent="      "
+                )
                 print(f"  {m.question} [{m.answer or '-'}]\n{wrapped}")
     if args.output:
         _write(args.output, marks_csv(marks))
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m cnnmath.quiz", description=(
-        "Seeded quiz questions for every chapter of the book: every answer computed by the package, every "
-        "distractor a known mistake (cited from the ledger where a source makes it)."),
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m cnnmath.quiz",
+        description=(
+            "Seeded quiz questions for every chapter of the book: every answer computed by the "
+            "package, every "
+            "distractor a known mistake (cited from the ledger where a source makes it)."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("list", help="topics and their question generators",
-                       description="List the topics (chapters) and the question generators of each.")
+    s = sub.add_parser(
+        "list",
+        help="topics and their question generators",
+        description="List the topics (chapters) and the question generators of each.",
+    )
     s.add_argument("--topic", help="only this topic")
     s.set_defaults(run=cmd_list)
 
-    s = sub.add_parser("show", help="a question with its worked solution",
-                       description="Print one question (a KIND from 'list') with its answer, worked solution and "
-                                   "the known mistakes; or, with --topics, the numbered quiz whose key 'key' prints.")
+    s = sub.add_parser(
+        "show",
+        help="a question with its worked solution",
+        description="Print one question (a KIND from 'list') with its answer, worked solution and "
+        "the known mistakes; or, with --topics, the numbered quiz whose key 'key' prints.",
+    )
     s.add_argument("kind", nargs="?", help="a question kind, e.g. conv_output_size")
-    s.add_argument("--topics", type=_topics, help="comma-separated topics, or 'all': the numbered quiz")
+    s.add_argument(
+        "--topics", type=_topics, help="comma-separated topics, or 'all': the numbered quiz"
+    )
     s.add_argument("--seed", type=_seed, default=0, help="the seed (default 0)")
     s.add_argument("--no-solution", action="store_true", help="questions only (for students)")
     s.set_defaults(run=cmd_show)
 
-    s = sub.add_parser("export", help="a question bank for Moodle (XML or GIFT) or Canvas (QTI)",
-                       description="Write a bank with VARIANTS seeded variants of each question kind, grouped so "
-                                   "that every student draws one: Moodle categories, Canvas question groups.")
-    s.add_argument("--format", required=True, choices=FORMATS, help="moodle (XML), gift or qti (Canvas zip)")
+    s = sub.add_parser(
+        "export",
+        help="a question bank for Moodle (XML or GIFT) or Canvas (QTI)",
+        description="Write a bank with VARIANTS seeded variants of each question kind, grouped so "
+        "that every student draws one: Moodle categories, Canvas question groups.",
+    )
+    s.add_argument(
+        "--format", required=True, choices=FORMATS, help="moodle (XML), gift or qti (Canvas zip)"
+    )
     s.add_argument("--topics", type=_topics, help="comma-separated topics, or 'all' (the default)")
-    s.add_argument("--kinds", type=_kinds, help="comma-separated question kinds (instead of --topics)")
-    s.add_argument("--variants", type=_variants, default=5, help=f"variants per kind, 1 to {MAX_VARIANTS} (default 5)")
-    s.add_argument("--seed", type=_seed, default=0, help="first seed; the variants use seed, seed+1, ...")
+    s.add_argument(
+        "--kinds", type=_kinds, help="comma-separated question kinds (instead of --topics)"
+    )
+    s.add_argument(
+        "--variants",
+        type=_variants,
+        default=5,
+        help=f"variants per kind, 1 to {MAX_VARIANTS} (default 5)",
+    )
+    s.add_argument(
+        "--seed", type=_seed, default=0, help="first seed; the variants use seed, seed+1, ..."
+    )
     s.add_argument("--title", default="cnnmath quiz", help="the quiz's title (QTI)")
-    s.add_argument("-o", "--output", help="output file ('-' or none: standard output; required for qti)")
+    s.add_argument(
+        "-o", "--output", help="output file ('-' or none: standard output; required for qti)"
+    )
     s.set_defaults(run=cmd_export)
 
-    s = sub.add_parser("key", help="the answer key of a seed's quiz (CSV)",
-                       description="Print the answer key (CSV: question, id, title, answer) of the quiz that "
-                                   "'show --topics' prints for the same topics and seed.")
+    s = sub.add_parser(
+        "key",
+        help="the answer key of a seed's quiz (CSV)",
+        description="Print the answer key (CSV: question, id, title, answer) of the quiz that "
+        "'show --topics' prints for the same topics and seed.",
+    )
     s.add_argument("--topics", type=_topics, required=True, help="comma-separated topics, or 'all'")
     s.add_argument("--seed", type=_seed, default=0, help="the seed (default 0)")
     s.add_argument("-o", "--output", help="output file (default: standard output)")
     s.set_defaults(run=cmd_key)
 
-    s = sub.add_parser("grade", help="grade a CSV of students' answers against a seed's key",
-                       description="Check every answer of a CSV (columns: student, Q1, Q2, ...) against the quiz "
-                                   "of the topics and seed; print each student's score and the feedback for every "
-                                   "wrong answer (the known mistake it matches, where it matches one).")
+    s = sub.add_parser(
+        "grade",
+        help="grade a CSV of students' answers against a seed's key",
+        description="Check every answer of a CSV (columns: student, Q1, Q2, ...) against the quiz "
+        "of the topics and seed; print each student's score and the feedback for every "
+        "wrong answer (the known mistake it matches, where it matches one).",
+    )
     s.add_argument("answers", help="the answers CSV (UTF-8)")
     s.add_argument("--topics", type=_topics, required=True, help="comma-separated topics, or 'all'")
     s.add_argument("--seed", type=_seed, default=0, help="the seed of the quiz (default 0)")

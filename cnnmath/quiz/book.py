@@ -11,6 +11,7 @@ Numeric answers accept the question's tolerance; each known mistake is a wrong r
 own feedback. Grid and symbolic answers are shown as multiple choice (grids as preformatted
 text, formulas as LaTeX), the distractors being the known mistakes.
 """
+
 from __future__ import annotations
 
 import html
@@ -34,7 +35,9 @@ def quiz(topic: str, seed: int = 0, n: int | None = None) -> list[Question]:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"n (the number of questions) must be a whole number >= 1; got {n!r}")
         if n < len(gens):
-            keep = sorted(np.random.default_rng([seed, len(gens)]).choice(len(gens), n, replace=False))
+            keep = sorted(
+                np.random.default_rng([seed, len(gens)]).choice(len(gens), n, replace=False)
+            )
             gens = [gens[int(i)] for i in keep]
     return [g(seed) for g in gens]
 
@@ -52,15 +55,30 @@ def to_jupyterquiz(q: Question) -> dict:
         base["code"] = html.escape(q.code, quote=False)
     a = q.answer
     if isinstance(a, Numeric):
+
         def span(v: float) -> list[float]:  # the tolerance, or a hair around an exact answer
             margin = max(a.tol, 1e-9 * max(1.0, abs(v)))
             return [_round(v - margin), _round(v + margin)]
 
-        answers = [{"type": "range", "range": span(a.number), "correct": True, "feedback": "Correct."}]
-        answers += [{"type": "range", "range": span(v), "correct": False,
-                     "feedback": html.escape(m.feedback(), quote=False)} for v, m in a.distractors]
-        answers.append({"type": "default", "feedback": "Not correct, and not one of the known mistakes. "
-                                                        + html.escape(a.instructions(), quote=False)})
+        answers = [
+            {"type": "range", "range": span(a.number), "correct": True, "feedback": "Correct."}
+        ]
+        answers += [
+            {
+                "type": "range",
+                "range": span(v),
+                "correct": False,
+                "feedback": html.escape(m.feedback(), quote=False),
+            }
+            for v, m in a.distractors
+        ]
+        answers.append(
+            {
+                "type": "default",
+                "feedback": "Not correct, and not one of the known mistakes. "
+                + html.escape(a.instructions(), quote=False),
+            }
+        )
         return base | {"type": "numeric", "answers": answers}
     answers = []
     for option, correct, feedback in q.options():

@@ -9,9 +9,11 @@ seeds), grouped so that every student draws one of them:
 
 Numeric questions become Moodle's and Canvas's numerical type with the tolerance, and every
 known mistake becomes a wrong answer with its own feedback; grid, symbolic and choice questions
-become multiple choice, their distractors being the mistakes' answers. Math is written ``\\(...\\)``,
+become multiple choice, their distractors being the mistakes' answers. Math is written
+``\\(...\\)``,
 which Moodle's MathJax filter and Canvas render; HTML is escaped.
 """
+
 from __future__ import annotations
 
 import html
@@ -53,7 +55,9 @@ def solution_html(q: Question) -> str:
     """The worked solution; the aligned grids in it stay preformatted."""
     out = []
     for chunk in q.solution.split("\n\n"):
-        is_grid = chunk.strip() and all(re.fullmatch(r"[ \d.eE+-]+", ln) for ln in chunk.strip("\n").splitlines())
+        is_grid = chunk.strip() and all(
+            re.fullmatch(r"[ \d.eE+-]+", ln) for ln in chunk.strip("\n").splitlines()
+        )
         out.append(pre(chunk.strip("\n")) if is_grid else math_html(chunk))
     return "".join(out)
 
@@ -82,11 +86,14 @@ def number_text(v: float) -> str:
 def variants(kind: str, count: int, seed: int = 0) -> list[Question]:
     """``count`` different questions of one kind, from the seeds ``seed, seed + 1, ...``.
 
-    Seeds that repeat an earlier question (same text, data and options) are skipped; a kind with fewer
+    Seeds that repeat an earlier question (same text, data and options) are skipped; a kind with
+    fewer
     distinct questions than ``count`` gives as many as it has (after trying ``20 * count`` seeds).
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_VARIANTS:
-        raise QuizError(f"the number of variants must be a whole number from 1 to {MAX_VARIANTS}; got {count!r}")
+        raise QuizError(
+            f"the number of variants must be a whole number from 1 to {MAX_VARIANTS}; got {count!r}"
+        )
     seed = check_seed(seed)
     gen = get(kind)
     seen, out = set(), []
@@ -101,7 +108,9 @@ def variants(kind: str, count: int, seed: int = 0) -> list[Question]:
     return out
 
 
-def select_kinds(topics: Sequence[str] | None = None, kinds: Sequence[str] | None = None) -> list[str]:
+def select_kinds(
+    topics: Sequence[str] | None = None, kinds: Sequence[str] | None = None
+) -> list[str]:
     """The generators named by ``kinds``, or all of ``topics`` (all chapters when both are None)."""
     if kinds:
         return [get(k).kind for k in kinds]
@@ -110,8 +119,12 @@ def select_kinds(topics: Sequence[str] | None = None, kinds: Sequence[str] | Non
     return [g.kind for g in generators()]
 
 
-def bank(topics: Sequence[str] | None = None, kinds: Sequence[str] | None = None, count: int = 5,
-         seed: int = 0) -> list[tuple[str, list[Question]]]:
+def bank(
+    topics: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+    count: int = 5,
+    seed: int = 0,
+) -> list[tuple[str, list[Question]]]:
     """``[(category, variants), ...]``: one group of ``count`` variants per selected kind."""
     out = []
     for kind in select_kinds(topics, kinds):
@@ -120,7 +133,9 @@ def bank(topics: Sequence[str] | None = None, kinds: Sequence[str] | None = None
     return out
 
 
-def export(fmt: str, groups: Iterable[tuple[str, list[Question]]], title: str = "cnnmath quiz") -> bytes:
+def export(
+    fmt: str, groups: Iterable[tuple[str, list[Question]]], title: str = "cnnmath quiz"
+) -> bytes:
     """The bank in format ``fmt`` (one of :data:`FORMATS`) as bytes: XML, GIFT text or a QTI zip."""
     groups = list(groups)
     if fmt == "moodle":

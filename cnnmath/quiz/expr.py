@@ -6,6 +6,7 @@ functions), ``+ - * /``, powers with ``^`` or ``**``, parentheses, and implicit 
 names, Python syntax) is rejected with a message that says where the text went wrong. Sizes are
 bounded (length, nesting, exponents), so no formula can make SymPy work for long.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,14 +20,23 @@ MAX_EXPONENT = 64
 
 #: Functions a formula may call, by the names students write.
 FUNCTIONS: dict[str, object] = {
-    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh,
-    "sinh": sp.sinh, "cosh": sp.cosh, "abs": sp.Abs,
-    "sigma": lambda z: 1 / (1 + sp.exp(-z)), "sigmoid": lambda z: 1 / (1 + sp.exp(-z)),
+    "exp": sp.exp,
+    "log": sp.log,
+    "ln": sp.log,
+    "sqrt": sp.sqrt,
+    "tanh": sp.tanh,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "abs": sp.Abs,
+    "sigma": lambda z: 1 / (1 + sp.exp(-z)),
+    "sigmoid": lambda z: 1 / (1 + sp.exp(-z)),
 }
 CONSTANTS: dict[str, sp.Expr] = {"e": sp.E, "pi": sp.pi}
 
-_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z_0-9]*)|"
-                    r"(\*\*|[-+*/^(),]))")
+_TOKEN = re.compile(
+    r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z_0-9]*)|"
+    r"(\*\*|[-+*/^(),]))"
+)
 
 
 class FormulaError(ValueError):
@@ -67,7 +77,9 @@ class _Parser:
     def take(self, value: str | None = None) -> tuple[str, str, int]:
         tok = self.peek()
         if tok is None:
-            raise FormulaError("the formula ends too early" + (f" (expected {value!r})" if value else ""))
+            raise FormulaError(
+                "the formula ends too early" + (f" (expected {value!r})" if value else "")
+            )
         if value is not None and tok[1] != value:
             raise FormulaError(f"expected {value!r} at position {tok[2] + 1}, found {tok[1]!r}")
         self.i += 1
@@ -122,7 +134,9 @@ class _Parser:
             exponent = self.unary()
             self.depth -= 1
             if exponent.is_number and abs(complex(exponent)) > MAX_EXPONENT:
-                raise FormulaError(f"the exponent at position {tok[2] + 2} is larger than {MAX_EXPONENT}")
+                raise FormulaError(
+                    f"the exponent at position {tok[2] + 2} is larger than {MAX_EXPONENT}"
+                )
             return base**exponent
         return base
 
@@ -148,7 +162,9 @@ class _Parser:
             if value in FUNCTIONS:
                 raise FormulaError(f"{value} at position {pos + 1} must be followed by '('")
             known = sorted(self.symbols) + sorted(FUNCTIONS) + sorted(CONSTANTS)
-            raise FormulaError(f"unknown name {value!r} at position {pos + 1}; known: {', '.join(known)}")
+            raise FormulaError(
+                f"unknown name {value!r} at position {pos + 1}; known: {', '.join(known)}"
+            )
         if value == "(":
             self._enter()
             e = self.sum()
@@ -172,8 +188,14 @@ def parse_formula(text: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
     return _Parser(text, symbols).parse()
 
 
-def equivalent(a: sp.Expr, b: sp.Expr, symbols: Mapping[str, sp.Symbol], domain: tuple[float, float] = (0.1, 0.9),
-               points: int = 6, rtol: float = 1e-9) -> bool:
+def equivalent(
+    a: sp.Expr,
+    b: sp.Expr,
+    symbols: Mapping[str, sp.Symbol],
+    domain: tuple[float, float] = (0.1, 0.9),
+    points: int = 6,
+    rtol: float = 1e-9,
+) -> bool:
     """Whether two expressions take the same values at ``points`` fixed points of ``domain``.
 
     SymPy evaluates both with 20 significant digits at irregularly spread points (a golden-ratio
@@ -186,8 +208,10 @@ def equivalent(a: sp.Expr, b: sp.Expr, symbols: Mapping[str, sp.Symbol], domain:
     syms = list(symbols.values())
     lo, hi = domain
     for k in range(points):
-        subs = {s: sp.Float(lo + (hi - lo) * (((k + 1) * 0.6180339887 + 0.3819660113 * j) % 1.0), 30)
-                for j, s in enumerate(syms)}
+        subs = {
+            s: sp.Float(lo + (hi - lo) * (((k + 1) * 0.6180339887 + 0.3819660113 * j) % 1.0), 30)
+            for j, s in enumerate(syms)
+        }
         try:
             va, vb = complex(sp.N(a.subs(subs), 20)), complex(sp.N(b.subs(subs), 20))
         except (TypeError, ValueError, ZeroDivisionError):

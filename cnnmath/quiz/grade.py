@@ -6,6 +6,7 @@ questions (``show --no-solution``) and keeps the key; students' answers come bac
 ``student`` column and one column per question (``Q1``, ``Q2``, ...). :func:`grade` checks every
 answer and says, for each wrong one, which known mistake it matches.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,7 +30,8 @@ def exam(topics: list[str], seed: int = 0) -> list[tuple[str, Question]]:
 
 
 def answer_key(topics: list[str], seed: int = 0) -> str:
-    """The key as CSV: question, id, title, answer (as a student writes it: a number, a letter, a grid
+    """The key as CSV: question, id, title, answer (as a student writes it: a number, a letter,
+    a grid
     ``1 2; 3 4`` or a formula) and, for multiple choice, the right option's text."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -49,7 +51,10 @@ class Mark:
 
 
 def read_answers(text: str, labels: list[str]) -> list[dict[str, str]]:
-    """Rows of a CSV with a ``student`` column and question columns; raises :class:`QuizError` if malformed."""
+    """Rows of a CSV with a ``student`` column and question columns.
+
+    Raises :class:`QuizError` if the file is malformed.
+    """
     if not text.strip():
         raise QuizError("the answers file is empty")
     try:
@@ -58,12 +63,19 @@ def read_answers(text: str, labels: list[str]) -> list[dict[str, str]]:
         raise QuizError(f"the answers file is not valid CSV: {exc}") from None
     header = [h.strip() for h in rows[0]]
     if "student" not in header:
-        raise QuizError(f"the answers file needs a 'student' column; its header is {','.join(header)!r}")
+        raise QuizError(
+            f"the answers file needs a 'student' column; its header is {','.join(header)!r}"
+        )
     if len(set(header)) != len(header):
         raise QuizError(f"the header names a column twice: {','.join(header)!r}")
     unknown = [h for h in header if h != "student" and h not in labels]
     if unknown:
-        raise QuizError(f"unknown question column(s) {', '.join(unknown)}; this quiz has {labels[0]} to {labels[-1]}")
+        raise QuizError(
+            (
+                f"unknown question column(s) {', '.join(unknown)}; this quiz has {labels[0]} to "
+                f"{labels[-1]}"
+            )
+        )
     if len(rows) - 1 > MAX_ROWS:
         raise QuizError(f"the answers file has more than {MAX_ROWS} rows")
     out, seen = [], set()
@@ -102,8 +114,16 @@ def marks_csv(marks: list[Mark]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["student", "question", "answer", "correct", "mistake", "feedback"])
     for m in marks:
-        w.writerow([m.student, m.question, m.answer, "yes" if m.feedback.correct else "no",
-                    m.feedback.mistake.key if m.feedback.mistake else "", m.feedback.message])
+        w.writerow(
+            [
+                m.student,
+                m.question,
+                m.answer,
+                "yes" if m.feedback.correct else "no",
+                m.feedback.mistake.key if m.feedback.mistake else "",
+                m.feedback.message,
+            ]
+        )
     return buf.getvalue()
 
 

@@ -5,6 +5,7 @@ then one answer per known mistake (fraction 0, with the mistake's feedback), the
 other answer. The rest are ``multichoice`` questions with one right answer. The worked solution is
 the general feedback, shown after the attempt.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -13,7 +14,9 @@ from .export import as_choice, math_html, number_text, option_html, question_htm
 from .question import Numeric, Question
 
 
-def _text(parent: ET.Element, tag: str, text: str, fmt: str | None = "html", **attrs: str) -> ET.Element:
+def _text(
+    parent: ET.Element, tag: str, text: str, fmt: str | None = "html", **attrs: str
+) -> ET.Element:
     el = ET.SubElement(parent, tag, ({"format": fmt} if fmt else {}) | attrs)
     ET.SubElement(el, "text").text = text
     return el
@@ -38,7 +41,9 @@ def _numerical(q: Question, root: ET.Element) -> None:
     tol = number_text(a.tol)
     answers = [(number_text(a.number), "100", "Correct.", tol)]
     answers += [(number_text(v), "0", m.feedback(), tol) for v, m in a.distractors]
-    answers.append(("*", "0", "Not correct, and not one of the known mistakes: see the worked solution.", "0"))
+    answers.append(
+        ("*", "0", "Not correct, and not one of the known mistakes: see the worked solution.", "0")
+    )
     for value, fraction, feedback, t in answers:
         ans = ET.SubElement(el, "answer", {"fraction": fraction, "format": "moodle_auto_format"})
         ET.SubElement(ans, "text").text = value

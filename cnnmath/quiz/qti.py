@@ -11,6 +11,7 @@ and its Markdown input would mangle the ``_`` and ``*`` of LaTeX that our HTML k
 
 Identifiers are hashes of the questions' ids, so the same bank gives the same files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,10 +32,17 @@ def _x(text: str) -> str:
 
 
 def _metadata(qtype: str, answer_ids: str, ref: str) -> str:
-    fields = [("question_type", qtype), ("points_possible", "1.0"), ("original_answer_ids", answer_ids),
-              ("assessment_question_identifierref", ref)]
-    inner = "".join(f"<qtimetadatafield><fieldlabel>{k}</fieldlabel><fieldentry>{_x(v)}</fieldentry>"
-                    f"</qtimetadatafield>" for k, v in fields)
+    fields = [
+        ("question_type", qtype),
+        ("points_possible", "1.0"),
+        ("original_answer_ids", answer_ids),
+        ("assessment_question_identifierref", ref),
+    ]
+    inner = "".join(
+        f"<qtimetadatafield><fieldlabel>{k}</fieldlabel><fieldentry>{_x(v)}</fieldentry>"
+        f"</qtimetadatafield>"
+        for k, v in fields
+    )
     return f"<itemmetadata><qtimetadata>{inner}</qtimetadata></itemmetadata>"
 
 
@@ -46,110 +54,169 @@ def _feedback(fid: str, html_text: str) -> str:
     return f'<itemfeedback ident="{fid}"><flow_mat>{_mat(html_text)}</flow_mat></itemfeedback>'
 
 
-_GENERAL = ('<respcondition continue="Yes"><conditionvar><other/></conditionvar>'
-            '<displayfeedback feedbacktype="Response" linkrefid="general_fb"/></respcondition>')
-_INCORRECT = ('<respcondition continue="Yes"><conditionvar><other/></conditionvar>'
-              '<displayfeedback feedbacktype="Response" linkrefid="general_incorrect_fb"/></respcondition>')
-_OUTCOMES = '<outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal"/></outcomes>'
+_GENERAL = (
+    '<respcondition continue="Yes"><conditionvar><other/></conditionvar>'
+    '<displayfeedback feedbacktype="Response" linkrefid="general_fb"/></respcondition>'
+)
+_INCORRECT = (
+    '<respcondition continue="Yes"><conditionvar><other/></conditionvar>'
+    '<displayfeedback feedbacktype="Response" linkrefid="general_incorrect_fb"/></respcondition>'
+)
+_OUTCOMES = (
+    '<outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal"/></outcomes>'
+)
 
 
 def _choice_item(q: Question, qid: str) -> str:
     opts = q.options()
     ids = [ident(q.id, "choice", i) for i in range(len(opts))]
-    labels = "".join(f'<response_label ident="{cid}">{_mat(option_html(q, o))}</response_label>'
-                     for cid, (o, _, _) in zip(ids, opts))
-    pres = (f'<presentation>{_mat(question_html(q))}<response_lid ident="response1" rcardinality="Single">'
-            f"<render_choice>{labels}</render_choice></response_lid></presentation>")
-    conds = "".join(f'<respcondition continue="Yes"><conditionvar><varequal respident="response1">{cid}'
-                    f'</varequal></conditionvar><displayfeedback feedbacktype="Response" linkrefid="{cid}_fb"/>'
-                    f"</respcondition>" for cid in ids)
+    labels = "".join(
+        f'<response_label ident="{cid}">{_mat(option_html(q, o))}</response_label>'
+        for cid, (o, _, _) in zip(ids, opts)
+    )
+    pres = (
+        f'<presentation>{_mat(question_html(q))}<response_lid ident="response1" '
+        f'rcardinality="Single">'
+        f"<render_choice>{labels}</render_choice></response_lid></presentation>"
+    )
+    conds = "".join(
+        f'<respcondition continue="Yes"><conditionvar><varequal respident="response1">{cid}'
+        f'</varequal></conditionvar><displayfeedback feedbacktype="Response" linkrefid="{cid}_fb"/>'
+        f"</respcondition>"
+        for cid in ids
+    )
     right = ids[[ok for _, ok, _ in opts].index(True)]
-    conds += (f'<respcondition continue="No"><conditionvar><varequal respident="response1">{right}</varequal>'
-              f'</conditionvar><setvar action="Set" varname="SCORE">100</setvar>'
-              f'<displayfeedback feedbacktype="Response" linkrefid="correct_fb"/></respcondition>')
+    conds += (
+        f'<respcondition continue="No"><conditionvar><varequal '
+        f'respident="response1">{right}</varequal>'
+        f'</conditionvar><setvar action="Set" varname="SCORE">100</setvar>'
+        f'<displayfeedback feedbacktype="Response" linkrefid="correct_fb"/></respcondition>'
+    )
     proc = f"<resprocessing>{_OUTCOMES}{_GENERAL}{conds}{_INCORRECT}</resprocessing>"
-    fbs = (_feedback("general_fb", solution_html(q)) + _feedback("correct_fb", "<p>Correct.</p>")
-           + _feedback("general_incorrect_fb", "<p>Not correct: see the worked solution.</p>")
-           + "".join(_feedback(f"{cid}_fb", math_html(fb)) for cid, (_, _, fb) in zip(ids, opts)))
-    return (f'<item ident="{qid}" title="{_x(q.title)}">'
-            + _metadata("multiple_choice_question", ",".join(ids), ident(q.id, "ref"))
-            + pres + proc + fbs + "</item>")
+    fbs = (
+        _feedback("general_fb", solution_html(q))
+        + _feedback("correct_fb", "<p>Correct.</p>")
+        + _feedback("general_incorrect_fb", "<p>Not correct: see the worked solution.</p>")
+        + "".join(_feedback(f"{cid}_fb", math_html(fb)) for cid, (_, _, fb) in zip(ids, opts))
+    )
+    return (
+        f'<item ident="{qid}" title="{_x(q.title)}">'
+        + _metadata("multiple_choice_question", ",".join(ids), ident(q.id, "ref"))
+        + pres
+        + proc
+        + fbs
+        + "</item>"
+    )
 
 
 def _range(v: float, tol: float) -> str:
-    return (f'<vargte respident="response1">{number_text(v - tol)}</vargte>'
-            f'<varlte respident="response1">{number_text(v + tol)}</varlte>')
+    return (
+        f'<vargte respident="response1">{number_text(v - tol)}</vargte>'
+        f'<varlte respident="response1">{number_text(v + tol)}</varlte>'
+    )
 
 
 def _numeric_item(q: Question, qid: str) -> str:
     a = q.answer
     assert isinstance(a, Numeric)
-    pres = (f'<presentation>{_mat(question_html(q))}<response_str ident="response1" rcardinality="Single">'
-            f'<render_fib fibtype="Decimal"><response_label ident="answer1"/></render_fib></response_str>'
-            f"</presentation>")
+    pres = (
+        f'<presentation>{_mat(question_html(q))}<response_str ident="response1" '
+        f'rcardinality="Single">'
+        f'<render_fib fibtype="Decimal"><response_label '
+        f'ident="answer1"/></render_fib></response_str>'
+        f"</presentation>"
+    )
     mistakes = [(ident(q.id, "mistake", i), v, m) for i, (v, m) in enumerate(a.distractors)]
-    conds = "".join(f'<respcondition continue="Yes"><conditionvar>{_range(v, a.tol)}</conditionvar>'
-                    f'<displayfeedback feedbacktype="Response" linkrefid="{mid}_fb"/></respcondition>'
-                    for mid, v, _ in mistakes)
-    conds += (f'<respcondition continue="No"><conditionvar><or><varequal respident="response1">'
-              f"{number_text(a.number)}</varequal><and>{_range(a.number, a.tol)}</and></or></conditionvar>"
-              f'<setvar action="Set" varname="SCORE">100</setvar>'
-              f'<displayfeedback feedbacktype="Response" linkrefid="correct_fb"/></respcondition>')
+    conds = "".join(
+        f'<respcondition continue="Yes"><conditionvar>{_range(v, a.tol)}</conditionvar>'
+        f'<displayfeedback feedbacktype="Response" linkrefid="{mid}_fb"/></respcondition>'
+        for mid, v, _ in mistakes
+    )
+    conds += (
+        f'<respcondition continue="No"><conditionvar><or><varequal respident="response1">'
+        f"{number_text(a.number)}</varequal><and>{_range(a.number, a.tol)}</and></or>"
+        "</conditionvar>"
+        f'<setvar action="Set" varname="SCORE">100</setvar>'
+        f'<displayfeedback feedbacktype="Response" linkrefid="correct_fb"/></respcondition>'
+    )
     proc = f"<resprocessing>{_OUTCOMES}{_GENERAL}{conds}{_INCORRECT}</resprocessing>"
-    fbs = (_feedback("general_fb", solution_html(q)) + _feedback("correct_fb", "<p>Correct.</p>")
-           + _feedback("general_incorrect_fb", "<p>Not correct: see the worked solution.</p>")
-           + "".join(_feedback(f"{mid}_fb", math_html(m.feedback())) for mid, _, m in mistakes))
-    return (f'<item ident="{qid}" title="{_x(q.title)}">'
-            + _metadata("numerical_question", ident(q.id, "numerical"), ident(q.id, "ref"))
-            + pres + proc + fbs + "</item>")
+    fbs = (
+        _feedback("general_fb", solution_html(q))
+        + _feedback("correct_fb", "<p>Correct.</p>")
+        + _feedback("general_incorrect_fb", "<p>Not correct: see the worked solution.</p>")
+        + "".join(_feedback(f"{mid}_fb", math_html(m.feedback())) for mid, _, m in mistakes)
+    )
+    return (
+        f'<item ident="{qid}" title="{_x(q.title)}">'
+        + _metadata("numerical_question", ident(q.id, "numerical"), ident(q.id, "ref"))
+        + pres
+        + proc
+        + fbs
+        + "</item>"
+    )
 
 
 def assessment_xml(groups: list[tuple[str, list[Question]]], title: str, aid: str) -> str:
     sections = []
     for category, questions in groups:
-        items = "".join((_choice_item if as_choice(q) else _numeric_item)(q, ident(q.id, "item"))
-                        for q in questions)
-        sections.append(f'<section ident="{ident(category, "group")}" title="{_x(category)}"><selection_ordering>'
-                        f"<selection><selection_number>1</selection_number><selection_extension>"
-                        f"<points_per_item>1.0</points_per_item></selection_extension></selection>"
-                        f"</selection_ordering>{items}</section>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<questestinterop xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.imsglobal.org/'
-            'xsd/ims_qtiasiv1p2 http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd">'
-            f'<assessment ident="{aid}" title="{_x(title)}"><qtimetadata><qtimetadatafield>'
-            "<fieldlabel>cc_maxattempts</fieldlabel><fieldentry>1</fieldentry></qtimetadatafield></qtimetadata>"
-            f'<section ident="root_section">{"".join(sections)}</section></assessment></questestinterop>\n')
+        items = "".join(
+            (_choice_item if as_choice(q) else _numeric_item)(q, ident(q.id, "item"))
+            for q in questions
+        )
+        sections.append(
+            f'<section ident="{ident(category, "group")}" '
+            f'title="{_x(category)}"><selection_ordering>'
+            f"<selection><selection_number>1</selection_number><selection_extension>"
+            f"<points_per_item>1.0</points_per_item></selection_extension></selection>"
+            f"</selection_ordering>{items}</section>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<questestinterop xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://www.imsglobal.org/'
+        'xsd/ims_qtiasiv1p2 http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd">'
+        f'<assessment ident="{aid}" title="{_x(title)}"><qtimetadata><qtimetadatafield>'
+        "<fieldlabel>cc_maxattempts</fieldlabel><fieldentry>1</fieldentry></qtimetadatafield></qtimetadata>"
+        f"<section "
+        f'ident="root_section">{"".join(sections)}</section></assessment></questestinterop>\n'
+    )
 
 
 def manifest_xml(aid: str, dep: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<manifest identifier="{ident(aid, "manifest")}" '
-            'xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1" '
-            'xmlns:imsmd="http://www.imsglobal.org/xsd/imsmd_v1p2">'
-            "<metadata><schema>IMS Content</schema><schemaversion>1.1.3</schemaversion></metadata>"
-            "<organizations/><resources>"
-            f'<resource identifier="{aid}" type="imsqti_xmlv1p2"><file href="{aid}/{aid}.xml"/>'
-            f'<dependency identifierref="{dep}"/></resource>'
-            f'<resource identifier="{dep}" type="associatedcontent/imscc_xmlv1p1/learning-application-resource" '
-            f'href="{aid}/assessment_meta.xml"><file href="{aid}/assessment_meta.xml"/></resource>'
-            "</resources></manifest>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<manifest identifier="{ident(aid, "manifest")}" '
+        'xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1" '
+        'xmlns:imsmd="http://www.imsglobal.org/xsd/imsmd_v1p2">'
+        "<metadata><schema>IMS Content</schema><schemaversion>1.1.3</schemaversion></metadata>"
+        "<organizations/><resources>"
+        f'<resource identifier="{aid}" type="imsqti_xmlv1p2"><file href="{aid}/{aid}.xml"/>'
+        f'<dependency identifierref="{dep}"/></resource>'
+        f'<resource identifier="{dep}" '
+        f'type="associatedcontent/imscc_xmlv1p1/learning-application-resource" '
+        f'href="{aid}/assessment_meta.xml"><file href="{aid}/assessment_meta.xml"/></resource>'
+        "</resources></manifest>\n"
+    )
 
 
 def meta_xml(aid: str, title: str, points: int) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<quiz identifier="{aid}" xmlns="http://canvas.instructure.com/xsd/cccv1p0">'
-            f"<title>{_x(title)}</title><description></description><shuffle_answers>true</shuffle_answers>"
-            "<scoring_policy>keep_highest</scoring_policy><hide_results></hide_results>"
-            f"<quiz_type>assignment</quiz_type><points_possible>{points:.1f}</points_possible>"
-            "<show_correct_answers>true</show_correct_answers><allowed_attempts>1</allowed_attempts>"
-            "<one_question_at_a_time>false</one_question_at_a_time><cant_go_back>false</cant_go_back>"
-            "<available>false</available>"
-            f'<assignment identifier="{ident(aid, "assignment")}"><title>{_x(title)}</title>'
-            f"<quiz_identifierref>{aid}</quiz_identifierref><points_possible>{points:.1f}</points_possible>"
-            "<grading_type>points</grading_type><submission_types>online_quiz</submission_types></assignment>"
-            f"<assignment_group_identifierref>{ident(aid, 'assignment_group')}</assignment_group_identifierref>"
-            "</quiz>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<quiz identifier="{aid}" xmlns="http://canvas.instructure.com/xsd/cccv1p0">'
+        f"<title>{_x(title)}</title><description></description><shuffle_answers>true</shuffle_answers>"
+        "<scoring_policy>keep_highest</scoring_policy><hide_results></hide_results>"
+        f"<quiz_type>assignment</quiz_type><points_possible>{points:.1f}</points_possible>"
+        "<show_correct_answers>true</show_correct_answers><allowed_attempts>1</allowed_attempts>"
+        "<one_question_at_a_time>false</one_question_at_a_time><cant_go_back>false</cant_go_back>"
+        "<available>false</available>"
+        f'<assignment identifier="{ident(aid, "assignment")}"><title>{_x(title)}</title>'
+        f"<quiz_identifierref>{aid}</quiz_identifierref><points_possible>{points:.1f}</points_possible>"
+        "<grading_type>points</grading_type><submission_types>online_quiz</submission_types></assignment>"
+        f"<assignment_group_identifierref>{ident(aid, 'assignment_group')}"
+        "</assignment_group_identifierref>"
+        "</quiz>\n"
+    )
 
 
 def to_qti_zip(groups: list[tuple[str, list[Question]]], title: str = "cnnmath quiz") -> bytes:
@@ -158,10 +225,14 @@ def to_qti_zip(groups: list[tuple[str, list[Question]]], title: str = "cnnmath q
     dep = ident(aid, "meta")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, data in (("imsmanifest.xml", manifest_xml(aid, dep)),
-                           (f"{aid}/assessment_meta.xml", meta_xml(aid, title, len(groups))),
-                           (f"{aid}/{aid}.xml", assessment_xml(groups, title, aid))):
-            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))  # fixed: the same bank, the same bytes
+        for name, data in (
+            ("imsmanifest.xml", manifest_xml(aid, dep)),
+            (f"{aid}/assessment_meta.xml", meta_xml(aid, title, len(groups))),
+            (f"{aid}/{aid}.xml", assessment_xml(groups, title, aid)),
+        ):
+            info = zipfile.ZipInfo(
+                name, date_time=(2026, 1, 1, 0, 0, 0)
+            )  # fixed: the same bank, the same bytes
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     return buf.getvalue()

@@ -7,6 +7,7 @@ values that known :class:`~cnnmath.quiz.mistakes.Mistake` s produce) and how to 
 response. ``question.check(response)`` returns a :class:`Feedback`: right or wrong, and for a
 wrong answer the mistake it matches where it matches one.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,7 +40,7 @@ class Feedback:
 
 
 def fmt(x: float, digits: int = 6) -> str:
-    """A number as students write it: integers without a point, others with ``digits`` significant digits."""
+    """A number as students write it: an integer without a point, else ``digits`` digits."""
     x = float(x)
     if x == int(x) and abs(x) < 1e15:
         return str(int(x))
@@ -100,13 +101,17 @@ class Answer:
         try:
             got = self.parse(response)
         except AnswerFormatError as exc:
-            return Feedback(False, f"Could not read the answer: {exc}. {self.instructions()}", readable=False)
+            return Feedback(
+                False, f"Could not read the answer: {exc}. {self.instructions()}", readable=False
+            )
         if self.same(got, self.value):
             return Feedback(True, "Correct.")
         for wrong, mistake in self.distractors:
             if self.same(got, wrong):
                 return Feedback(False, f"Not quite. {mistake.feedback()}", mistake)
-        return Feedback(False, "Not correct, and not one of the known mistakes: see the worked solution.")
+        return Feedback(
+            False, "Not correct, and not one of the known mistakes: see the worked solution."
+        )
 
 
 @dataclass(frozen=True)
@@ -122,11 +127,15 @@ class Numeric(Answer):
         return self.number
 
     def parse(self, response: object) -> float:
-        if isinstance(response, (int, float, np.integer, np.floating)) and not isinstance(response, bool):
+        if isinstance(response, (int, float, np.integer, np.floating)) and not isinstance(
+            response, bool
+        ):
             v = float(response)
         else:
             s = str(response).strip().replace("\u2212", "-").replace(" ", "").replace("_", "")
-            m = re.fullmatch(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?:/([-+]?(?:\d+\.?\d*|\.\d+)))?", s)
+            m = re.fullmatch(
+                r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?:/([-+]?(?:\d+\.?\d*|\.\d+)))?", s
+            )
             if not m:
                 raise AnswerFormatError(f"{str(response)[:40]!r} is not a number")
             v = float(m.group(1))
@@ -153,7 +162,7 @@ class Numeric(Answer):
 
 @dataclass(frozen=True)
 class Choice(Answer):
-    """One right option among ``options`` (Markdown with ``$...$``); answered with a letter A, B, ..."""
+    """One right option among ``options`` (Markdown with ``$...$``); answered with a letter."""
 
     options: tuple[str, ...]
     correct: int
@@ -171,7 +180,9 @@ class Choice(Answer):
         for i, opt in enumerate(self.options):
             if s == opt.strip():
                 return i
-        raise AnswerFormatError(f"{s[:40]!r} is not one of the letters A-{chr(64 + len(self.options))}")
+        raise AnswerFormatError(
+            f"{s[:40]!r} is not one of the letters A-{chr(64 + len(self.options))}"
+        )
 
     def same(self, a: object, b: object) -> bool:
         return int(a) == int(b)
@@ -217,14 +228,18 @@ class Grid(Answer):
             try:
                 cells = [[float(v) for v in re.split(r"[\s,]+", r.strip()) if v] for r in rows]
             except ValueError:
-                raise AnswerFormatError("write the rows as numbers separated by spaces or commas, the rows "
-                                        "separated by ';' or new lines") from None
+                raise AnswerFormatError(
+                    "write the rows as numbers separated by spaces or commas, the rows "
+                    "separated by ';' or new lines"
+                ) from None
             if not cells or len({len(r) for r in cells}) != 1:
                 raise AnswerFormatError("every row must have the same number of entries")
             arr = np.array(cells, dtype=float)
         if arr.shape != self.array.shape:
-            raise AnswerFormatError(f"expected {self.array.shape[0]} rows of {self.array.shape[1]} numbers; "
-                                    f"got {arr.shape[0]} rows of {arr.shape[1]}")
+            raise AnswerFormatError(
+                f"expected {self.array.shape[0]} rows of {self.array.shape[1]} numbers; "
+                f"got {arr.shape[0]} rows of {arr.shape[1]}"
+            )
         if not np.all(np.isfinite(arr)):
             raise AnswerFormatError("every entry must be a finite number")
         return arr
@@ -241,8 +256,10 @@ class Grid(Answer):
 
     def instructions(self) -> str:
         r, c = self.array.shape
-        return (f"Give {r} rows of {c} numbers, entries separated by spaces, rows by ';' "
-                f"(for example '1 2; 3 4').")
+        return (
+            f"Give {r} rows of {c} numbers, entries separated by spaces, rows by ';' "
+            f"(for example '1 2; 3 4')."
+        )
 
 
 @dataclass(frozen=True)
@@ -278,8 +295,11 @@ class Symbolic(Answer):
 
     def instructions(self) -> str:
         names = ", ".join(n for n, _ in self.symbols)
-        return (f"Write a formula in {names} with + - * / ^ and parentheses; exp, log, sqrt, tanh and sigma "
-                f"may be used.")
+        return (
+            f"Write a formula in {names} with + - * / ^ and parentheses; exp, log, sqrt, tanh "
+            f"and sigma "
+            f"may be used."
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -313,7 +333,7 @@ class Question:
         return (self.text, self.code, tuple(sorted(opts)))
 
     def check(self, response: object) -> Feedback:
-        """Whether ``response`` is right; if wrong, the known mistake it matches (where one does)."""
+        """Whether ``response`` is right; if wrong, the known mistake it matches (if any)."""
         return self.answer.check(response)
 
     def answer_text(self) -> str:
@@ -331,12 +351,17 @@ class Question:
             for i, opt in enumerate(a.options):
                 if i != a.correct:
                     m = a.mistake_of(i)
-                    out.append((opt, False, m.feedback() if m else "Not correct: see the worked solution."))
+                    out.append(
+                        (opt, False, m.feedback() if m else "Not correct: see the worked solution.")
+                    )
             return out
         if isinstance(a, Symbolic):
             return [(f"${a.latex()}$", True, "Correct.")] + [
-                (f"${a.latex(v)}$", False, m.feedback()) for v, m in a.distractors]
-        return [(a.text(), True, "Correct.")] + [(a.text(v), False, m.feedback()) for v, m in a.distractors]
+                (f"${a.latex(v)}$", False, m.feedback()) for v, m in a.distractors
+            ]
+        return [(a.text(), True, "Correct.")] + [
+            (a.text(v), False, m.feedback()) for v, m in a.distractors
+        ]
 
     def render(self, solution: bool = True) -> str:
         """The question as plain text (for a terminal), with the answer and worked solution."""
@@ -348,8 +373,13 @@ class Question:
         lines += ["", self.answer.instructions()]
         if solution:
             ans = self.answer.text()
-            lines += ["", "Answer:" + ("\n" + _indent(ans) if "\n" in ans else " " + ans),
-                      "", "Worked solution:", _indent(self.solution)]
+            lines += [
+                "",
+                "Answer:" + ("\n" + _indent(ans) if "\n" in ans else " " + ans),
+                "",
+                "Worked solution:",
+                _indent(self.solution),
+            ]
             if self.answer.distractors and not isinstance(self.answer, Choice):
                 lines += ["", "Known mistakes and the answers they give:"]
                 for v, m in self.answer.distractors:
@@ -391,9 +421,17 @@ def _distinct(answer_cls, kwargs: dict, wrongs: Sequence[tuple[object, Mistake]]
     return tuple(kept)
 
 
-def numeric(text: str, value: float, solution: str, mistakes: Sequence[tuple[float, Mistake]] = (),
-            tol: float | None = None, digits: int = 3, places: int | None = None,
-            code: str | None = None, data: dict | None = None) -> Draft:
+def numeric(
+    text: str,
+    value: float,
+    solution: str,
+    mistakes: Sequence[tuple[float, Mistake]] = (),
+    tol: float | None = None,
+    digits: int = 3,
+    places: int | None = None,
+    code: str | None = None,
+    data: dict | None = None,
+) -> Draft:
     """A numeric draft. Integers are exact (``tol = 0``) unless ``tol`` or ``places`` is given;
     other values accept ``digits`` significant digits (``tol`` is one unit in the last of them),
     or ``places`` decimal places (``tol = 10^-places``)."""
@@ -401,18 +439,31 @@ def numeric(text: str, value: float, solution: str, mistakes: Sequence[tuple[flo
     if not math.isfinite(value):
         raise ValueError(f"a numeric answer must be finite; got {value}")
     if places is not None:
-        tol = 10.0 ** -places
+        tol = 10.0**-places
     elif tol is None:
-        tol = 0.0 if value == round(value) else 10.0 ** (math.floor(math.log10(abs(value))) - digits + 1)
+        tol = (
+            0.0
+            if value == round(value)
+            else 10.0 ** (math.floor(math.log10(abs(value))) - digits + 1)
+        )
     wrongs = [(float(v), m) for v, m in mistakes if v is not None and math.isfinite(float(v))]
     kw = {"number": value, "tol": float(tol)}
     # a distractor must lie outside the tolerance of the answer by a clear margin
     wrongs = [(v, m) for v, m in wrongs if abs(v - value) > 2 * tol]
-    return Draft(text, Numeric(**kw, distractors=_distinct(Numeric, kw, wrongs)), solution, code, data or {})
+    return Draft(
+        text, Numeric(**kw, distractors=_distinct(Numeric, kw, wrongs)), solution, code, data or {}
+    )
 
 
-def grid(text: str, value: np.ndarray, solution: str, mistakes: Sequence[tuple[np.ndarray, Mistake]] = (),
-         tol: float | None = None, code: str | None = None, data: dict | None = None) -> Draft:
+def grid(
+    text: str,
+    value: np.ndarray,
+    solution: str,
+    mistakes: Sequence[tuple[np.ndarray, Mistake]] = (),
+    tol: float | None = None,
+    code: str | None = None,
+    data: dict | None = None,
+) -> Draft:
     value = np.asarray(value, dtype=float)
     if value.ndim != 2:
         raise ValueError(f"a grid answer must be 2-D; got shape {value.shape}")
@@ -420,19 +471,40 @@ def grid(text: str, value: np.ndarray, solution: str, mistakes: Sequence[tuple[n
         tol = 1e-6 if np.all(value == np.round(value)) else 0.01
     kw = {"array": value, "tol": float(tol)}
     wrongs = [(np.asarray(v, dtype=float), m) for v, m in mistakes]
-    return Draft(text, Grid(**kw, distractors=_distinct(Grid, kw, wrongs)), solution, code, data or {})
+    return Draft(
+        text, Grid(**kw, distractors=_distinct(Grid, kw, wrongs)), solution, code, data or {}
+    )
 
 
-def symbolic(text: str, expr: sp.Expr, symbols: dict[str, sp.Symbol], solution: str,
-             mistakes: Sequence[tuple[sp.Expr, Mistake]] = (), domain: tuple[float, float] = (0.1, 0.9),
-             code: str | None = None, data: dict | None = None) -> Draft:
+def symbolic(
+    text: str,
+    expr: sp.Expr,
+    symbols: dict[str, sp.Symbol],
+    solution: str,
+    mistakes: Sequence[tuple[sp.Expr, Mistake]] = (),
+    domain: tuple[float, float] = (0.1, 0.9),
+    code: str | None = None,
+    data: dict | None = None,
+) -> Draft:
     kw = {"expr": expr, "symbols": tuple(symbols.items()), "domain": domain}
-    return Draft(text, Symbolic(**kw, distractors=_distinct(Symbolic, kw, list(mistakes))), solution, code,
-                 data or {})
+    return Draft(
+        text,
+        Symbolic(**kw, distractors=_distinct(Symbolic, kw, list(mistakes))),
+        solution,
+        code,
+        data or {},
+    )
 
 
-def choice(text: str, correct: str, wrong: Sequence[tuple[str, Mistake | None]], solution: str,
-           rng: np.random.Generator, code: str | None = None, data: dict | None = None) -> Draft:
+def choice(
+    text: str,
+    correct: str,
+    wrong: Sequence[tuple[str, Mistake | None]],
+    solution: str,
+    rng: np.random.Generator,
+    code: str | None = None,
+    data: dict | None = None,
+) -> Draft:
     """A multiple-choice draft; the options are shuffled by ``rng`` (so by the seed)."""
     opts = [correct] + [w for w, _ in wrong]
     if len(set(opts)) != len(opts):
@@ -440,5 +512,10 @@ def choice(text: str, correct: str, wrong: Sequence[tuple[str, Mistake | None]],
     order = [int(i) for i in rng.permutation(len(opts))]
     options = tuple(opts[i] for i in order)
     dist = tuple((order.index(j + 1), m) for j, (_, m) in enumerate(wrong) if m is not None)
-    return Draft(text, Choice(options=options, correct=order.index(0), distractors=dist), solution, code,
-                 data or {})
+    return Draft(
+        text,
+        Choice(options=options, correct=order.index(0), distractors=dist),
+        solution,
+        code,
+        data or {},
+    )

@@ -5,6 +5,7 @@ A generator is a function of a ``numpy.random.Generator`` that returns a
 the kind's name, so the same ``(kind, seed)`` always gives the same question and two kinds with
 the same seed draw different numbers.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -40,7 +41,7 @@ MAX_SEED = 2**32 - 1
 
 
 class QuizError(ValueError):
-    """Bad input to the quiz tools (an unknown topic or kind, a bad seed, ...): the message says which."""
+    """Bad input to the quiz tools (an unknown topic or kind, a bad seed, ...), with a message."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ class Generator:
         seed = check_seed(seed)
         rng = np.random.default_rng([seed, zlib.crc32(self.kind.encode())])
         d = self.make(rng)
-        return Question(self.kind, self.topic, seed, self.title, d.text, d.answer, d.solution, d.code, d.data)
+        return Question(
+            self.kind, self.topic, seed, self.title, d.text, d.answer, d.solution, d.code, d.data
+        )
 
 
 REGISTRY: dict[str, Generator] = {}
@@ -68,7 +71,9 @@ def generator(topic: str, kind: str, title: str, answer_type: str) -> Callable:
     if answer_type not in ("numeric", "choice", "grid", "symbolic"):
         raise QuizError(f"unknown answer type {answer_type!r}")
 
-    def register(make: Callable[[np.random.Generator], Draft]) -> Callable[[np.random.Generator], Draft]:
+    def register(
+        make: Callable[[np.random.Generator], Draft],
+    ) -> Callable[[np.random.Generator], Draft]:
         if kind in REGISTRY:
             raise QuizError(f"generator {kind!r} is registered twice")
         REGISTRY[kind] = Generator(kind, topic, title, answer_type, make)
@@ -85,7 +90,9 @@ def check_seed(seed: object) -> int:
             else:
                 raise ValueError
         except ValueError:
-            raise QuizError(f"a seed must be a whole number from 0 to {MAX_SEED}; got {seed!r}") from None
+            raise QuizError(
+                f"a seed must be a whole number from 0 to {MAX_SEED}; got {seed!r}"
+            ) from None
     if not 0 <= int(seed) <= MAX_SEED:
         raise QuizError(f"a seed must be a whole number from 0 to {MAX_SEED}; got {seed}")
     return int(seed)
@@ -102,7 +109,9 @@ def get(kind: str) -> Generator:
     try:
         return REGISTRY[kind]
     except KeyError:
-        raise QuizError(f"unknown question kind {kind!r}; 'python -m cnnmath.quiz list' lists them") from None
+        raise QuizError(
+            f"unknown question kind {kind!r}; 'python -m cnnmath.quiz list' lists them"
+        ) from None
 
 
 def generators(topic: str | None = None) -> list[Generator]:

@@ -4,6 +4,7 @@ Floating-point answers are NumPy's own float32/float64 arithmetic; the distribut
 from the dense layer, the squared error and :func:`cnnmath.optim.sgd_update`; the errata questions
 are drawn from the ledger (:mod:`cnnmath.ledger`), whose verdicts the ledger's checks compute.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,12 +28,20 @@ _DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
 def float_spacing(rng: np.random.Generator) -> Draft:
     x = float(rng.choice([1, 2, 3, 10, 100, 1000, 0.5, 0.1, 4096, 1e6]))
     ulp = float(np.spacing(np.float32(x)))
-    text = (f"What is the gap between ${fmt(x)}$ (as a float32) and the next larger float32 number? "
-            f"Give 3 significant digits.")
+    text = (
+        f"What is the gap between ${fmt(x)}$ (as a float32) and the next larger float32 number? "
+        f"Give 3 significant digits."
+    )
     e = math.floor(math.log2(x))
-    sol = (f"float32 has 24 significant bits: between $2^{{{e}}}$ and $2^{{{e + 1}}}$ (where ${fmt(x)}$ lies) the "
-           f"numbers are $2^{{{e}-23}} = {fmt(ulp, 4)}$ apart.")
-    wrong = [(float(np.spacing(np.float64(x))), M.EPS64), (float(np.finfo(np.float32).eps) * x, M.EPS_NOT_ULP)]
+    sol = (
+        f"float32 has 24 significant bits: between $2^{{{e}}}$ and $2^{{{e + 1}}}$ (where "
+        f"${fmt(x)}$ lies) the "
+        f"numbers are $2^{{{e}-23}} = {fmt(ulp, 4)}$ apart."
+    )
+    wrong = [
+        (float(np.spacing(np.float64(x))), M.EPS64),
+        (float(np.finfo(np.float32).eps) * x, M.EPS_NOT_ULP),
+    ]
     return numeric(text, ulp, sol, wrong, tol=ulp * 1e-3, data=dict(x=x))
 
 
@@ -41,10 +50,16 @@ def float32_sum(rng: np.random.Generator) -> Draft:
     e = int(rng.choice([24, 25, 26]))
     b = int(rng.choice([1, 2, 3, 5, 6, 7]))
     total = float(np.float32(2.0**e) + np.float32(b))
-    text = (f"In float32, what is $2^{{{e}}} + {b}$? (Give the result as an integer; $2^{{{e}}} = {2 ** e}$.)")
+    text = (
+        f"In float32, what is $2^{{{e}}} + {b}$? (Give the result as an integer; $2^{{{e}}} = "
+        f"{2**e}$.)"
+    )
     spacing = 2 ** (e - 23)
-    sol = (f"Above $2^{{{e}}}$ float32 numbers are ${spacing}$ apart, so the exact sum ${2 ** e + b}$ rounds to the "
-           f"nearest multiple of {spacing} (ties to the even one): ${int(total)}$.")
+    sol = (
+        f"Above $2^{{{e}}}$ float32 numbers are ${spacing}$ apart, so the exact sum ${2**e + b}$ "
+        f"rounds to the "
+        f"nearest multiple of {spacing} (ties to the even one): ${int(total)}$."
+    )
     return numeric(text, total, sol, [(2**e + b, M.EXACT_ARITHMETIC)], data=dict(e=e, b=b))
 
 
@@ -53,11 +68,18 @@ def unit_roundoff(rng: np.random.Generator) -> Draft:
     name = str(rng.choice(list(_DTYPES)))
     eps = float(np.finfo(_DTYPES[name]).eps)
     bits = np.finfo(_DTYPES[name]).nmant + 1
-    text = (f"When a real number (in the normal range) is rounded to the nearest {name}, what is the largest "
-            f"possible relative error? Give 3 significant digits.")
-    sol = (f"{name} keeps {bits} significant bits; rounding to nearest errs by at most half a unit in the last "
-           f"place, a relative error of $2^{{-{bits}}} = {fmt(eps / 2, 4)}$ (half of the machine epsilon "
-           f"${fmt(eps, 4)}$).")
+    text = (
+        f"When a real number (in the normal range) is rounded to the nearest {name}, what is the "
+        f"largest "
+        f"possible relative error? Give 3 significant digits."
+    )
+    sol = (
+        f"{name} keeps {bits} significant bits; rounding to nearest errs by at most half a unit "
+        f"in the last "
+        f"place, a relative error of $2^{{-{bits}}} = {fmt(eps / 2, 4)}$ (half of the machine "
+        f"epsilon "
+        f"${fmt(eps, 4)}$)."
+    )
     return numeric(text, eps / 2, sol, [(eps, M.EPS_NOT_UNIT_ROUNDOFF)], data=dict(dtype=name))
 
 
@@ -70,14 +92,27 @@ def adam_first_step(rng: np.random.Generator) -> Draft:
     step = float(abs(w[0] - 1.0))
     w_nc = np.array([1.0])
     optim.adam_update(w_nc, np.array([g]), {}, lr=lr, bias_correction=False)
-    text = (f"Adam (torch's defaults $\\beta_1 = 0.9$, $\\beta_2 = 0.999$, $\\epsilon = 10^{{-8}}$, bias correction) "
-            f"takes its first step with the gradient $g = {fmt(g)}$ and the learning rate ${fmt(lr)}$. How far does "
-            f"the weight move? Give 3 significant digits.")
-    sol = (f"At $t = 1$: $\\hat m_1 = g$ and $\\sqrt{{\\hat v_1}} = |g|$, so the step is $\\eta\\,|g|/(|g| + "
-           f"\\epsilon) \\approx \\eta = {fmt(step, 4)}$, whatever the gradient's scale. This is why the same "
-           f"Adam steps in float32 and float64 agree so closely.")
-    return numeric(text, step, sol, [(lr * abs(g), M.ADAM_GRAD_STEP), (float(abs(w_nc[0] - 1.0)),
-                                                                       M.ADAM_NO_CORRECTION)], data=dict(g=g, lr=lr))
+    text = (
+        f"Adam (torch's defaults $\\beta_1 = 0.9$, $\\beta_2 = 0.999$, $\\epsilon = 10^{{-8}}$, "
+        f"bias correction) "
+        f"takes its first step with the gradient $g = {fmt(g)}$ and the learning rate "
+        f"${fmt(lr)}$. How far does "
+        f"the weight move? Give 3 significant digits."
+    )
+    sol = (
+        f"At $t = 1$: $\\hat m_1 = g$ and $\\sqrt{{\\hat v_1}} = |g|$, so the step is "
+        f"$\\eta\\,|g|/(|g| + "
+        f"\\epsilon) \\approx \\eta = {fmt(step, 4)}$, whatever the gradient's scale. This is "
+        f"why the same "
+        f"Adam steps in float32 and float64 agree so closely."
+    )
+    return numeric(
+        text,
+        step,
+        sol,
+        [(lr * abs(g), M.ADAM_GRAD_STEP), (float(abs(w_nc[0] - 1.0)), M.ADAM_NO_CORRECTION)],
+        data=dict(g=g, lr=lr),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,7 +129,12 @@ def _mse_weight_gradient(x: np.ndarray, y: np.ndarray, w: float) -> float:
     return float(dw[0, 0])
 
 
-@generator("distributed", "shard_gradients", "The full-batch gradient from the shards' gradients", "numeric")
+@generator(
+    "distributed",
+    "shard_gradients",
+    "The full-batch gradient from the shards' gradients",
+    "numeric",
+)
 def shard_gradients(rng: np.random.Generator) -> Draft:
     k = int(rng.integers(2, 4))
     sizes = [int(v) for v in rng.choice([2, 3, 4, 6, 8], k)]
@@ -106,16 +146,29 @@ def shard_gradients(rng: np.random.Generator) -> Draft:
     bounds = np.cumsum([0] + sizes)
     shard = [_mse_weight_gradient(x[a:b], y[a:b], w) for a, b in zip(bounds[:-1], bounds[1:])]
     full = _mse_weight_gradient(x, y, w)
-    listing = ", ".join(f"{n} examples with mean gradient ${fmt(g, 6)}$" for n, g in zip(sizes, shard))
-    text = (f"A batch of {sum(sizes)} examples is split over {k} workers: {listing}. The loss is the mean over the "
-            f"batch. What is the gradient of the whole batch's loss? Give 2 decimal places.")
-    sol = (f"The batch mean is the size-weighted mean of the shard means: $\\sum_k n_k g_k/\\sum_k n_k = "
-           f"{fmt(full, 6)}$. An all-reduce that averages shard means is right only when the shards are equal.")
+    listing = ", ".join(
+        f"{n} examples with mean gradient ${fmt(g, 6)}$" for n, g in zip(sizes, shard)
+    )
+    text = (
+        f"A batch of {sum(sizes)} examples is split over {k} workers: {listing}. The loss is the "
+        f"mean over the "
+        f"batch. What is the gradient of the whole batch's loss? Give 2 decimal places."
+    )
+    sol = (
+        f"The batch mean is the size-weighted mean of the shard means: $\\sum_k n_k g_k/\\sum_k "
+        f"n_k = "
+        f"{fmt(full, 6)}$. An all-reduce that averages shard means is right only when the shards "
+        f"are equal."
+    )
     wrong = [(float(np.mean(shard)), M.MEAN_OF_MEANS), (float(np.sum(shard)), M.SUM_OF_SHARDS)]
-    return numeric(text, full, sol, wrong, places=2, data=dict(x=x.tolist(), y=y.tolist(), w=w, sizes=sizes))
+    return numeric(
+        text, full, sol, wrong, places=2, data=dict(x=x.tolist(), y=y.tolist(), w=w, sizes=sizes)
+    )
 
 
-@generator("distributed", "learning_rate_scaling", "The learning rate for a larger global batch", "numeric")
+@generator(
+    "distributed", "learning_rate_scaling", "The learning rate for a larger global batch", "numeric"
+)
 def learning_rate_scaling(rng: np.random.Generator) -> Draft:
     lr = float(rng.choice([0.01, 0.05, 0.1]))
     b = int(rng.choice([32, 64, 128]))
@@ -125,20 +178,44 @@ def learning_rate_scaling(rng: np.random.Generator) -> Draft:
     g = rng.normal(size=workers)
     target = optim.sgd_update(np.zeros(1), np.array([g.mean()]), {}, lr=lr * workers)
     ans = lr * workers if reduce == "mean" else lr
-    got = optim.sgd_update(np.zeros(1), np.array([g.mean() if reduce == "mean" else g.sum()]), {}, lr=ans)
+    got = optim.sgd_update(
+        np.zeros(1), np.array([g.mean() if reduce == "mean" else g.sum()]), {}, lr=ans
+    )
     assert np.allclose(got, target)
-    text = (f"SGD with learning rate ${fmt(lr)}$ works well with batches of {b}. Following the linear scaling rule "
-            f"(learning rate proportional to the batch size), you train on {workers} workers with {b} examples each, "
-            f"and the workers' mean gradients are combined by an all-reduce that takes their {reduce}. Which "
-            f"learning rate should the optimizer use?")
-    sol = (f"The global batch is ${workers}\\cdot{b}$, so the rule asks for a step of ${workers}\\cdot{fmt(lr)}$ times "
-           f"the mean gradient. " + (f"The all-reduce averages: use ${fmt(ans)}$." if reduce == "mean" else
-                                     f"The all-reduce sums, which already multiplies the mean by {workers}: keep "
-                                     f"${fmt(ans)}$."))
-    wrong = [(lr if reduce == "mean" else lr * workers, M.LR_NOT_SCALED if reduce == "mean" else
-              M.Mistake("scaled_twice", "the sum already scales the step by the number of workers")),
-             (lr / workers, M.LR_SCALED_WRONG_WAY)]
-    return numeric(text, ans, sol, wrong, tol=ans * 1e-6, data=dict(lr=lr, workers=workers, reduce=reduce))
+    text = (
+        f"SGD with learning rate ${fmt(lr)}$ works well with batches of {b}. Following the "
+        f"linear scaling rule "
+        f"(learning rate proportional to the batch size), you train on {workers} workers with "
+        f"{b} examples each, "
+        f"and the workers' mean gradients are combined by an all-reduce that takes their "
+        f"{reduce}. Which "
+        f"learning rate should the optimizer use?"
+    )
+    sol = (
+        f"The global batch is ${workers}\\cdot{b}$, so the rule asks for a step of "
+        f"${workers}\\cdot{fmt(lr)}$ times "
+        f"the mean gradient. "
+        + (
+            f"The all-reduce averages: use ${fmt(ans)}$."
+            if reduce == "mean"
+            else f"The all-reduce sums, which already multiplies the mean by {workers}: keep "
+            f"${fmt(ans)}$."
+        )
+    )
+    wrong = [
+        (
+            lr if reduce == "mean" else lr * workers,
+            M.LR_NOT_SCALED
+            if reduce == "mean"
+            else M.Mistake(
+                "scaled_twice", "the sum already scales the step by the number of workers"
+            ),
+        ),
+        (lr / workers, M.LR_SCALED_WRONG_WAY),
+    ]
+    return numeric(
+        text, ans, sol, wrong, tol=ans * 1e-6, data=dict(lr=lr, workers=workers, reduce=reduce)
+    )
 
 
 @generator("distributed", "steps_per_epoch", "Optimizer steps per epoch", "numeric")
@@ -149,11 +226,20 @@ def steps_per_epoch(rng: np.random.Generator) -> Draft:
     accum = int(rng.choice([1, 2, 4]))
     per_step = workers * b * accum
     steps = -(-n // per_step)
-    acc = f", accumulating gradients over {accum} micro-batches before each step" if accum > 1 else ""
-    text = (f"An epoch of {n:,} examples is trained on {workers} workers with {b} examples per worker and "
-            f"micro-batch{acc}. How many optimizer steps does one epoch take (the last, smaller batch included)?")
-    sol = (f"Each step consumes ${workers}\\cdot{b}" + (f"\\cdot{accum}" if accum > 1 else "")
-           + f" = {per_step}$ examples: $\\lceil {n}/{per_step}\\rceil = {steps}$.")
+    acc = (
+        f", accumulating gradients over {accum} micro-batches before each step" if accum > 1 else ""
+    )
+    text = (
+        f"An epoch of {n:,} examples is trained on {workers} workers with {b} examples per "
+        f"worker and "
+        f"micro-batch{acc}. How many optimizer steps does one epoch take (the last, smaller "
+        f"batch included)?"
+    )
+    sol = (
+        f"Each step consumes ${workers}\\cdot{b}"
+        + (f"\\cdot{accum}" if accum > 1 else "")
+        + f" = {per_step}$ examples: $\\lceil {n}/{per_step}\\rceil = {steps}$."
+    )
     wrong = [(n // per_step, M.STEPS_FLOOR)]
     if accum > 1:
         wrong.append((-(-n // (workers * b)), M.STEPS_NO_ACCUM))
@@ -179,24 +265,40 @@ def which_claim_is_wrong(rng: np.random.Generator) -> Draft:
     good = _claims(("holds",))
     c = bad[int(rng.integers(0, len(bad)))]
     others = [good[int(i)] for i in rng.choice(len(good), 3, replace=False)]
-    text = "Three of these statements from the book's sources are right and one is wrong. Which is wrong?"
-    wrong = [(_stated(o), M.Mistake(f"holds:{o.id}", f"this statement holds (ledger claim {o.id})")) for o in others]
+    text = (
+        "Three of these statements from the book's sources are right and one is wrong. Which "
+        "is wrong?"
+    )
+    wrong = [
+        (_stated(o), M.Mistake(f"holds:{o.id}", f"this statement holds (ledger claim {o.id})"))
+        for o in others
+    ]
     sol = f"{_stated(c)} is wrong. Correct: {c.correct} (ledger claim {c.id})."
-    return choice(text, _stated(c), wrong, sol, rng, data=dict(claim=c.id, others=[o.id for o in others]))
+    return choice(
+        text, _stated(c), wrong, sol, rng, data=dict(claim=c.id, others=[o.id for o in others])
+    )
 
 
 @generator("errata", "claim_verdict", "The ledger's verdict on a claim", "choice")
 def claim_verdict(rng: np.random.Generator) -> Draft:
     pool = ledger.claims()
     c = pool[int(rng.integers(0, len(pool)))]
-    text = (f"The ledger checks each claim of the sources by computation. What is its verdict on this one? "
-            f"{_stated(c)}")
-    meaning = {"holds": "the claim is right as stated", "wrong": "the claim as stated is false",
-               "inconsistent": "the source contradicts itself",
-               "convention": "right under the source's convention, which differs from another's"}
+    text = (
+        f"The ledger checks each claim of the sources by computation. What is its verdict on "
+        f"this one? "
+        f"{_stated(c)}"
+    )
+    meaning = {
+        "holds": "the claim is right as stated",
+        "wrong": "the claim as stated is false",
+        "inconsistent": "the source contradicts itself",
+        "convention": "right under the source's convention, which differs from another's",
+    }
     wrong = [(f"{v}: {meaning[v]}", M.WRONG_VERDICT) for v in ledger.VERDICTS if v != c.verdict]
     sol = f"Verdict: {c.verdict}. The correct statement: {c.correct} (ledger claim {c.id})."
-    return choice(text, f"{c.verdict}: {meaning[c.verdict]}", wrong, sol, rng, data=dict(claim=c.id))
+    return choice(
+        text, f"{c.verdict}: {meaning[c.verdict]}", wrong, sol, rng, data=dict(claim=c.id)
+    )
 
 
 @generator("errata", "claim_correction", "The correct version of a wrong claim", "choice")
@@ -206,10 +308,19 @@ def claim_correction(rng: np.random.Generator) -> Draft:
     text = f"The ledger found this claim {c.verdict}: {_stated(c)} Which statement is correct?"
     pool = [o for o in bad if o.id != c.id and o.correct != c.correct and o.correct != c.stated]
     others = [pool[int(i)] for i in rng.choice(len(pool), 2, replace=False)]
-    wrong = [(c.stated, M.Mistake(f"as_stated:{c.id}", "this is the claim as the source states it, which the "
-                                  "ledger's check contradicts", c.id))]
-    wrong += [(o.correct, M.Mistake(f"other:{o.id}", f"this corrects another claim ({o.citation})"))
-              for o in others]
+    wrong = [
+        (
+            c.stated,
+            M.Mistake(
+                f"as_stated:{c.id}",
+                "this is the claim as the source states it, which the ledger's check contradicts",
+                c.id,
+            ),
+        )
+    ]
+    wrong += [
+        (o.correct, M.Mistake(f"other:{o.id}", f"this corrects another claim ({o.citation})"))
+        for o in others
+    ]
     sol = f"{c.correct} (ledger claim {c.id}, checked by code)."
     return choice(text, c.correct, wrong, sol, rng, data=dict(claim=c.id))
-

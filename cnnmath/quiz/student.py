@@ -9,6 +9,7 @@ would otherwise show the solution's content. This transform runs right after sph
 has merged each gated solution into one node (its transform has priority 10) and removes every
 solution node, gated or not, with its content; the exercises and the quizzes stay.
 """
+
 from __future__ import annotations
 
 from sphinx.application import Sphinx

@@ -4,6 +4,7 @@ Answers come from the dense and activation pairs, :mod:`cnnmath.init`, the updat
 :mod:`cnnmath.optim`, :func:`cnnmath.mlp.parameter_count`, :func:`cnnmath.mlp.mlp_forward` and
 :func:`cnnmath.arch.mlp_summary`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,18 +40,31 @@ def output_delta(rng: np.random.Generator) -> Draft:
     _, cache = losses.softmax_cross_entropy_forward(z, np.eye(g)[k], reduction="sum")
     delta = losses.softmax_cross_entropy_backward(1.0, cache)
     a = act.softmax(z)
-    text = (f"The output layer of a classifier computes $\\mathbf a = \\mathrm{{softmax}}(\\mathbf z)$ and the "
-            f"cross-entropy $E = -\\sum_i y_i \\log a_i$. For the scores $\\mathbf z = {vec(z)}$ and the true "
-            f"class {k + 1}, what is $\\delta_{{{j + 1}}} = \\partial E/\\partial z_{{{j + 1}}}$? "
-            f"Give 3 significant digits.")
-    sol = (f"Every $a_i$ depends on $z_{{{j + 1}}}$, so $\\delta_j = \\sum_i \\frac{{\\partial E}}{{\\partial a_i}}"
-           f"\\frac{{\\partial a_i}}{{\\partial z_j}} = a_j - y_j$. Here $a_{{{j + 1}}} = {fmt(a[j], 4)}$ and "
-           f"$y_{{{j + 1}}} = 0$, so $\\delta_{{{j + 1}}} = {fmt(delta[j], 4)}$.")
+    text = (
+        f"The output layer of a classifier computes $\\mathbf a = \\mathrm{{softmax}}(\\mathbf "
+        f"z)$ and the "
+        f"cross-entropy $E = -\\sum_i y_i \\log a_i$. For the scores $\\mathbf z = {vec(z)}$ and "
+        f"the true "
+        f"class {k + 1}, what is $\\delta_{{{j + 1}}} = \\partial E/\\partial z_{{{j + 1}}}$? "
+        f"Give 3 significant digits."
+    )
+    sol = (
+        f"Every $a_i$ depends on $z_{{{j + 1}}}$, so $\\delta_j = \\sum_i \\frac{{\\partial "
+        f"E}}{{\\partial a_i}}"
+        f"\\frac{{\\partial a_i}}{{\\partial z_j}} = a_j - y_j$. Here $a_{{{j + 1}}} = "
+        f"{fmt(a[j], 4)}$ and "
+        f"$y_{{{j + 1}}} = 0$, so $\\delta_{{{j + 1}}} = {fmt(delta[j], 4)}$."
+    )
     wrong = [(0.0, M.SINGLE_PATH), (-float(delta[j]), M.SIGN)]
     return numeric(text, float(delta[j]), sol, wrong, data=dict(z=z.tolist(), k=k, j=j))
 
 
-@generator("backprop", "dense_weight_gradient", "A weight gradient of a dense layer over a batch", "numeric")
+@generator(
+    "backprop",
+    "dense_weight_gradient",
+    "A weight gradient of a dense layer over a batch",
+    "numeric",
+)
 def dense_weight_gradient(rng: np.random.Generator) -> Draft:
     while True:  # both examples contribute, and the answer is not 0
         n_in, n_out = int(rng.integers(2, 4)), 2
@@ -61,16 +75,25 @@ def dense_weight_gradient(rng: np.random.Generator) -> Draft:
         j, k = int(rng.integers(0, n_out)), int(rng.integers(0, n_in))
         if dw[j, k] != 0 and dz[0, j] * x[0, k] != 0 and dz[1, j] * x[1, k] != 0:
             break
-    text = (f"A dense layer $Z = XW^T + \\mathbf b$ (W of shape out x in) gets the batch of two examples "
-            f"$X = {_mat(x)}$ and, from the layer above, $\\partial E/\\partial Z = {_mat(dz)}$. What is "
-            f"$\\partial E/\\partial W_{{{j + 1}{k + 1}}}$?")
-    sol = (f"$\\partial E/\\partial W = (\\partial E/\\partial Z)^T X$, summed over the examples: "
-           f"$\\partial E/\\partial W_{{{j + 1}{k + 1}}} = \\sum_n \\delta_{{n{j + 1}}} x_{{n{k + 1}}} = "
-           f"({fmt(dz[0, j])})({fmt(x[0, k])}) + ({fmt(dz[1, j])})({fmt(x[1, k])}) = {fmt(dw[j, k])}$.")
+    text = (
+        f"A dense layer $Z = XW^T + \\mathbf b$ (W of shape out x in) gets the batch of two "
+        f"examples "
+        f"$X = {_mat(x)}$ and, from the layer above, $\\partial E/\\partial Z = {_mat(dz)}$. "
+        f"What is "
+        f"$\\partial E/\\partial W_{{{j + 1}{k + 1}}}$?"
+    )
+    sol = (
+        f"$\\partial E/\\partial W = (\\partial E/\\partial Z)^T X$, summed over the examples: "
+        f"$\\partial E/\\partial W_{{{j + 1}{k + 1}}} = \\sum_n \\delta_{{n{j + 1}}} "
+        f"x_{{n{k + 1}}} = "
+        f"({fmt(dz[0, j])})({fmt(x[0, k])}) + ({fmt(dz[1, j])})({fmt(x[1, k])}) = {fmt(dw[j, k])}$."
+    )
     wrong = [(dz[0, j] * x[0, k], M.NO_BATCH_SUM)]
     if k < n_out and j < n_in:
         wrong.append((float(dw[k, j]), M.TRANSPOSED))
-    return numeric(text, float(dw[j, k]), sol, wrong, data=dict(x=x.tolist(), dz=dz.tolist(), j=j, k=k))
+    return numeric(
+        text, float(dw[j, k]), sol, wrong, data=dict(x=x.tolist(), dz=dz.tolist(), j=j, k=k)
+    )
 
 
 @generator("backprop", "hidden_delta", "The local gradient of a hidden unit", "numeric")
@@ -89,18 +112,33 @@ def hidden_delta(rng: np.random.Generator) -> Draft:
         if delta[i] != 0:
             break
     label = {"sigmoid": "\\sigma", "tanh": "\\tanh", "relu": "\\mathrm{ReLU}"}[name]
-    text = (f"A hidden layer has the weighted sums $\\mathbf z^{{(l)}} = {vec(z)}$ and the activation ${label}$; "
-            f"the next layer's weights are $W^{{(l+1)}} = {_mat(w)}$ (row $j$ holds the weights into unit $j$) "
-            f"and its local gradients $\\delta^{{(l+1)}} = {vec(delta_up)}$. What is $\\delta^{{(l)}}_{{{i + 1}}}$? "
-            f"Give 3 significant digits.")
+    text = (
+        f"A hidden layer has the weighted sums $\\mathbf z^{{(l)}} = {vec(z)}$ and the "
+        f"activation ${label}$; "
+        f"the next layer's weights are $W^{{(l+1)}} = {_mat(w)}$ (row $j$ holds the weights into "
+        f"unit $j$) "
+        f"and its local gradients $\\delta^{{(l+1)}} = {vec(delta_up)}$. What is "
+        f"$\\delta^{{(l)}}_{{{i + 1}}}$? "
+        f"Give 3 significant digits."
+    )
     fprime = float(bwd(np.ones((1, 2)), acache)[0, i])
-    sol = (f"$\\delta^{{(l)}}_i = \\big(\\sum_j \\delta^{{(l+1)}}_j W^{{(l+1)}}_{{ji}}\\big) f'(z_i)$: the sum is "
-           f"${fmt(da[0, i], 4)}$ and $f'(z_{{{i + 1}}}) = {fmt(fprime, 4)}$, so $\\delta^{{(l)}}_{{{i + 1}}} = "
-           f"{fmt(delta[i], 4)}$.")
+    sol = (
+        f"$\\delta^{{(l)}}_i = \\big(\\sum_j \\delta^{{(l+1)}}_j W^{{(l+1)}}_{{ji}}\\big) "
+        f"f'(z_i)$: the sum is "
+        f"${fmt(da[0, i], 4)}$ and $f'(z_{{{i + 1}}}) = {fmt(fprime, 4)}$, so "
+        f"$\\delta^{{(l)}}_{{{i + 1}}} = "
+        f"{fmt(delta[i], 4)}$."
+    )
     wrong = [(float(da[0, i]), M.NO_LOCAL_DERIVATIVE)]
     da_t, _, _ = affine_backward(delta_up[None], affine_forward(h, w.T, np.zeros(2))[1])
     wrong.append((float(bwd(da_t, acache)[0, i]), M.TRANSPOSED))
-    return numeric(text, float(delta[i]), sol, wrong, data=dict(name=name, z=z.tolist(), w=w.tolist(), delta=delta_up.tolist(), i=i))
+    return numeric(
+        text,
+        float(delta[i]),
+        sol,
+        wrong,
+        data=dict(name=name, z=z.tolist(), w=w.tolist(), delta=delta_up.tolist(), i=i),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,15 +153,27 @@ def init_variance(rng: np.random.Generator) -> Draft:
     rule = str(rng.choice(["glorot_normal", "he_normal", "lecun_normal"]))
     n_in, n_out = (int(v) for v in rng.choice(_FANS, 2, replace=False))
     var = init.variance(rule, n_in, n_out)
-    label = {"glorot_normal": "Glorot (Xavier) normal", "he_normal": "He (Kaiming) normal",
-             "lecun_normal": "LeCun normal"}[rule]
-    text = (f"A dense layer has $n_{{in}} = {n_in}$ inputs and $n_{{out}} = {n_out}$ outputs. What variance "
-            f"$\\mathrm{{Var}}(w)$ does the {label} rule give its weights? Give 3 significant digits.")
-    formula = {"glorot_normal": "2/(n_{in} + n_{out})", "he_normal": "2/n_{in}", "lecun_normal": "1/n_{in}"}[rule]
+    label = {
+        "glorot_normal": "Glorot (Xavier) normal",
+        "he_normal": "He (Kaiming) normal",
+        "lecun_normal": "LeCun normal",
+    }[rule]
+    text = (
+        f"A dense layer has $n_{{in}} = {n_in}$ inputs and $n_{{out}} = {n_out}$ outputs. What "
+        f"variance "
+        f"$\\mathrm{{Var}}(w)$ does the {label} rule give its weights? Give 3 significant digits."
+    )
+    formula = {
+        "glorot_normal": "2/(n_{in} + n_{out})",
+        "he_normal": "2/n_{in}",
+        "lecun_normal": "1/n_{in}",
+    }[rule]
     sol = f"$\\mathrm{{Var}}(w) = {formula} = {fmt(var, 4)}$."
-    wrong = {"glorot_normal": [(1 / (n_in + n_out), M.GLOROT_NO_TWO), (2 / n_in, M.FAN_OUT)],
-             "he_normal": [(1 / n_in, M.HE_NO_TWO), (2 / n_out, M.FAN_OUT)],
-             "lecun_normal": [(1 / n_out, M.FAN_OUT)]}[rule]
+    wrong = {
+        "glorot_normal": [(1 / (n_in + n_out), M.GLOROT_NO_TWO), (2 / n_in, M.FAN_OUT)],
+        "he_normal": [(1 / n_in, M.HE_NO_TWO), (2 / n_out, M.FAN_OUT)],
+        "lecun_normal": [(1 / n_out, M.FAN_OUT)],
+    }[rule]
     return numeric(text, var, sol, wrong, data=dict(rule=rule, n_in=n_in, n_out=n_out))
 
 
@@ -134,11 +184,23 @@ def uniform_limit(rng: np.random.Generator) -> Draft:
     var = init.variance(rule, n_in, n_out)
     limit = float(np.sqrt(3.0 * var))  # the limit init_weights draws U(-limit, limit) with
     label = "Glorot" if rule.startswith("glorot") else "He"
-    text = (f"Weights drawn from $U(-a, a)$ should have {label}'s variance for a layer with $n_{{in}} = {n_in}$ "
-            f"inputs and $n_{{out}} = {n_out}$ outputs. What is $a$? Give 3 significant digits.")
-    sol = (f"$U(-a, a)$ has variance $a^2/3$; {label}'s rule asks for $\\mathrm{{Var}}(w) = {fmt(var, 4)}$, so "
-           f"$a = \\sqrt{{3\\,\\mathrm{{Var}}(w)}} = {fmt(limit, 4)}$.")
-    return numeric(text, limit, sol, [(np.sqrt(var), M.STD_NOT_LIMIT), (3 * var, M.VAR_NOT_LIMIT)], data=dict(rule=rule, n_in=n_in, n_out=n_out))
+    text = (
+        f"Weights drawn from $U(-a, a)$ should have {label}'s variance for a layer with "
+        f"$n_{{in}} = {n_in}$ "
+        f"inputs and $n_{{out}} = {n_out}$ outputs. What is $a$? Give 3 significant digits."
+    )
+    sol = (
+        f"$U(-a, a)$ has variance $a^2/3$; {label}'s rule asks for $\\mathrm{{Var}}(w) = "
+        f"{fmt(var, 4)}$, so "
+        f"$a = \\sqrt{{3\\,\\mathrm{{Var}}(w)}} = {fmt(limit, 4)}$."
+    )
+    return numeric(
+        text,
+        limit,
+        sol,
+        [(np.sqrt(var), M.STD_NOT_LIMIT), (3 * var, M.VAR_NOT_LIMIT)],
+        data=dict(rule=rule, n_in=n_in, n_out=n_out),
+    )
 
 
 @generator("init", "symmetry", "Equal initial weights and symmetry", "choice")
@@ -148,8 +210,12 @@ def symmetry(rng: np.random.Generator) -> Draft:
     random_bias = bool(rng.integers(0, 2))
     x = rng.normal(size=(8, 4))
     y = rng.integers(0, 3, 8)
-    params = {"W1": np.full((hidden, 4), c), "b1": rng.normal(size=hidden) if random_bias else np.zeros(hidden),
-              "W2": np.full((3, hidden), c), "b2": np.zeros(3)}
+    params = {
+        "W1": np.full((hidden, 4), c),
+        "b1": rng.normal(size=hidden) if random_bias else np.zeros(hidden),
+        "W2": np.full((3, hidden), c),
+        "b2": np.zeros(3),
+    }
     for _ in range(5):  # five steps of gradient descent with the package's MLP
         logits, caches = mlp_forward(params, x, "tanh")
         _, lc = losses.softmax_cross_entropy_forward(logits, y)
@@ -158,21 +224,39 @@ def symmetry(rng: np.random.Generator) -> Draft:
             params[k] -= 0.5 * grads[k]
     same = bool(np.allclose(params["W1"], params["W1"][0]))
     bias = "random biases drawn from $N(0, 1)$" if random_bias else "zero biases"
-    text = (f"A 4-{hidden}-3 tanh network starts with every weight equal to ${fmt(c)}$ and {bias}, and is trained "
-            f"by gradient descent on a batch of varied examples. After five steps, what is true of the rows of "
-            f"$W^{{(1)}}$ (the weights into each hidden unit)?")
+    text = (
+        f"A 4-{hidden}-3 tanh network starts with every weight equal to ${fmt(c)}$ and {bias}, "
+        f"and is trained "
+        f"by gradient descent on a batch of varied examples. After five steps, what is true of "
+        f"the rows of "
+        f"$W^{{(1)}}$ (the weights into each hidden unit)?"
+    )
     right = "They are still all equal." if same else "They have become different."
     other = "They have become different." if same else "They are still all equal."
-    sol = ("With equal weights and equal biases every hidden unit computes the same value and gets the same "
-           "gradient, so the units stay copies of each other forever (measured: the rows are equal)."
-           if same else
-           "Different biases make the hidden units compute different values, hence get different gradients: "
-           "the symmetry is broken (measured: the rows differ).")
-    wrong = [(other, M.Mistake("symmetry", "equal units get equal gradients; only different inputs to them "
-                                "(here " + ("none" if same else "the biases") + ") make them differ",
-                                "thesis-2.5.1-equal-weights")),
-             ("Only the first row has changed.", None)]
-    return choice(text, right, wrong, sol, rng, data=dict(random_bias=random_bias, hidden=hidden, c=c))
+    sol = (
+        "With equal weights and equal biases every hidden unit computes the same value and gets "
+        "the same "
+        "gradient, so the units stay copies of each other forever (measured: the rows are equal)."
+        if same
+        else "Different biases make the hidden units compute different values, hence get "
+        "different gradients: "
+        "the symmetry is broken (measured: the rows differ)."
+    )
+    wrong = [
+        (
+            other,
+            M.Mistake(
+                "symmetry",
+                "equal units get equal gradients; only different inputs to them "
+                "(here " + ("none" if same else "the biases") + ") make them differ",
+                "thesis-2.5.1-equal-weights",
+            ),
+        ),
+        ("Only the first row has changed.", None),
+    ]
+    return choice(
+        text, right, wrong, sol, rng, data=dict(random_bias=random_bias, hidden=hidden, c=c)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,12 +279,19 @@ def momentum_steps(rng: np.random.Generator) -> Draft:
     mu = float(rng.choice([0.5, 0.9]))
     w2 = _steps("sgd", w0, g, lr=lr, momentum=mu)
     b1, b2 = g[0], mu * g[0] + g[1]
-    text = (f"A weight starts at $w = {fmt(w0)}$ and is updated by SGD with momentum $\\mu = {fmt(mu)}$ and "
-            f"learning rate $\\eta = {fmt(lr)}$ (torch's rule: $b_t = \\mu b_{{t-1}} + g_t$, $b_1 = g_1$, "
-            f"$w \\leftarrow w - \\eta b_t$). The gradients at the two steps are $g_1 = {fmt(g[0])}$ and "
-            f"$g_2 = {fmt(g[1])}$. What is $w$ after the second step? Give 3 decimal places.")
-    sol = (f"$b_1 = {fmt(b1)}$, $w = {fmt(w0)} - {fmt(lr)}\\cdot {par(b1)} = {fmt(w0 - lr * b1)}$; "
-           f"$b_2 = {fmt(mu)}\\cdot{par(b1)} + {par(g[1])} = {fmt(b2)}$, $w = {fmt(w2)}$.")
+    text = (
+        f"A weight starts at $w = {fmt(w0)}$ and is updated by SGD with momentum $\\mu = "
+        f"{fmt(mu)}$ and "
+        f"learning rate $\\eta = {fmt(lr)}$ (torch's rule: $b_t = \\mu b_{{t-1}} + g_t$, $b_1 = "
+        f"g_1$, "
+        f"$w \\leftarrow w - \\eta b_t$). The gradients at the two steps are $g_1 = {fmt(g[0])}$ "
+        f"and "
+        f"$g_2 = {fmt(g[1])}$. What is $w$ after the second step? Give 3 decimal places."
+    )
+    sol = (
+        f"$b_1 = {fmt(b1)}$, $w = {fmt(w0)} - {fmt(lr)}\\cdot {par(b1)} = {fmt(w0 - lr * b1)}$; "
+        f"$b_2 = {fmt(mu)}\\cdot{par(b1)} + {par(g[1])} = {fmt(b2)}$, $w = {fmt(w2)}$."
+    )
     damp1 = (1 - mu) * g[0]
     damp = w0 - lr * damp1 - lr * (mu * damp1 + (1 - mu) * g[1])
     wrong = [(damp, M.MOMENTUM_DAMPENED), (_steps("sgd", w0, g, lr=lr), M.NO_MOMENTUM)]
@@ -223,15 +314,33 @@ def adam_steps(rng: np.random.Generator) -> Draft:
         w -= lr * mh / (np.sqrt(vh) + 1e-8)
         m, v = m_new, v_new
     gtext = ", ".join(f"$g_{i + 1} = {fmt(x)}$" for i, x in enumerate(g))
-    text = (f"A weight starts at $w = {fmt(w0)}$ and is updated by Adam with $\\eta = {fmt(lr)}$, "
-            f"$\\beta_1 = 0.9$, $\\beta_2 = 0.999$, $\\epsilon = 10^{{-8}}$ and bias correction. The gradients "
-            f"are {gtext}. What is $w$ after step {t}? Give 4 decimal places.")
-    sol = ("$m_t = \\beta_1 m_{t-1} + (1-\\beta_1)g_t$, $v_t = \\beta_2 v_{t-1} + (1-\\beta_2)g_t^2$, "
-           "$\\hat m_t = m_t/(1-\\beta_1^t)$, $\\hat v_t = v_t/(1-\\beta_2^t)$, "
-           f"$w \\leftarrow w - \\eta\\hat m_t/(\\sqrt{{\\hat v_t}} + \\epsilon)$. After step {t}: $w = {fmt(wt, 6)}$."
-           + (" At step 1, $\\hat m_1 = g_1$ and $\\sqrt{\\hat v_1} = |g_1|$: the step is $\\eta$ times the "
-              "gradient's sign." if t == 1 else ""))
-    return numeric(text, wt, sol, [(no_corr, M.ADAM_NO_CORRECTION), (float(w), M.ADAM_M_PREV)], places=4, data=dict(w0=w0, g=g, lr=lr))
+    text = (
+        f"A weight starts at $w = {fmt(w0)}$ and is updated by Adam with $\\eta = {fmt(lr)}$, "
+        f"$\\beta_1 = 0.9$, $\\beta_2 = 0.999$, $\\epsilon = 10^{{-8}}$ and bias correction. The "
+        f"gradients "
+        f"are {gtext}. What is $w$ after step {t}? Give 4 decimal places."
+    )
+    sol = (
+        "$m_t = \\beta_1 m_{t-1} + (1-\\beta_1)g_t$, $v_t = \\beta_2 v_{t-1} + (1-\\beta_2)g_t^2$, "
+        "$\\hat m_t = m_t/(1-\\beta_1^t)$, $\\hat v_t = v_t/(1-\\beta_2^t)$, "
+        f"$w \\leftarrow w - \\eta\\hat m_t/(\\sqrt{{\\hat v_t}} + \\epsilon)$. After step {t}: "
+        f"$w = {fmt(wt, 6)}$."
+        + (
+            " At step 1, $\\hat m_1 = g_1$ and $\\sqrt{\\hat v_1} = |g_1|$: the step is $\\eta$ "
+            "times the "
+            "gradient's sign."
+            if t == 1
+            else ""
+        )
+    )
+    return numeric(
+        text,
+        wt,
+        sol,
+        [(no_corr, M.ADAM_NO_CORRECTION), (float(w), M.ADAM_M_PREV)],
+        places=4,
+        data=dict(w0=w0, g=g, lr=lr),
+    )
 
 
 @generator("optimizers", "adaptive_steps", "Two steps of AdaGrad or RMSProp", "numeric")
@@ -257,19 +366,32 @@ def adaptive_steps(rng: np.random.Generator) -> Draft:
         hyper = "$\\gamma = 0.9$, $\\epsilon = 10^{-8}$"
         s1, s2 = 0.1 * g[0] ** 2, 0.9 * 0.1 * g[0] ** 2 + 0.1 * g[1] ** 2
         nosqrt = w0 - lr * g[0] / s1 - lr * g[1] / s2
-        adagrad_like = w0 - lr * g[0] / np.sqrt(0.1 * g[0] ** 2) - lr * g[1] / np.sqrt(0.1 * (g[0] ** 2 + g[1] ** 2))
+        adagrad_like = (
+            w0
+            - lr * g[0] / np.sqrt(0.1 * g[0] ** 2)
+            - lr * g[1] / np.sqrt(0.1 * (g[0] ** 2 + g[1] ** 2))
+        )
         wrong = [(nosqrt, M.NO_SQRT), (adagrad_like, M.RMS_NO_DECAY)]
     label = "AdaGrad" if rule == "adagrad" else "RMSProp"
-    text = (f"A weight starts at $w = {fmt(w0)}$ and is updated by {label} (${acc}$ from 0, ${upd}$) with "
-            f"$\\eta = {fmt(lr)}$ and {hyper}. The gradients are $g_1 = {fmt(g[0])}$ and $g_2 = {fmt(g[1])}$. "
-            f"What is $w$ after the second step? Give 3 decimal places.")
-    sol = (f"The accumulator is ${fmt(s1, 4)}$ after step 1 and ${fmt(s2, 4)}$ after step 2; "
-           f"$w = {fmt(w0)} - {fmt(lr)}\\,({fmt(g[0])})/\\sqrt{{{fmt(s1, 4)}}} - {fmt(lr)}\\,({fmt(g[1])})/"
-           f"\\sqrt{{{fmt(s2, 4)}}} = {fmt(w2, 5)}$.")
+    text = (
+        f"A weight starts at $w = {fmt(w0)}$ and is updated by {label} (${acc}$ from 0, ${upd}$) "
+        f"with "
+        f"$\\eta = {fmt(lr)}$ and {hyper}. The gradients are $g_1 = {fmt(g[0])}$ and $g_2 = "
+        f"{fmt(g[1])}$. "
+        f"What is $w$ after the second step? Give 3 decimal places."
+    )
+    sol = (
+        f"The accumulator is ${fmt(s1, 4)}$ after step 1 and ${fmt(s2, 4)}$ after step 2; "
+        f"$w = {fmt(w0)} - {fmt(lr)}\\,({fmt(g[0])})/\\sqrt{{{fmt(s1, 4)}}} - "
+        f"{fmt(lr)}\\,({fmt(g[1])})/"
+        f"\\sqrt{{{fmt(s2, 4)}}} = {fmt(w2, 5)}$."
+    )
     return numeric(text, w2, sol, wrong, places=3, data=dict(rule=rule, w0=w0, g=g, lr=lr))
 
 
-@generator("optimizers", "adam_moment_formula", "Adam's first moment for a constant gradient", "symbolic")
+@generator(
+    "optimizers", "adam_moment_formula", "Adam's first moment for a constant gradient", "symbolic"
+)
 def adam_moment_formula(rng: np.random.Generator) -> Draft:
     beta, g = sp.symbols("beta g", positive=True)
     t = int(rng.integers(2, 6))
@@ -277,13 +399,22 @@ def adam_moment_formula(rng: np.random.Generator) -> Draft:
     for _ in range(t):  # the recursion itself, step by step
         m = beta * m + (1 - beta) * g
     m = sp.factor(sp.expand(m))
-    text = (f"Adam's first moment starts at $m_0 = 0$ and follows $m_t = \\beta m_{{t-1}} + (1-\\beta) g_t$ "
-            f"(here $\\beta$ is $\\beta_1$). If the gradient is the same $g$ at every step, what is $m_{{{t}}}$? "
-            f"Write it in $\\beta$ and $g$.")
-    sol = (f"Unrolled, $m_{t} = \\sum_{{\\tau=1}}^{{{t}}} (1-\\beta)\\beta^{{{t}-\\tau}} g = (1 - \\beta^{t})\\,g$: "
-           f"biased towards 0, which is why Adam divides by $1 - \\beta^t$ (then $\\hat m_t = g$).")
-    wrong = [((1 - beta ** (t - 1)) * g, M.SUM_POWER_OFF), (g, M.Mistake(
-        "bias_corrected", "this is the bias-corrected m-hat, not m_t"))]
+    text = (
+        f"Adam's first moment starts at $m_0 = 0$ and follows $m_t = \\beta m_{{t-1}} + "
+        f"(1-\\beta) g_t$ "
+        f"(here $\\beta$ is $\\beta_1$). If the gradient is the same $g$ at every step, what is "
+        f"$m_{{{t}}}$? "
+        f"Write it in $\\beta$ and $g$."
+    )
+    sol = (
+        f"Unrolled, $m_{t} = \\sum_{{\\tau=1}}^{{{t}}} (1-\\beta)\\beta^{{{t}-\\tau}} g = (1 - "
+        f"\\beta^{t})\\,g$: "
+        f"biased towards 0, which is why Adam divides by $1 - \\beta^t$ (then $\\hat m_t = g$)."
+    )
+    wrong = [
+        ((1 - beta ** (t - 1)) * g, M.SUM_POWER_OFF),
+        (g, M.Mistake("bias_corrected", "this is the bias-corrected m-hat, not m_t")),
+    ]
     return symbolic(text, m, {"beta": beta, "g": g}, sol, wrong, domain=(0.2, 0.95), data=dict(t=t))
 
 
@@ -303,7 +434,10 @@ def mlp_parameters(rng: np.random.Generator) -> Draft:
     sizes = _sizes(rng)
     total = parameter_count(sizes)
     arch = "-".join(map(str, sizes))
-    text = f"How many trained parameters (weights and biases) does the fully connected network {arch} have?"
+    text = (
+        f"How many trained parameters (weights and biases) does the fully connected network "
+        f"{arch} have?"
+    )
     terms = " + ".join(f"{a}\\cdot{b} + {b}" for a, b in zip(sizes[:-1], sizes[1:]))
     sol = f"Each layer has $n_{{l-1}} n_l$ weights and $n_l$ biases: ${terms} = {num(total)}$."
     weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -319,27 +453,51 @@ def first_layer_share(rng: np.random.Generator) -> Draft:
     s = mlp_summary(sizes)
     share = 100.0 * s.rows[0].params / s.total
     weights_share = 100.0 * s.rows[0].weights / s.weights
-    text = (f"What percentage of the parameters of the MLP {'-'.join(map(str, sizes))} (weights and biases) "
-            f"are in its first layer? Give 1 decimal place.")
-    sol = (f"The first layer has ${sizes[0]}\\cdot{sizes[1]} + {sizes[1]} = {s.rows[0].params}$ of the "
-           f"${s.total}$ parameters: ${fmt(share, 4)}\\%$.")
-    return numeric(text, share, sol, [(weights_share, M.NO_BIAS_PARAMS)], places=1, data=dict(sizes=sizes))
+    text = (
+        f"What percentage of the parameters of the MLP {'-'.join(map(str, sizes))} (weights and "
+        f"biases) "
+        f"are in its first layer? Give 1 decimal place."
+    )
+    sol = (
+        f"The first layer has ${sizes[0]}\\cdot{sizes[1]} + {sizes[1]} = {s.rows[0].params}$ of "
+        f"the "
+        f"${s.total}$ parameters: ${fmt(share, 4)}\\%$."
+    )
+    return numeric(
+        text, share, sol, [(weights_share, M.NO_BIAS_PARAMS)], places=1, data=dict(sizes=sizes)
+    )
 
 
 @generator("mlp", "mlp_output", "The output of a small MLP", "numeric")
 def mlp_output(rng: np.random.Generator) -> Draft:
     x = rng.integers(-2, 3, (1, 2)).astype(float)
-    p = {"W1": rng.integers(-2, 3, (2, 2)).astype(float), "b1": rng.integers(-1, 2, 2).astype(float),
-         "W2": rng.integers(-2, 3, (1, 2)).astype(float), "b2": rng.integers(-1, 2, 1).astype(float)}
+    p = {
+        "W1": rng.integers(-2, 3, (2, 2)).astype(float),
+        "b1": rng.integers(-1, 2, 2).astype(float),
+        "W2": rng.integers(-2, 3, (1, 2)).astype(float),
+        "b2": rng.integers(-1, 2, 1).astype(float),
+    }
     out = float(mlp_forward(p, x, "relu")[0][0, 0])
     z1 = x @ p["W1"].T + p["b1"]
-    text = (f"A 2-2-1 network has a ReLU hidden layer and a linear output: $\\mathbf h = \\mathrm{{ReLU}}(W^{{(1)}}"
-            f"\\mathbf x + \\mathbf b^{{(1)}})$, $r = W^{{(2)}}\\mathbf h + b^{{(2)}}$, with $W^{{(1)}} = "
-            f"{_mat(p['W1'])}$, $\\mathbf b^{{(1)}} = {vec(p['b1'])}$, $W^{{(2)}} = {_mat(p['W2'])}$, "
-            f"$b^{{(2)}} = {fmt(p['b2'][0])}$. What is $r$ for $\\mathbf x = {vec(x)}$?")
-    sol = (f"$\\mathbf z^{{(1)}} = {vec(z1)}$, $\\mathbf h = {vec(np.maximum(z1, 0))}$, so $r = {fmt(out)}$.")
+    text = (
+        f"A 2-2-1 network has a ReLU hidden layer and a linear output: $\\mathbf h = "
+        f"\\mathrm{{ReLU}}(W^{{(1)}}"
+        f"\\mathbf x + \\mathbf b^{{(1)}})$, $r = W^{{(2)}}\\mathbf h + b^{{(2)}}$, with "
+        f"$W^{{(1)}} = "
+        f"{_mat(p['W1'])}$, $\\mathbf b^{{(1)}} = {vec(p['b1'])}$, $W^{{(2)}} = {_mat(p['W2'])}$, "
+        f"$b^{{(2)}} = {fmt(p['b2'][0])}$. What is $r$ for $\\mathbf x = {vec(x)}$?"
+    )
+    sol = (
+        f"$\\mathbf z^{{(1)}} = {vec(z1)}$, $\\mathbf h = {vec(np.maximum(z1, 0))}$, so $r = "
+        f"{fmt(out)}$."
+    )
     no_relu = float(mlp_forward(p, x, "identity")[0][0, 0])
     no_bias = float(mlp_forward({**p, "b1": 0 * p["b1"], "b2": 0 * p["b2"]}, x, "relu")[0][0, 0])
-    wrong = [(max(out, 0.0), M.OUTPUT_ACTIVATION), (no_relu, M.NO_HIDDEN_ACTIVATION), (no_bias, M.NO_BIAS)]
-    return numeric(text, out, sol, wrong, data=dict(x=x.tolist(), **{k: v.tolist() for k, v in p.items()}))
-
+    wrong = [
+        (max(out, 0.0), M.OUTPUT_ACTIVATION),
+        (no_relu, M.NO_HIDDEN_ACTIVATION),
+        (no_bias, M.NO_BIAS),
+    ]
+    return numeric(
+        text, out, sol, wrong, data=dict(x=x.tolist(), **{k: v.tolist() for k, v in p.items()})
+    )
