@@ -542,27 +542,26 @@ class Derivation:
     def _value(self, expr: sp.Basic, what: str) -> sp.Basic:
         """``expr`` with the ``where`` definitions substituted (repeatedly, for nested names)."""
         names = {k: v for k, v in self._where.items() if not isinstance(k, sp.IndexedBase)}
+        bases = {k: v for k, v in self._where.items() if isinstance(k, sp.IndexedBase)}
         value = expr
-        for _ in range(len(names) + 1):
+        for _ in range(len(self._where) + 2):
             new = value.xreplace(names) if names else value
+            if bases and new.has(*bases):
+                # Sums over a concrete range become their terms (the terms themselves stay as
+                # they are: a derivative of an entry is taken after the entry is substituted).
+                new = new.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.doit(deep=False))
+                new = new.replace(
+                    lambda e: isinstance(e, sp.Indexed) and e.base in bases,
+                    lambda e: self._entry(bases[e.base], e, what),
+                )
             if new == value:
                 break
             value = new
         else:
             raise DerivationError(f"where: the definitions refer to each other in a cycle ({what})")
-        bases = {k: v for k, v in self._where.items() if isinstance(k, sp.IndexedBase)}
-        if bases and value.has(*bases):
-            # Sums over a concrete range become their terms (the terms themselves stay as they
-            # are: a derivative of an entry is taken after the entry is substituted).
-            value = value.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.doit(deep=False))
-            value = value.replace(
-                lambda e: isinstance(e, sp.Indexed) and e.base in bases,
-                lambda e: self._entry(bases[e.base], e, what),
-            )
         if isinstance(value, sp.Derivative) and any(_is_array(v) for v in value.variables):
-            value = (
-                value.doit()
-            )  # a derivative by a matrix is the array of its entries' derivatives
+            # a derivative by a matrix is the array of its entries' derivatives
+            value = value.doit()
             if isinstance(value, sp.NDimArray) and value.rank() == 2:
                 value = value.tomatrix()
         if isinstance(value, sp.MatrixExpr) and not isinstance(value, sp.MatrixBase):
@@ -675,12 +674,19 @@ class Derivation:
     def assumptions(self) -> list[str]:
         """Every assumption a step may use, as LaTeX: those declared on the symbols of the
         checked expressions (grouped: ``w_0, w_1 \\in \\mathbb{R}``) and those of ``assuming``."""
+        # The symbols of the displayed lines and of the definitions count too: substituting a
+        # definition can use a symbol's assumptions and then drop the symbol (g/sqrt(g^2) = 1).
         exprs = [self._lhs_value, *(s.value for s in self._steps), *self._assuming]
+        exprs += [self._lhs, *(s.expr for s in self._steps), *self._where.values()]
+        if self._name is not None and not isinstance(self._name, str):
+            exprs.append(self._name)
+        keys = set(self._where)
         atoms: set[sp.Basic] = set()
         for e in exprs:
             for entry in _entries(e):
                 entry = sp.sympify(entry)
                 atoms |= entry.free_symbols | entry.atoms(AppliedUndef)
+        atoms = {a for a in atoms if a not in keys and not isinstance(a, sp.Indexed)}
         grouped: dict[str, list[str]] = {}
         for s in sorted(atoms, key=str):
             for fact in _symbol_facts(s):
@@ -714,7 +720,8 @@ class Derivation:
             defs = ",\\ ".join(
                 filter(None, (_definition_tex(k, v) for k, v in self._where.items()))
             )
-            tail.append(f"& && \\text{{where }} {defs}")
+            if defs:
+                tail.append(f"& && \\text{{where }} {defs}")
         notes = self.assumptions()
         if notes:
             tail.append("& && \\text{assuming } " + ",\\ ".join(notes))

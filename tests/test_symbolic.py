@@ -343,3 +343,12 @@ def test_sum_of_derivatives_of_entries_is_taken_after_substitution():
             sp.Sum(y[i] * sp.Derivative(a[i], zs[0]), (i, 1, 2)),
             where={a: entries, y: {1: ys[0], 2: ys[1]}},
         ).step(ys[0] * sp.exp(zs[0]))
+
+
+def test_assumptions_used_while_substituting_are_listed():
+    # g / sqrt(g^2) becomes 1 as soon as g > 0 is substituted; g > 0 was used, so it is listed
+    g = sp.Symbol("g", positive=True)
+    m, v = sp.symbols("m v")
+    d = Derivation(m / sp.sqrt(v), where={m: g, v: g**2}).step(sp.Integer(1))
+    assert "g > 0" in d.assumptions()
+    assert not any("m" in note or "v " in note for note in d.assumptions())  # names, not facts
