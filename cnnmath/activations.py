@@ -213,7 +213,8 @@ def softmax(z: np.ndarray) -> np.ndarray:
     denominator) but keeps every exponent <= 0, so nothing overflows.
     """
     z = as_float_array(z, "z", ndim=(1, 2))
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    with np.errstate(over="ignore"):  # z - max below -1.8e308 is -inf, and e^-inf = 0 is right
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 

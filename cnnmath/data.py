@@ -70,7 +70,8 @@ class Dataset:
         labels(self.y, "y (the labels)")
         if not hasattr(self.x, "shape") or len(self.x) != len(self.y):
             raise ValueError(f"x must hold one example per label ({len(self.y)}); got shape {np.shape(self.x)}")
-        if isinstance(self.class_names, str) or not all(isinstance(c, str) for c in self.class_names):
+        names = self.class_names
+        if not isinstance(names, (tuple, list)) or not all(isinstance(c, str) for c in names):
             raise TypeError(f"class_names must be a tuple of str; got {self.class_names!r}")
 
     def __len__(self) -> int:

@@ -103,7 +103,8 @@ def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
 
 def batchnorm_forward_naive(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5) -> tuple[np.ndarray, tuple]:
     """Training mode, channel by channel, one step of eq. 57-58 per line; the cache keeps every step."""
-    x, gamma, beta, _, _ = _check(x, gamma, beta, np.zeros(np.shape(gamma)), np.ones(np.shape(gamma)))
+    gamma = as_float_array(gamma, "gamma", ndim=1)
+    x, gamma, beta, _, _ = _check(x, gamma, beta, np.zeros(gamma.shape), np.ones(gamma.shape))
     eps = positive_number(eps, "eps")
     xc = np.moveaxis(x, 1, 0).reshape(x.shape[1], -1)  # (C, m)
     C, m = xc.shape

@@ -112,7 +112,10 @@ def evaluate(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 2048) -
     y = _targets(y, "y", x, regression)
     if regression:
         return float(model.evaluate_loss(x, y, batch_size=batch_size)), float("nan")
-    probs = model.predict_proba(x, batch_size=batch_size)
+    try:
+        probs = model.predict_proba(x, batch_size=batch_size)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"x does not fit the model: {exc}") from None
     check_labels(y, "y", num_classes=probs.shape[1])
     logp = np.log(np.clip(probs[np.arange(len(y)), y], np.finfo(probs.dtype).tiny, None))
     return float(-logp.mean()), float(np.mean(probs.argmax(axis=1) == y))
@@ -216,10 +219,16 @@ def fit(model: Any, optimizer: Optimizer, x: np.ndarray, y: np.ndarray, *, epoch
         for epoch in range(1, epochs + 1):
             total_loss, correct = 0.0, 0
             for b, idx in enumerate(minibatches(len(x), batch_size, rng), start=1):
-                loss, grads, logits = model.loss_and_grads(x[idx], y[idx])
+                try:
+                    loss, grads, logits = model.loss_and_grads(x[idx], y[idx])
+                except ValueError as exc:
+                    if "non-finite" not in str(exc) and "overflow" not in str(exc):
+                        raise
+                    loss = float("nan")  # the inputs were finite: what overflowed is the training itself
                 if not np.isfinite(loss):
-                    raise ValueError(f"the training loss became {loss} at epoch {epoch}, batch {b}: training "
-                                     f"diverged (try a smaller learning rate than {getattr(optimizer, 'lr', '?')})")
+                    raise ValueError(f"training diverged at epoch {epoch}, batch {b}: the loss or the network's "
+                                     "values overflowed although x and y are finite; try a smaller learning rate "
+                                     f"than lr={getattr(optimizer, 'lr', '?')}") from None
                 optimizer.step(model.params, grads)
                 total_loss += loss * len(idx)
                 if not regression:

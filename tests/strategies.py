@@ -61,3 +61,97 @@ def conv_transpose_configs(draw, max_side: int = 5):
     N = draw(st.integers(1, 2))
     return dict(x_shape=(N, C, H, W), w_shape=(C, O // groups, KH, KW), stride=(sh, sw), padding=(ph, pw),
                 output_padding=(ah, aw), dilation=(dh, dw), groups=groups)
+
+
+# --------------------------------------------------------------------------------------------
+# Bad inputs: each strategy draws values that a public function must reject with a clear error
+# --------------------------------------------------------------------------------------------
+
+#: Objects that are no array of real numbers at all.
+not_numbers = st.sampled_from(
+    [None, "abc", {"a": 1}, [[1.0, 2.0], [3.0]], np.array(["a", "b"]), np.array([1j, 2.0]),
+     np.array([{"a": 1}], dtype=object)]
+)
+
+
+@st.composite
+def non_finite(draw, valid: np.ndarray):
+    """``valid`` (a float array) with one to three entries replaced by nan, inf or -inf."""
+    out = np.array(valid, dtype=np.float64, copy=True)
+    flat = out.reshape(-1)
+    for i in draw(st.lists(st.integers(0, flat.size - 1), min_size=1, max_size=3)):
+        flat[i] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    return out
+
+
+@st.composite
+def wrong_shape(draw, shape: tuple[int, ...], min_dims: int = 0, max_dims: int = 4):
+    """A finite float array whose shape differs from ``shape``."""
+    other = draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=5).filter(
+        lambda s: s != tuple(shape)))
+    return draw(hnp.arrays(np.float64, other, elements=st.floats(-3, 3)))
+
+
+def bad_arrays(valid: np.ndarray, min_dims: int = 0):
+    """Anything an array argument shaped like ``valid`` must refuse: non-numbers, nan/inf, other shapes."""
+    return st.one_of(not_numbers, non_finite(valid), wrong_shape(np.shape(valid), min_dims=min_dims))
+
+
+LABEL_FAULTS = ("negative", "too large", "fractional", "nan", "length", "matrix", "text")
+
+
+@st.composite
+def bad_labels(draw, n: int, num_classes: int, kinds: tuple[str, ...] = LABEL_FAULTS):
+    """Class labels that are wrong for ``n`` rows and ``num_classes`` classes: range, type or length."""
+    kind = draw(st.sampled_from(kinds))
+    y = np.arange(n) % num_classes
+    if kind == "negative":
+        y[draw(st.integers(0, n - 1))] = -draw(st.integers(1, 5))
+    elif kind == "too large":
+        y[draw(st.integers(0, n - 1))] = num_classes + draw(st.integers(0, 5))
+    elif kind == "fractional":
+        y = y.astype(float)
+        y[draw(st.integers(0, n - 1))] += draw(st.floats(0.05, 0.95))
+    elif kind == "nan":
+        y = y.astype(float)
+        y[draw(st.integers(0, n - 1))] = np.nan
+    elif kind == "length":
+        y = np.arange(draw(st.integers(0, 2 * n).filter(lambda k: k != n))) % num_classes
+    elif kind == "matrix":
+        y = y.reshape(n, 1)
+    else:
+        y = np.array(["cat"] * n)
+    return y
+
+
+#: Not a finite number > 0 (learning rates, steps, epsilons).
+bad_positive_numbers = st.one_of(
+    st.floats(max_value=0.0), st.sampled_from([np.nan, np.inf, -np.inf, "0.1", None, np.ones(2)])
+)
+#: Not a probability in [0, 1].
+bad_probabilities = st.one_of(
+    st.floats(max_value=-1e-9, allow_nan=False, allow_infinity=True), st.floats(min_value=1 + 1e-9),
+    st.sampled_from([np.nan, "half", None]),
+)
+
+
+def bad_ints(minimum: int = 1):
+    """Not an integer >= ``minimum``: too small, fractional, text, bool or None."""
+    return st.one_of(
+        st.integers(max_value=minimum - 1), st.floats(allow_nan=True).filter(lambda v: v != int(v) if np.isfinite(v)
+                                                                               else True),
+        st.sampled_from(["3", None, True, 2.0]),
+    )
+
+
+#: Not a cache of any forward pass: wrong kind, wrong length, or items of the wrong type.
+bad_caches = st.one_of(
+    st.sampled_from([None, "cache", {"x": 1}, 3.0, np.ones(3, dtype=int)]),
+    st.lists(st.sampled_from([None, "a", 1.5, np.ones(2)]), min_size=0, max_size=8).map(tuple),
+)
+#: Not True/False: "no" and 2 are truthy, None is falsy, and none of them is a flag.
+bad_flags = st.sampled_from(["no", "yes", 0, 1, 2, None, np.array([True, False])])
+#: Not a numpy.random.Generator.
+bad_generators = st.sampled_from([0, "rng", 1.5, np.random.RandomState(0)])
+#: Not a seed (an integer >= 0).
+bad_seeds = st.sampled_from([-1, 1.5, "seed", None, [1.2]])

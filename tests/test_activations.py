@@ -200,3 +200,11 @@ def test_dtype_is_preserved():
     for fwd, bwd in act.ACTIVATIONS.values():
         a, cache = fwd(z)
         assert a.dtype == np.float32 and bwd(np.ones_like(a), cache).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", sorted(act.ACTIVATIONS))
+def test_backward_names_a_wrong_cache(name):
+    fwd, bwd = act.get(name)
+    for bad in (None, (), "cache", (np.ones(2), None, 3)):
+        with pytest.raises((TypeError, ValueError), match=rf"cache must be the .* returned by {name}_forward"):
+            bwd(np.ones(2), bad)

@@ -186,3 +186,38 @@ def test_standardize_uses_training_statistics_only(rng):
 def test_unknown_dataset():
     with pytest.raises(ValueError, match="unknown dataset"):
         data.download("imagenet")
+
+
+def test_read_idx_header_product_cannot_overflow():
+    # three dimensions of 2^31: the product is 2^93, which int64 arithmetic wraps to 0
+    header = bytes([0, 0, 0x08, 3]) + (2**31).to_bytes(4, "big") * 3
+    with pytest.raises(DatasetCorruptError, match=r"truncated: 24 bytes, expected 9903520314283042199192993808 "):
+        data.read_idx(header + b"\0" * 8)
+    with pytest.raises(TypeError, match="source must be a path"):
+        data.read_idx(5)  # bytes(5) would have been five zero bytes
+
+
+def test_to_float_refuses_what_is_not_pixels():
+    with pytest.raises(TypeError, match="images must hold integer pixel values"):
+        data.to_float(np.linspace(0, 1, 4))  # already scaled: dividing again by 255 is silently wrong
+    with pytest.raises(ValueError, match=r"pixel values 0\.\.255; got values from 0 to 300"):
+        data.to_float(np.array([0, 300]))
+    with pytest.raises(TypeError, match="dtype must be np.float32 or np.float64"):
+        data.to_float(np.zeros(2, np.uint8), np.int64)
+
+
+def test_standardize_and_split_check_their_arguments():
+    with pytest.raises(ValueError, match=r"train \(the training features\) contains 1 non-finite"):
+        data.standardize(np.array([[1.0, np.nan], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match="at least two examples"):
+        data.standardize(np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"others\[0\] must have examples shaped like train's \(3,\)"):
+        data.standardize(np.ones((4, 3)), np.ones((2, 2)))
+    with pytest.raises(TypeError, match=r"n \(the number of examples\) must be an integer"):
+        data.train_test_split(10.5, 0.3, seed=0)
+    with pytest.raises(TypeError, match="test_fraction must be a number"):
+        data.train_test_split(10, "0.3", seed=0)
+    with pytest.raises(ValueError, match="seed must be >= 0"):
+        data.train_test_split(10, 0.3, seed=-1)
+    with pytest.raises(ValueError, match=r"x must hold one example per label \(3\)"):
+        data.Dataset(np.ones((4, 2)), np.arange(3), ("a", "b", "c"))

@@ -73,3 +73,22 @@ def test_need_dx_false_skips_only_dx(rng):
     assert skipped[0] is None
     np.testing.assert_array_equal(full[1], skipped[1])
     np.testing.assert_array_equal(full[2], skipped[2])
+
+
+@pytest.mark.parametrize("which", ["x", "w", "b"])
+def test_non_finite_values_are_refused(which):
+    args = {"x": np.ones((2, 3)), "w": np.ones((4, 3)), "b": np.ones(4)}
+    args[which] = args[which].copy()
+    args[which].flat[1] = np.inf
+    with pytest.raises(ValueError, match=rf"^{which} .*contains 1 non-finite"):
+        affine_forward(**args)
+    _, cache = affine_forward(np.ones((2, 3)), np.ones((4, 3)), np.ones(4))
+    with pytest.raises(ValueError, match="dz .*non-finite"):
+        affine_backward(np.full((2, 4), np.nan), cache)
+
+
+@pytest.mark.parametrize("cache, exc", [(None, TypeError), ((np.ones(2),), ValueError), ((np.ones(3), None), TypeError),
+                                        ((np.ones(3), np.ones((4, 3))), ValueError)])
+def test_backward_names_a_wrong_cache(cache, exc):
+    with pytest.raises(exc, match=r"cache must be the \(x, w\) tuple returned by affine_forward"):
+        affine_backward(np.ones((2, 4)), cache)

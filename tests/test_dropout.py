@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from cnnmath.dropout import dropout_backward, dropout_forward, dropout_forward_naive
+from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 
 
 def test_expectation_is_kept_and_mask_is_reused():
@@ -45,3 +46,24 @@ def test_evaluation_mode_and_naive_version():
 def test_bad_input_is_reported(call, exc, pattern):
     with pytest.raises(exc, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.8])
+def test_gradient_matches_finite_differences(p, rng):
+    # with the mask fixed (the same seeded generator on every call) dropout is linear in x, and its
+    # gradient dE/dx = dE/dy * mask must equal central differences of <G, y(x)>
+    x, G = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    _, mask = dropout_forward(x, p, np.random.default_rng(7))
+    num = numerical_gradient(lambda t: dropout_forward(t, p, np.random.default_rng(7))[0], x, G)
+    assert relative_error(dropout_backward(G, mask), num) < tolerance(np.float64)
+    if p:
+        assert np.any(mask == 0) and np.any(mask != 0)  # both dropped and kept units were checked
+
+
+def test_non_finite_input_and_wrong_generator_are_refused():
+    with pytest.raises(ValueError, match=r"x contains 1 non-finite"):
+        dropout_forward(np.array([1.0, np.nan]), 0.5, np.random.default_rng(0))
+    with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator"):
+        dropout_forward(np.ones(3), 0.5, np.random.RandomState(0))
+    with pytest.raises(TypeError, match="training must be True or False"):
+        dropout_forward(np.ones(3), 0.5, np.random.default_rng(0), training="no")

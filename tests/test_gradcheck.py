@@ -41,3 +41,37 @@ def test_check_gradient_passes_and_fails(capsys):
     assert "toy: relative error < 1e-" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="toy: relative error 5.000e-01 exceeds"):
         check_gradient(a, a * 2, "toy")
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e-3, 1.0, 1e6])
+def test_a_zero_or_sign_flipped_gradient_fails_at_every_scale(scale, rng):
+    # relative error was max|a - b| / max(1, max|b|): any gradient below the tolerance passed
+    true = scale * rng.normal(size=5)
+    with pytest.raises(AssertionError, match="relative error 1.000e"):
+        check_gradient(np.zeros(5), true, "zero")
+    with pytest.raises(AssertionError, match="relative error 2.000e"):
+        check_gradient(-true, true, "sign flipped")
+    with pytest.raises(AssertionError, match="exceeds"):
+        check_gradient(true * 1.001, true, "0.1% off")
+    assert check_gradient(true * (1 + 1e-12), true, "right") < 1e-11
+
+
+def test_relative_error_is_scale_free_and_zero_for_two_zero_gradients(rng):
+    a = rng.normal(size=4)
+    b = a + 1e-9 * rng.normal(size=4)
+    assert relative_error(a * 1e-12, b * 1e-12) == pytest.approx(relative_error(a, b), rel=1e-6)
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error(np.zeros(3, np.float32), np.full(3, 1e-39, np.float32)) < 1  # below float32's tiny
+    # a block of a larger gradient can be compared on the scale of the whole
+    assert relative_error(np.array([1e-17]), np.array([-1e-17]), floor=1.0) == 2e-17
+
+
+def test_bad_dtypes_and_errors_are_named():
+    with pytest.raises(ValueError, match="float32 or np.float64"):
+        tolerance(np.float16)
+    with pytest.raises(ValueError, match=r"err \(a relative error\) must be >= 0"):
+        error_bound(-1.0)
+    with pytest.raises(ValueError, match=r"analytic \(the gradient checked: toy\) contains 1 non-finite"):
+        check_gradient(np.array([np.nan, 1.0]), np.ones(2), "toy")
+    with pytest.raises(TypeError, match="f must be a function"):
+        numerical_gradient("sin", np.ones(2))

@@ -21,3 +21,12 @@ def test_dtype_and_errors():
         variance("orthogonal", 3, 3)
     with pytest.raises(ValueError, match="fan_in"):
         variance("he_normal", 0, 3)
+
+
+def test_rule_names_are_exact_and_arguments_checked():
+    with pytest.raises(ValueError, match="unknown initialization rule 'he_banana'"):
+        variance("he_banana", 3, 4)  # the prefix "he" used to be enough
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        init_weights("he_normal", 3, 4, 0)
+    with pytest.raises(TypeError, match="dtype must be np.float32 or np.float64"):
+        init_weights("he_normal", 3, 4, np.random.default_rng(0), np.int64)

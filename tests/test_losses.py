@@ -131,3 +131,82 @@ def test_softmax_cross_entropy_symbolic_gradient():
 def test_bad_input_is_reported(call, exc, pattern):
     with pytest.raises(exc, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("z_rows, labels", [(1, [0, 1, 2]), (4, [1]), (3, [0, 1])])
+def test_labels_of_the_wrong_length_do_not_broadcast(z_rows, labels):
+    z = np.zeros((z_rows, 3))
+    for fwd in (L.softmax_cross_entropy_forward, lambda z_, y_: L.cross_entropy_forward(L.softmax(z_), y_)):
+        with pytest.raises(ValueError, match=rf"must have {z_rows} labels \(one per row\); got {len(labels)}"):
+            fwd(z, np.array(labels))
+
+
+@pytest.mark.parametrize("y", [np.full((2, 3), 0.5), np.array([[1.5, -0.5, 0.0], [0.0, 0.0, 1.0]]),
+                               np.array([[0.2, 0.2, 0.2], [1.0, 0.0, 0.0]])])
+def test_soft_targets_must_be_probability_rows(y):
+    # a - y is the gradient only when each row of y sums to 1 (and the loss is a cross-entropy only
+    # for y in [0, 1]): other targets are refused, not given a wrong gradient
+    with pytest.raises(ValueError, match=r"y \(the targets\) must (be probabilities whose rows sum to 1|hold "
+                                         r"probabilities in \[0, 1\])"):
+        L.softmax_cross_entropy_forward(np.zeros((2, 3)), y)
+    with pytest.raises(ValueError, match=r"y \(the targets\)"):
+        L.cross_entropy_forward(np.full((2, 3), 1 / 3), y)
+
+
+def test_soft_targets_get_the_finite_difference_gradient(rng):
+    z = rng.normal(size=(4, 5))
+    y = L.softmax(rng.normal(size=(4, 5)))  # rows sum to 1 within rounding
+    _, cache = L.softmax_cross_entropy_forward(z, y)
+    num = numerical_gradient(lambda t: L.softmax_cross_entropy_forward(t, y)[0], z)
+    assert relative_error(L.softmax_cross_entropy_backward(1.0, cache), num) < TOL64
+
+
+def test_binary_cross_entropy_gradient_at_the_end_points_is_the_one_sided_limit():
+    # r = 0 with y = 0 and r = 1 with y = 1 are accepted by the forward pass (loss 0); the formula
+    # (r - y)/(r(1 - r)) reads 0/0 there and used to give nan. The limit is dE/dr = 1 and -1:
+    # E = -log(1 - r) near 0 and -log r near 1, checked by one-sided differences.
+    r, y = np.array([0.0, 1.0, 0.3]), np.array([0.0, 1.0, 1.0])
+    loss, cache = L.binary_cross_entropy_forward(r, y, "sum")
+    grad = L.binary_cross_entropy_backward(1.0, cache)
+    h = 1e-7
+    one_sided = [(L.binary_cross_entropy_forward(np.array([h]), np.array([0.0]), "sum")[0] - 0.0) / h,
+                 (0.0 - L.binary_cross_entropy_forward(np.array([1 - h]), np.array([1.0]), "sum")[0]) / h]
+    np.testing.assert_allclose(grad[:2], one_sided, rtol=1e-6)
+    np.testing.assert_allclose(grad, [1.0, -1.0, -1 / 0.3])
+    assert np.isclose(loss, -np.log(0.3))
+
+
+def test_cross_entropy_of_logits_near_the_float_limits_is_finite():
+    z = np.array([[1e308, -1e308, 0.0], [-1e308, 1e308, 5.0], [0.0, 0.0, 0.0]])
+    y = np.array([0, 1, 2])
+    with np.errstate(invalid="raise", divide="raise"):  # no nan is made on the way
+        loss, cache = L.softmax_cross_entropy_forward(z, y, "sum")
+        grad = L.softmax_cross_entropy_backward(1.0, cache)
+    assert loss == pytest.approx(np.log(3), rel=1e-15)  # rows 0 and 1 are certain and right
+    np.testing.assert_allclose(grad, L.softmax(z) - L.one_hot(y, 3), atol=0)
+    # when the true class is the one below the float range the loss itself is not representable
+    with pytest.raises(ValueError, match=r"the loss overflows .* z \(the logits\)"):
+        L.softmax_cross_entropy_forward(z[:1], np.array([1]))
+
+
+def test_losses_refuse_to_overflow():
+    with pytest.raises(ValueError, match="overflows"):
+        L.mse_forward(np.array([1e200]), np.array([-1e200]))
+    with pytest.raises(ValueError, match="overflows"):
+        L.sigmoid_cross_entropy_forward(np.full(4, 1e308), np.zeros(4), "sum")
+
+
+def test_sigmoid_cross_entropy_targets_lie_in_the_unit_interval():
+    with pytest.raises(ValueError, match=r"y \(the target\) must lie in \[0, 1\]"):
+        L.sigmoid_cross_entropy_forward(np.zeros(2), np.array([2.0, 0.0]))
+
+
+def test_a_backward_pass_names_a_wrong_cache():
+    _, mse_cache = L.mse_forward(np.ones(2), np.zeros(2))
+    with pytest.raises(TypeError, match=r"cache must be the \(a, y, scale\) tuple returned by "
+                                        r"softmax_cross_entropy_forward; got NoneType"):
+        L.softmax_cross_entropy_backward(1.0, None)
+    with pytest.raises(ValueError, match=r"cache must be the \(z, y, scale\) tuple .* got a tuple of 2"):
+        L.sigmoid_cross_entropy_backward(1.0, mse_cache)
+    with pytest.raises(TypeError, match=r"dloss \(the upstream gradient, a number\) must be a single number"):
+        L.mse_backward(np.ones(2), mse_cache)

@@ -19,3 +19,12 @@ def test_errors():
         confusion_matrix(np.array([0, 2]), np.array([0, 1]), 2)
     with pytest.raises(ValueError, match="empty"):
         accuracy(np.array([], dtype=int), np.array([], dtype=int))
+
+
+def test_labels_and_matrices_are_checked():
+    with pytest.raises(ValueError, match="y_true must hold class labels >= 0"):
+        accuracy(np.array([-1, 0]), np.array([0, 0]))
+    with pytest.raises(TypeError, match="num_classes must be an integer"):
+        confusion_matrix(np.array([0]), np.array([0]), 2.5)
+    with pytest.raises(ValueError, match=r"cm \(a confusion matrix\) must be a square matrix"):
+        per_class_recall(np.ones((2, 3)))

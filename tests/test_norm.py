@@ -64,3 +64,22 @@ def test_training_output_is_normalized_and_counts():
 def test_bad_input_is_reported(call, pattern):
     with pytest.raises(ValueError, match=pattern):
         call()
+
+
+def test_backward_names_a_wrong_cache_and_bad_flags():
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    stats = (np.ones(3), np.zeros(3), np.zeros(3), np.ones(3))
+    _, cache, _ = batchnorm_forward(x, *stats)
+    with pytest.raises(ValueError, match=r"cache must be the \(xhat, gamma, inv_std, training, m\) tuple"):
+        batchnorm_backward(x, cache[:4])
+    with pytest.raises(TypeError, match="its item 'training' is str"):
+        batchnorm_backward(x, cache[:3] + ("yes", cache[4]))
+    with pytest.raises(TypeError, match="training must be True or False"):
+        batchnorm_forward(x, *stats, training="no")  # "no" is truthy: it used to mean training mode
+    x_inf = x.copy()
+    x_inf[0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"x \(shape .*\) contains 1 non-finite"):
+        batchnorm_forward(x_inf, *stats)
+    _, naive_cache = batchnorm_forward_naive(x, np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match=r"dout must have the output's shape \(4, 3\)"):
+        batchnorm_backward_naive(np.ones((3, 4)), naive_cache)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnmath.optim import Optimizer
+from cnnmath.optim import RULES, Optimizer, adam_update, sgd_update
 
 CASES = [
     ("sgd", dict(lr=1e-3), torch.optim.SGD, dict(lr=1e-3)),
@@ -89,3 +89,44 @@ def test_state_roundtrip_and_errors():
         opt.step(p, {"v": np.ones(3)})
     with pytest.raises(ValueError, match=r"gradient of w has shape \(2,\)"):
         opt.step(p, {"w": np.ones(2)})
+
+
+@pytest.mark.parametrize("rule, hyper, pattern", [
+    ("sgd", dict(momentum=1.0), r"momentum must lie in \[0, 1\)"),
+    ("sgd", dict(momentum=-0.1), r"momentum must lie in \[0, 1\)"),
+    ("sgd", dict(nesterov=True), "nesterov=True needs a momentum > 0"),
+    ("sgd", dict(weight_decay=-1e-4), "weight_decay must be a finite number >= 0"),
+    ("rmsprop", dict(alpha=1.5), r"alpha must lie in \[0, 1\]"),
+    ("adam", dict(beta1=1.0), r"beta1 must lie in \[0, 1\)"),
+    ("adam", dict(beta2=np.nan), "beta2 must be a finite real number"),
+    ("adam", dict(eps=-1e-8), "eps must be a finite number >= 0"),
+    ("adam", dict(decoupled="yes"), "decoupled must be True or False"),
+    ("adam", dict(betas=(0.9, 0.99)), r"adam has no hyperparameter\(s\) \['betas'\]"),
+])
+def test_hyperparameters_outside_torchs_ranges_are_refused(rule, hyper, pattern):
+    exc = TypeError if "decoupled" in hyper or "betas" in hyper else ValueError
+    with pytest.raises(exc, match=pattern):
+        Optimizer(rule, 0.1, **hyper)
+    if "betas" not in hyper:  # the pure update rule checks the same
+        with pytest.raises(exc, match=pattern):
+            RULES[rule](np.ones(2), np.ones(2), {}, 0.1, **hyper)
+
+
+def test_update_arguments_are_checked():
+    with pytest.raises(TypeError, match=r"w \(the parameter\) must be a float ndarray, updated in place"):
+        sgd_update(np.ones(2, dtype=int), np.ones(2), {}, 0.1)
+    with pytest.raises(ValueError, match=r"g \(the gradient\) must have the parameter's shape \(2,\)"):
+        sgd_update(np.ones(2), np.ones(3), {}, 0.1)
+    with pytest.raises(TypeError, match="state must be a dict"):
+        adam_update(np.ones(2), np.ones(2), None, 0.1)
+    with pytest.raises(TypeError, match=r"grads\['w'\] must hold real numbers"):
+        Optimizer("sgd", 0.1).step({"w": np.ones(2)}, {"w": np.array(["a", "b"])})
+
+
+def test_a_diverging_rule_is_not_stopped():
+    # non-finite gradients are the honest trajectory of a too-large learning rate (the optimizers
+    # chapter shows such runs); fit is what stops on a non-finite loss
+    p = {"w": np.array([1.0])}
+    with np.errstate(all="ignore"):
+        Optimizer("sgd", 0.1).step(p, {"w": np.array([np.inf])})
+    assert p["w"][0] == -np.inf

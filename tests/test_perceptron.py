@@ -57,3 +57,13 @@ def test_bad_input_is_reported(kwargs, exc, pattern):
 def test_forward_rejects_mismatched_weights():
     with pytest.raises(ValueError, match="2 features per row but w has 3"):
         perceptron_forward(np.ones((4, 2)), np.ones(3), 0.0)
+
+
+def test_gradient_checks_its_cache_and_targets():
+    _, cache = perceptron_forward(np.ones((3, 2)), np.ones(2), 0.0)
+    with pytest.raises(ValueError, match=r"y \(the targets\) must lie in \[0, 1\]"):
+        perceptron_gradient(np.array([0.0, 2.0, 1.0]), cache)
+    with pytest.raises(ValueError, match=r"cache must be the \(x, z, a\) tuple returned by perceptron_forward"):
+        perceptron_gradient(np.ones(3), cache[:2])
+    with pytest.raises(ValueError, match=r"w0 \(the bias weight\) must be a finite real number"):
+        perceptron_forward(np.ones((3, 2)), np.ones(2), np.nan)
