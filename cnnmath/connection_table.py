@@ -36,7 +36,8 @@ def _lenet5_c3_table() -> np.ndarray:
     return t
 
 
-#: LeNet-5's table (the paper's Table I): ``LENET5_C3_TABLE[c, f]`` says whether C3 map ``f`` reads S2 map ``c``.
+#: LeNet-5's table (the paper's Table I): ``LENET5_C3_TABLE[c, f]`` says whether C3 map ``f``
+#: reads S2 map ``c``.
 LENET5_C3_TABLE = _lenet5_c3_table()
 
 
@@ -45,7 +46,8 @@ def check_table(table, channels: int | None = None, filters: int | None = None) 
     t = np.asarray(table)
     if t.ndim != 2 or t.dtype != bool:
         raise ValueError(
-            f"table must be a 2-D bool array (input maps x output maps); got {t.dtype} of shape {t.shape}"
+            f"table must be a 2-D bool array (input maps x output maps); got {t.dtype} of shape "
+            f"{t.shape}"
         )
     if channels is not None and t.shape[0] != channels:
         raise ValueError(f"the table has {t.shape[0]} rows but the input has {channels} channels")
@@ -56,7 +58,8 @@ def check_table(table, channels: int | None = None, filters: int | None = None) 
     empty = np.flatnonzero(~t.any(axis=0))
     if empty.size:
         raise ValueError(
-            f"output maps {empty.tolist()} read no input map; every column of the table needs a True"
+            f"output maps {empty.tolist()} read no input map; every column of the table "
+            "needs a True"
         )
     return t
 
@@ -72,7 +75,8 @@ def table_conv_forward(
 ) -> tuple[np.ndarray, tuple]:
     """:math:`Z_f = b_f + \\sum_{c: T_{c,f}} W_{f,c} \\star X_c`; returns ``(Z, cache)``.
 
-    ``x`` ``(N, C, H, W)``, ``weight`` ``(connections, KH, KW)`` in the order of :func:`connections`,
+    ``x`` ``(N, C, H, W)``, ``weight`` ``(connections, KH, KW)`` in the order of
+    :func:`connections`,
     ``bias`` ``(F,)`` or None, ``table`` a bool ``(C, F)`` array.
     """
     x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
@@ -93,7 +97,7 @@ def table_conv_forward(
 
 
 def table_conv_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True):
-    """``(dx, dweight, dbias)`` for :func:`table_conv_forward` (``dx`` None with ``need_dx=False``)."""
+    """``(dx, dweight, dbias)`` for :func:`table_conv_forward` (``dx`` None if not ``need_dx``)."""
     conv_cache, f, c = cache
     dx, dfull, db = conv2d_backward(dout, conv_cache, need_dx=need_dx)
     return dx, dfull[f, c], db
@@ -102,7 +106,7 @@ def table_conv_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True):
 def torch_table_conv(
     table: np.ndarray, kernel: tuple[int, int], stride, padding, bias: bool, dtype
 ):
-    """The torch module of the same layer: parameters ``weight`` ``(connections, KH, KW)`` and ``bias``."""
+    """The torch module of the same layer: ``weight`` ``(connections, KH, KW)`` and ``bias``."""
     import torch
 
     f, c = connections(table)

@@ -7,8 +7,10 @@ Each output unit measures the squared distance between its input vector and its 
 :math:`\\mathbf w_i`: the further the input from the class's prototype, the larger the penalty.
 The paper chose the prototypes by hand (stylized 7x12 bitmaps of the characters, entries
 :math:`\\pm 1`) and kept them fixed. Backward:
-:math:`\\partial E/\\partial x_{n,j} = 2\\sum_i \\partial E/\\partial y_{n,i}\\,(x_{n,j} - w_{i,j})`,
-:math:`\\partial E/\\partial w_{i,j} = -2\\sum_n \\partial E/\\partial y_{n,i}\\,(x_{n,j} - w_{i,j})`.
+:math:`\\partial E/\\partial x_{n,j}
+= 2\\sum_i \\partial E/\\partial y_{n,i}\\,(x_{n,j} - w_{i,j})` and
+:math:`\\partial E/\\partial w_{i,j}
+= -2\\sum_n \\partial E/\\partial y_{n,i}\\,(x_{n,j} - w_{i,j})`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from .validate import as_float_array
 
 
 def rbf_forward(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """:math:`y_{n,i} = \\|\\mathbf x_n - \\mathbf w_i\\|^2`; ``x`` ``(N, D)``, ``w`` ``(K, D)``; returns ``(y, cache)``."""
+    """:math:`y_{n,i} = \\|\\mathbf x_n - \\mathbf w_i\\|^2`; returns ``(y, cache)``.
+
+    ``x`` ``(N, D)``, ``w`` ``(K, D)``.
+    """
     x = as_float_array(x, "x (the input, shape (N, D))", ndim=2)
     w = as_float_array(w, "w (the prototypes, shape (K, D))", ndim=2)
     if w.shape[1] != x.shape[1]:

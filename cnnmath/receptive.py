@@ -1,4 +1,4 @@
-"""Receptive fields: which input pixels each layer's outputs can see, by a recurrence over the layers.
+"""Receptive fields: which input pixels each layer's outputs see, by a recurrence over the layers.
 
 :math:`r_l = r_{l-1} + d_l(k_l - 1)\\,j_{l-1}`, :math:`j_l = s_l\\,j_{l-1}`,
 :math:`a_l = a_{l-1} - p_l\\,j_{l-1}`, starting from :math:`r_0 = j_0 = 1`, :math:`a_0 = 0`.
@@ -11,7 +11,8 @@ ones are :math:`j_{l-1}` pixels apart. So output :math:`o` of layer :math:`l` se
 outside the image are padding): :math:`r_l` is the size of the field, :math:`j_l` the *jump*
 between neighbouring outputs in input pixels and :math:`a_l` where the first output's field begins
 (its centre is :math:`a_l + (r_l - 1)/2`); a dilated window sees only every
-:math:`d_l`-th of them, so the field is tracked as a set of offsets per axis. Elementwise layers (activations, batch normalization,
+:math:`d_l`-th of them, so the field is tracked as a set of offsets per axis. Elementwise
+layers (activations, batch normalization,
 dropout) change nothing; after a flatten every unit sees the union of the last spatial fields.
 
 :func:`receptive_fields` computes the table for a :class:`cnnmath.network.Sequential`;
@@ -68,7 +69,10 @@ class Field:
         return tuple((s[0], s[-1]) for s in self.seen)
 
     def pixels(self, position: tuple[int, int] | None, image: tuple[int, int]) -> np.ndarray:
-        """Bool mask ``image`` of the pixels seen by output ``position`` (all outputs' union if not spatial)."""
+        """Bool mask ``image`` of the pixels seen by output ``position``.
+
+        For a layer that is not spatial, or ``position=None``: the union over all its outputs.
+        """
         mask = np.zeros(image, bool)
         if not self.spatial or position is None:
             rows, cols = self.seen
@@ -106,7 +110,7 @@ def _is_global(layer: Layer) -> bool:
 
 
 def receptive_fields(net) -> list[Field]:
-    """The :class:`Field` of every layer of ``net`` (a :class:`~cnnmath.network.Sequential` on images).
+    """The :class:`Field` of every layer of ``net`` (a :class:`~cnnmath.network.Sequential`).
 
     Raises ``ValueError`` for a network whose input is not an image ``(C, H, W)`` and for a layer
     that changes the spatial size in a way this recurrence does not cover (say, an upsampling one).
@@ -168,7 +172,7 @@ def receptive_fields(net) -> list[Field]:
 
 
 def _probe_arrays(layer: Layer, dtype) -> tuple[dict, dict]:
-    """Positive, small weights (each unit's weights sum to 1), zero biases and neutral statistics."""
+    """Positive small weights (each unit's sum to 1), zero biases and neutral statistics."""
     params = {}
     for k, shape in layer.param_shapes().items():
         if k == "bias":
@@ -185,7 +189,7 @@ def _probe_arrays(layer: Layer, dtype) -> tuple[dict, dict]:
 
 
 class _Probe:
-    """The network's layers with probe weights, run forward once on a positive batch of ``batch`` images."""
+    """The network's layers with probe weights, run forward once on ``batch`` positive images."""
 
     def __init__(self, net, batch: int):
         self.net, self.layers, self.caches = net, [], []
@@ -204,7 +208,7 @@ class _Probe:
             self.shapes.append(h.shape)
 
     def support(self, index: int, units: list[tuple[int, ...]]) -> np.ndarray:
-        """``(len(units), H, W)`` masks: where the input gradient of each one-hot output unit is not zero."""
+        """``(len(units), H, W)`` masks: where each one-hot unit's input gradient is not zero."""
         g = np.zeros(self.shapes[index])
         for b, unit in enumerate(units):
             g[(b, *unit)] = 1.0
@@ -228,7 +232,7 @@ def _unit(
 def gradient_support(
     net, upto: str, position: tuple[int, int] | None = None, channel: int = 0
 ) -> np.ndarray:
-    """Input pixels where the gradient of one output of layer ``upto`` is not zero, as a bool ``(H, W)`` mask.
+    """Input pixels where the gradient of one output of layer ``upto`` is not zero: a bool mask.
 
     Back-propagates a one-hot gradient (1 at ``channel`` and ``position`` of the layer's output, the
     centre by default, or at unit ``channel`` of a flat layer) through the network's own layers, in
@@ -262,7 +266,7 @@ def check_receptive_fields(net) -> list[tuple[str, tuple[int, ...], bool]]:
             oh, ow = f.output[1:]
             picks = [(0, 0), (oh // 2, ow // 2), (oh - 1, ow - 1)]
             units = [(0, *pos) for pos in picks]
-        else:  # a flat unit: unit 0 of a flatten is channel 0 at (0, 0); a dense unit sees all of `seen`
+        else:  # flat: unit 0 of a flatten is channel 0 at (0, 0); a dense unit sees all of `seen`
             picks, units = [(0, 0)], [(0,)]
         for pos, mask in zip(picks, probe.support(i, units)):
             rows.append(

@@ -1,4 +1,4 @@
-"""LeNet-5's trainable subsampling (LeCun et al. 1998, §II.B): a sum over each window, scaled and shifted.
+"""LeNet-5's trainable subsampling (LeCun et al. 1998, §II.B): window sums, scaled and shifted.
 
 .. math::
     Y_{n,c,i,j} = w_c \\sum_{u<k_h,\\ v<k_w} X_{n,c,\\, i s_h + u,\\, j s_w + v} + b_c
@@ -9,9 +9,12 @@ applies a squashing function, a separate layer here). With :math:`w_c = 1/(k_h k
 average pooling (:func:`cnnmath.pool.avgpool_forward`) times :math:`k_h k_w`, so backward is
 
 .. math::
-    \\frac{\\partial E}{\\partial w_c} = \\sum_{n,i,j} \\frac{\\partial E}{\\partial Y_{n,c,i,j}} S_{n,c,i,j},\\quad
-    \\frac{\\partial E}{\\partial b_c} = \\sum_{n,i,j} \\frac{\\partial E}{\\partial Y_{n,c,i,j}},\\quad
-    \\frac{\\partial E}{\\partial X} = \\text{avgpool}^T\\Big(k_h k_w\\, w_c \\frac{\\partial E}{\\partial Y}\\Big),
+    \\frac{\\partial E}{\\partial w_c}
+        = \\sum_{n,i,j} \\frac{\\partial E}{\\partial Y_{n,c,i,j}} S_{n,c,i,j},\\quad
+    \\frac{\\partial E}{\\partial b_c}
+        = \\sum_{n,i,j} \\frac{\\partial E}{\\partial Y_{n,c,i,j}},\\quad
+    \\frac{\\partial E}{\\partial X}
+        = \\text{avgpool}^T\\Big(k_h k_w\\, w_c \\frac{\\partial E}{\\partial Y}\\Big),
 
 with :math:`S` the window sums.
 """
@@ -62,7 +65,7 @@ def subsample_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
 
 
 def torch_subsampling(channels: int, kernel: tuple[int, int], stride: tuple[int, int], dtype):
-    """The torch module of the same layer, with parameters ``weight`` and ``bias`` of shape ``(C,)``."""
+    """The torch module of the same layer: parameters ``weight`` and ``bias`` of shape ``(C,)``."""
     import torch
 
     class Subsampling(torch.nn.Module):

@@ -1,4 +1,5 @@
-"""Partially connected convolution (LeNet-5's C3): the table, the counts, finite differences, torch."""
+"""Partially connected convolution (LeNet-5's C3): table, counts, finite differences, torch."""
+
 import numpy as np
 import pytest
 import torch
@@ -22,8 +23,14 @@ RNG = np.random.default_rng(1)
 def test_lenet5_table():
     t = LENET5_C3_TABLE
     # the paper's Table I, row by row (S2 map 0..5; X marks the C3 maps it feeds)
-    rows = ["X   XXX  XXXX XX", "XX   XXX  XXXX X", "XXX   XXX  X XXX",
-            " XXX  XXXX  X XX", "  XXX  XXXX XX X", "   XXX  XXXX XXX"]
+    rows = [
+        "X   XXX  XXXX XX",
+        "XX   XXX  XXXX X",
+        "XXX   XXX  X XXX",
+        " XXX  XXXX  X XX",
+        "  XXX  XXXX XX X",
+        "   XXX  XXXX XXX",
+    ]
     assert t.tolist() == [[ch == "X" for ch in r] for r in rows]
     assert t.sum(axis=0).tolist() == [3] * 6 + [4] * 9 + [6] and t.sum() == 60
     # 60 kernels of 5x5 and 16 biases: the paper's 1,516 trainable parameters of C3
@@ -37,8 +44,10 @@ def test_forward_is_a_masked_convolution():
     y, _ = table_conv_forward(x, w, b, LENET5_C3_TABLE)
     f, c = connections(LENET5_C3_TABLE)
     for k in range(16):  # each output map: the sum over its own input maps only
-        want = b[k] + sum(conv2d_forward(x[:, [ci]], w[None, None, i])[0][:, 0]
-                          for i, ci in zip(np.flatnonzero(f == k), c[f == k]))
+        want = b[k] + sum(
+            conv2d_forward(x[:, [ci]], w[None, None, i])[0][:, 0]
+            for i, ci in zip(np.flatnonzero(f == k), c[f == k])
+        )
         assert np.allclose(y[:, k], want)
 
 
@@ -58,8 +67,11 @@ def test_backward_matches_finite_differences():
 
 
 def test_layer_against_torch_and_counts():
-    net = Sequential([L.TableConv2d(LENET5_C3_TABLE, 5, name="C3"), L.Tanh(), L.Flatten(), L.Dense(4)],
-                     (6, 14, 14), dtype=np.float64)
+    net = Sequential(
+        [L.TableConv2d(LENET5_C3_TABLE, 5, name="C3"), L.Tanh(), L.Flatten(), L.Dense(4)],
+        (6, 14, 14),
+        dtype=np.float64,
+    )
     row = net.summary().row("C3: conv 16@5x5, table 60 of 96 maps")
     assert row.params == 1516 and row.macs == 10 * 10 * 60 * 25
     x, y = RNG.normal(size=(3, 6, 14, 14)), np.array([0, 3, 1])

@@ -1,4 +1,5 @@
 """Euclidean RBF output units: against the definition, finite differences and torch."""
+
 import numpy as np
 import pytest
 import torch
@@ -18,16 +19,25 @@ def test_forward_and_backward():
     assert np.allclose(y, ((x[:, None] - w[None]) ** 2).sum(-1))
     g = RNG.normal(size=y.shape)
     dx, dw = rbf_backward(g, cache)
-    assert relative_error(dx, numerical_gradient(lambda v: rbf_forward(v, w)[0], x, g)) < tolerance(np.float64)
-    assert relative_error(dw, numerical_gradient(lambda v: rbf_forward(x, v)[0], w, g)) < tolerance(np.float64)
+    assert relative_error(dx, numerical_gradient(lambda v: rbf_forward(v, w)[0], x, g)) < tolerance(
+        np.float64
+    )
+    assert relative_error(dw, numerical_gradient(lambda v: rbf_forward(x, v)[0], w, g)) < tolerance(
+        np.float64
+    )
 
 
 @pytest.mark.parametrize("trainable", [False, True])
 def test_layer_against_torch(trainable):
-    net = Sequential([L.Dense(84, name="F6"), L.Tanh(), L.EuclideanRBF(10, trainable=trainable, name="out")],
-                     (12,), dtype=np.float64)
+    net = Sequential(
+        [L.Dense(84, name="F6"), L.Tanh(), L.EuclideanRBF(10, trainable=trainable, name="out")],
+        (12,),
+        dtype=np.float64,
+    )
     s = net.summary()
-    assert (s.total, s.non_trainable) == ((12 * 84 + 84 + 840, 0) if trainable else (12 * 84 + 84, 840))
+    assert (s.total, s.non_trainable) == (
+        (12 * 84 + 84 + 840, 0) if trainable else (12 * 84 + 84, 840)
+    )
     w = (net.params if trainable else net.buffers)["out.weight"]
     assert set(np.unique(w)) == {-1.0, 1.0}
     x, y = RNG.normal(size=(5, 12)), np.array([0, 9, 3, 3, 1])

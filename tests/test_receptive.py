@@ -1,4 +1,4 @@
-"""Receptive fields: the recurrence against hand counts and against back-propagated one-hot gradients."""
+"""Receptive fields: the recurrence against hand counts and back-propagated one-hot gradients."""
 
 import numpy as np
 import pytest

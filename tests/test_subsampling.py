@@ -1,4 +1,5 @@
-"""Trainable subsampling: against its definition, finite differences, torch and as a network layer."""
+"""Trainable subsampling: against its definition, finite differences, torch, as a layer."""
+
 import numpy as np
 import pytest
 import torch
@@ -32,6 +33,7 @@ def test_backward_matches_finite_differences(kernel, stride):
     g = RNG.normal(size=y.shape)
     dx, dw, db = subsample_backward(g, cache)
     for got, arg in ((dx, x), (dw, w), (db, b)):
+
         def f(v, arg=arg):
             args = {id(x): x, id(w): w, id(b): b}
             args[id(arg)] = v
@@ -57,8 +59,11 @@ def test_equals_torch():
 
 
 def test_layer_twin_and_table():
-    net = Sequential([L.Subsampling(2, name="S2"), L.Tanh(), L.Flatten(), L.Dense(3)], (6, 28, 28),
-                     dtype=np.float64)
+    net = Sequential(
+        [L.Subsampling(2, name="S2"), L.Tanh(), L.Flatten(), L.Dense(3)],
+        (6, 28, 28),
+        dtype=np.float64,
+    )
     assert net.params["S2.weight"].tolist() == [0.25] * 6
     s = net.summary()
     assert s.row("S2: subsample 2x2").params == 12 and net.layers[0].out_shape == (6, 14, 14)
@@ -76,5 +81,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="one entry per input channel"):
         subsample_forward(np.zeros((1, 3, 4, 4)), np.ones(2), np.zeros(3))
     with pytest.raises(ValueError, match="shape"):
-        subsample_backward(np.zeros((1, 3, 3, 3)), subsample_forward(np.zeros((1, 3, 4, 4)), np.ones(3),
-                                                                     np.zeros(3))[1])
+        subsample_backward(
+            np.zeros((1, 3, 3, 3)),
+            subsample_forward(np.zeros((1, 3, 4, 4)), np.ones(3), np.zeros(3))[1],
+        )
