@@ -729,8 +729,11 @@ class Derivation:
         if any(isinstance(t, DisplayOnly) for t in shown):
             tail.append(f"& && {_UNCHECKED_MARK}\\,\\text{{display only: not checked}}")
         text = body + "".join(" \\\\\n" + t for t in tail)
-        tag = f"\n\\tag*{{{_tex_text(self._title)}}}" if self._title else ""
-        return f"\\begin{{aligned}}\n{text}\n\\end{{aligned}}{tag}"
+        # The label heads the column of reasons (a \\tag is not allowed where the page wraps
+        # display math in a split environment, as MyST does).
+        if self._title:
+            text = f"& && \\textbf{{{_tex_text(self._title)}}} \\\\\n" + text
+        return f"\\begin{{aligned}}\n{text}\n\\end{{aligned}}"
 
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"
