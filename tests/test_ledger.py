@@ -46,8 +46,16 @@ def test_every_claim_cites_a_section_of_its_source():
         ("paper", "§2.4 eq. 20-22", ("2.4", "2.4.1")),
         ("guide", "§3.1, Z_1", ("3.1",)),
         ("slides", "'2D filter convolution', second example", ("2D Filter Convolution",)),
-        ("slides", "'Backpropagation Pooling Layers': average pooling", ("Backpropagation Pooling Layers",)),
-        ("slides", "'Simplified LeNet-5 for 28×28 MNIST Dataset'", ("Simplified LeNet-5 for 28x28 MNIST Dataset",)),
+        (
+            "slides",
+            "'Backpropagation Pooling Layers': average pooling",
+            ("Backpropagation Pooling Layers",),
+        ),
+        (
+            "slides",
+            "'Simplified LeNet-5 for 28×28 MNIST Dataset'",
+            ("Simplified LeNet-5 for 28x28 MNIST Dataset",),
+        ),
         ("blog", "'Output size', the worked example", ("Output size",)),
         ("blog", "nowhere in particular", ()),
     ],
@@ -87,7 +95,11 @@ def test_consistency_rule(verdict, finding, ok):
 def test_findings_take_numpy_booleans_and_stay_json_ready():
     f = Finding(np.bool_(True), np.array([1, 2]).sum() == 3, "numpy")
     assert type(f.stated_holds) is bool and type(f.correct_holds) is bool
-    assert json.loads(json.dumps(f.__dict__)) == {"stated_holds": True, "correct_holds": True, "evidence": "numpy"}
+    assert json.loads(json.dumps(f.__dict__)) == {
+        "stated_holds": True,
+        "correct_holds": True,
+        "evidence": "numpy",
+    }
 
 
 def test_findings_reject_what_is_not_a_boolean():
@@ -100,7 +112,16 @@ def test_findings_reject_what_is_not_a_boolean():
 
 
 def test_a_wrong_verdict_is_caught():
-    claim = ledger.Claim("x", "thesis", "nowhere", "1 = 2", "holds", "1 != 2", "none", lambda: Finding(False, True, "1 != 2"))
+    claim = ledger.Claim(
+        "x",
+        "thesis",
+        "nowhere",
+        "1 = 2",
+        "holds",
+        "1 != 2",
+        "none",
+        lambda: Finding(False, True, "1 != 2"),
+    )
     with pytest.raises(LedgerError, match="recorded as 'holds'"):
         ledger.verify(claim)
 
@@ -113,13 +134,23 @@ def test_a_check_that_returns_no_finding_is_caught():
 
 def test_register_rejects_unknown_document_and_verdict_and_duplicates():
     with pytest.raises(LedgerError, match="unknown document"):
-        ledger.claim("y", document="book", where="", stated="", verdict="holds", correct="", chapter="c")
-    with pytest.raises(LedgerError, match="unknown verdict"):
-        ledger.claim("y", document="thesis", where="", stated="", verdict="maybe", correct="", chapter="c")
-    with pytest.raises(LedgerError, match="registered twice"):
-        ledger.claim(ALL[0].id, document="thesis", where="", stated="", verdict="holds", correct="", chapter="c")(
-            lambda: Finding(True, True)
+        ledger.claim(
+            "y", document="book", where="", stated="", verdict="holds", correct="", chapter="c"
         )
+    with pytest.raises(LedgerError, match="unknown verdict"):
+        ledger.claim(
+            "y", document="thesis", where="", stated="", verdict="maybe", correct="", chapter="c"
+        )
+    with pytest.raises(LedgerError, match="registered twice"):
+        ledger.claim(
+            ALL[0].id,
+            document="thesis",
+            where="",
+            stated="",
+            verdict="holds",
+            correct="",
+            chapter="c",
+        )(lambda: Finding(True, True))
 
 
 def test_unknown_chapter_and_claim():
@@ -138,11 +169,17 @@ def test_records_are_json_and_carry_the_check_code_and_notes():
 
 
 def test_python_m_cnnmath_ledger_prints_the_claims_as_json():
-    # The command runs ledger/__main__.py; the claims must register where it looks (they once went to a second
-    # copy of the module and it printed []). One chapter keeps the subprocess quick: the path is the same.
+    # The command runs ledger/__main__.py; the claims must register where it looks (they once went
+    # to a second copy of the module, and it printed []). One chapter keeps the subprocess quick.
     env = {**os.environ, "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "Haswell")}
-    run = subprocess.run([sys.executable, "-m", "cnnmath.ledger", "--chapter", "errata"], capture_output=True,
-                         text=True, env=env, timeout=600, check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "cnnmath.ledger", "--chapter", "errata"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=True,
+    )
     recs = json.loads(run.stdout)
     assert [r["id"] for r in recs] == [c.id for c in ledger.claims("errata")]
     assert all(isinstance(r["stated_holds"], bool) and r["correct_holds"] is True for r in recs)
@@ -154,7 +191,10 @@ def test_the_command_filters_and_summarizes(capsys):
     assert recs and {(r["document"], r["verdict"]) for r in recs} == {("blog", "wrong")}
     assert main(["--chapter", "losses", "--summary"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"{len(ledger.claims('losses'))} claims verified") and "sections have a claim" in out
+    assert (
+        out.startswith(f"{len(ledger.claims('losses'))} claims verified")
+        and "sections have a claim" in out
+    )
 
 
 def test_the_command_reports_a_ledger_error_with_exit_status_1(capsys):
@@ -184,26 +224,39 @@ def test_erratum_links_only_to_chapters_in_the_book():
     linked = render.erratum(r, {"convolution": "Convolution"})
     assert '<a href="convolution.html">Convolution</a>' in linked and "<details>" in linked
     assert "<a " not in render.erratum(r, {})
-    assert "this page is where the book discusses it" in render.erratum(ledger.verify("paper-5-run-times"), {})
+    assert "this page is where the book discusses it" in render.erratum(
+        ledger.verify("paper-5-run-times"), {}
+    )
 
 
 def test_errata_pages_count_and_group_the_claims():
     results = ledger.verify_all("convolution")
     table = render.counts_table(results)
-    assert table.count("<tr>") == 1 + len(ledger.SOURCES) + 1  # header, one row per source, the total
+    assert (
+        table.count("<tr>") == 1 + len(ledger.SOURCES) + 1
+    )  # header, one row per source, the total
     page = render.errata(results, "paper", {})
-    assert page.count("<div class='cnnmath-erratum'") == sum(
-        r.claim.document == "paper" and r.claim.verdict in ("wrong", "inconsistent") for r in results) > 0
+    assert (
+        page.count("<div class='cnnmath-erratum'")
+        == sum(
+            r.claim.document == "paper" and r.claim.verdict in ("wrong", "inconsistent")
+            for r in results
+        )
+        > 0
+    )
     assert "<details><summary>The" in render.holding(results, "slides", {})
     assert "no claim" in render.coverage_list(results, "guide")
 
 
 def test_book_chapters_reads_the_table_of_contents(tmp_path):
     (tmp_path / "book").mkdir()
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nparts:\n  - caption: A\n    chapters:\n"
-                                       "      - file: book/one\n      - file: book/missing\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nparts:\n  - caption: A\n    chapters:\n"
+        "      - file: book/one\n      - file: book/missing\n"
+    )
     (tmp_path / "book" / "intro.md").write_text("# Welcome\n")
-    (tmp_path / "book" / "one.ipynb").write_text(json.dumps(
-        {"cells": [{"cell_type": "markdown", "source": ["# Chapter one\n", "text"]}]}))
+    (tmp_path / "book" / "one.ipynb").write_text(
+        json.dumps({"cells": [{"cell_type": "markdown", "source": ["# Chapter one\n", "text"]}]})
+    )
     assert render.find_toc(tmp_path / "book") == tmp_path / "_toc.yml"
     assert render.book_chapters(tmp_path / "_toc.yml") == {"intro": "Welcome", "one": "Chapter one"}

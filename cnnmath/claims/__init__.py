@@ -4,6 +4,7 @@ Every module of this package is imported, in alphabetical order, so a chapter's 
 (``cnnmath/claims/<chapter>.py``) is registered without a line here. Modules whose name starts with
 an underscore hold shared material (the sources' listings), not claims.
 """
+
 import importlib
 import pkgutil
 

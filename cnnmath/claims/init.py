@@ -1,4 +1,5 @@
 """Ledger: thesis §2.5.1 and the slides' training tricks; chapter "Weight initialization"."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,14 +11,24 @@ from ..mlp import MLP
 CHAPTER = "init"
 
 
-@claim("thesis-2.5.1-equal-weights", document="thesis", where="§2.5.1",
-       stated="weights of a layer must differ, otherwise their updates are the same because they get the same gradients",
-       verdict="holds", correct="as stated when every layer starts constant: the hidden units then stay identical under gradient "
-               "descent (random weights in the next layer alone would already tell them apart)", chapter=CHAPTER)
+@claim(
+    "thesis-2.5.1-equal-weights",
+    document="thesis",
+    where="§2.5.1",
+    stated="weights of a layer must differ, otherwise their updates are the same because "
+    "they get the same gradients",
+    verdict="holds",
+    correct="as stated when every layer starts constant: the hidden units then stay "
+    "identical under gradient "
+    "descent (random weights in the next layer alone would already tell them apart)",
+    chapter=CHAPTER,
+)
 def _symmetry() -> Finding:
     rng = np.random.default_rng(0)
     model = MLP.create((4, 5, 3), "tanh")
-    model.params["W1"][:] = 0.3  # every weight of every layer equal (random W2 would already break the tie)
+    model.params["W1"][:] = (
+        0.3  # every weight of every layer equal (random W2 would already break the tie)
+    )
     model.params["W2"][:] = -0.2
     x, y = rng.normal(size=(16, 4)), rng.integers(0, 3, 16)
     for _ in range(50):
@@ -26,21 +37,33 @@ def _symmetry() -> Finding:
             model.params[k] -= 0.1 * grads[k]
     spread = float(np.ptp(model.params["W1"], axis=0).max())
     ok = spread < 1e-12
-    return Finding(ok, ok, f"after 50 steps the 5 hidden units' weights differ by at most {spread:.0e}")
+    return Finding(
+        ok, ok, f"after 50 steps the 5 hidden units' weights differ by at most {spread:.0e}"
+    )
 
 
-@claim("thesis-2.5.1-small-weights", document="thesis", where="§2.5.1",
-       stated="biases are initialized as zero and weights as 'nearly zero', each weight of a layer different",
-       verdict="holds",
-       correct="as stated for the thesis's networks: Keras's default (Glorot uniform) draws each weight of its "
-               "784-128-64-32-10 network from a small interval (bounds in the evidence). The scale must shrink with "
-               "the fan-in (Var(w) = 2/n_in for ReLU, He): a fixed tiny scale such as 0.01 makes the signal vanish "
-               "in a deep network",
-       chapter=CHAPTER)
+@claim(
+    "thesis-2.5.1-small-weights",
+    document="thesis",
+    where="§2.5.1",
+    stated="biases are initialized as zero and weights as 'nearly zero', each weight of a "
+    "layer different",
+    verdict="holds",
+    correct="as stated for the thesis's networks: Keras's default (Glorot uniform) draws "
+    "each weight of its "
+    "784-128-64-32-10 network from a small interval (bounds in the evidence). The scale "
+    "must shrink with "
+    "the fan-in (Var(w) = 2/n_in for ReLU, He): a fixed tiny scale such as 0.01 makes the "
+    "signal vanish "
+    "in a deep network",
+    chapter=CHAPTER,
+)
 def _small() -> Finding:
     rng = np.random.default_rng(0)
     sizes = (784, 128, 64, 32, 10)
-    limits = [np.sqrt(6 / (a + b)) for a, b in zip(sizes, sizes[1:])]  # Glorot uniform bound per layer
+    limits = [
+        np.sqrt(6 / (a + b)) for a, b in zip(sizes, sizes[1:])
+    ]  # Glorot uniform bound per layer
     x = rng.normal(size=(256, 256))
 
     def final_std(scale: float) -> float:
@@ -52,31 +75,56 @@ def _small() -> Finding:
     small, he = final_std(0.01), final_std(np.sqrt(2 / 256))
     stated = max(limits) < 0.5
     correct = 0.3 < he < 3 and small < 1e-6
-    return Finding(stated, correct, "Glorot bounds " + ", ".join(f"{v:.2f}" for v in limits)
-                   + f"; std after 10 ReLU layers of width 256: weights N(0, 0.01²) {small:.1e}, He {he:.2f}")
+    return Finding(
+        stated,
+        correct,
+        "Glorot bounds "
+        + ", ".join(f"{v:.2f}" for v in limits)
+        + f"; std after 10 ReLU layers of width 256: weights N(0, 0.01²) {small:.1e}, He {he:.2f}",
+    )
 
 
-@claim("he-variance-derivation", document="slides", where="'Tricks for improving CNN Trainings': Glorot/He initialization",
-       stated="Glorot/He initialization gives good results", verdict="holds",
-       correct="for z = Σ w_i a_i with a = relu(z_prev), z_prev symmetric: Var(z) = n Var(w) Var(z_prev)/2, "
-               "so Var(w) = 2/n keeps Var(z) constant", chapter=CHAPTER)
+@claim(
+    "he-variance-derivation",
+    document="slides",
+    where="'Tricks for improving CNN Trainings': Glorot/He initialization",
+    stated="Glorot/He initialization gives good results",
+    verdict="holds",
+    correct="for z = Σ w_i a_i with a = relu(z_prev), z_prev symmetric: Var(z) = n Var(w) "
+    "Var(z_prev)/2, "
+    "so Var(w) = 2/n keeps Var(z) constant",
+    chapter=CHAPTER,
+)
 def _he() -> Finding:
     s = sp.Symbol("s", positive=True)
     t = sp.Symbol("t", real=True)
-    density = sp.exp(-t**2 / (2 * s**2)) / (s * sp.sqrt(2 * sp.pi))
+    density = sp.exp(-(t**2) / (2 * s**2)) / (s * sp.sqrt(2 * sp.pi))
     second_moment = sp.integrate(t**2 * density, (t, 0, sp.oo))  # E[relu(z)^2] for z ~ N(0, s^2)
     n = sp.Symbol("n", positive=True)
     var_next = n * (2 / n) * second_moment
     ok = sp.simplify(second_moment - s**2 / 2) == 0 and sp.simplify(var_next - s**2) == 0
-    return Finding(ok, ok, f"SymPy: E[relu(z)^2] = {second_moment} for z ~ N(0, s^2); with Var(w) = 2/n, Var(z') = s^2")
+    return Finding(
+        ok,
+        ok,
+        f"SymPy: E[relu(z)^2] = {second_moment} for z ~ N(0, s^2); with Var(w) = 2/n, "
+        "Var(z') = s^2",
+    )
 
 
-@claim("blog-uniform-init", document="blog", where="'Convolutional layer' (initial filter values)",
-       stated="the filter values are 'initialized with a normal distribution or complete random in the range [-1, 1]'",
-       verdict="wrong",
-       correct="a scale that ignores the fan-in makes the signal explode (or vanish) through the layers: for a 5x5x3 "
-               "filter (fan-in 75) U[-1, 1] has variance 1/3, 12.5 times He's 2/75; the scale must be set by the "
-               "fan-in", chapter=CHAPTER)
+@claim(
+    "blog-uniform-init",
+    document="blog",
+    where="'Convolutional layer' (initial filter values)",
+    stated="the filter values are 'initialized with a normal distribution or complete "
+    "random in the range [-1, 1]'",
+    verdict="wrong",
+    correct="a scale that ignores the fan-in makes the signal explode (or vanish) through "
+    "the layers: for a 5x5x3 "
+    "filter (fan-in 75) U[-1, 1] has variance 1/3, 12.5 times He's 2/75; the scale must be "
+    "set by the "
+    "fan-in",
+    chapter=CHAPTER,
+)
 def _uniform() -> Finding:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(512, 75))
@@ -89,5 +137,8 @@ def _uniform() -> Finding:
 
     uniform = final_std(lambda s: rng.uniform(-1, 1, s))
     he = final_std(lambda s: rng.normal(0, np.sqrt(2 / 75), s))
-    return Finding(uniform < 10, 0.3 < he < 3, f"8 ReLU layers of fan-in 75: std {uniform:.1e} with U[-1, 1], "
-                                              f"{he:.2f} with He")
+    return Finding(
+        uniform < 10,
+        0.3 < he < 3,
+        f"8 ReLU layers of fan-in 75: std {uniform:.1e} with U[-1, 1], {he:.2f} with He",
+    )

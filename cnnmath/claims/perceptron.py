@@ -1,4 +1,5 @@
 """Ledger: thesis §2.1.2 (eq. 1-8) and the guide §1, mirrored by the chapter "The perceptron"."""
+
 from __future__ import annotations
 
 import sympy as sp
@@ -19,27 +20,47 @@ def _E(a_: sp.Expr) -> sp.Expr:
     return -y * sp.log(a_) - (1 - y) * sp.log(1 - a_)
 
 
-@claim("thesis-eq6-dE-da", document="thesis", where="§2.1.2 eq. 6 (first line)",
-       stated="dE/da = -y/a + (1-y)/(1-a) = (a-y)/(a(1-a))", verdict="holds",
-       correct="dE/da = (a-y)/(a(1-a)) for 0 < a < 1", chapter=CHAPTER)
+@claim(
+    "thesis-eq6-dE-da",
+    document="thesis",
+    where="§2.1.2 eq. 6 (first line)",
+    stated="dE/da = -y/a + (1-y)/(1-a) = (a-y)/(a(1-a))",
+    verdict="holds",
+    correct="dE/da = (a-y)/(a(1-a)) for 0 < a < 1",
+    chapter=CHAPTER,
+)
 def _dE_da() -> Finding:
     d = sp.diff(_E(a), a)
     ok = is_equal(d, -y / a + (1 - y) / (1 - a)) and is_equal(d, (a - y) / (a * (1 - a)))
-    return Finding(ok, ok, f"SymPy: dE/da - (a-y)/(a(1-a)) = {sp.simplify(d - (a - y) / (a * (1 - a)))}")
+    return Finding(
+        ok, ok, f"SymPy: dE/da - (a-y)/(a(1-a)) = {sp.simplify(d - (a - y) / (a * (1 - a)))}"
+    )
 
 
-@claim("thesis-eq6-da-dz", document="thesis", where="§2.1.2 eq. 6 (second line)",
-       stated="da/dz = a(1-a) for the logistic a = 1/(1+e^-z)", verdict="holds",
-       correct="da/dz = a(1-a)", chapter=CHAPTER)
+@claim(
+    "thesis-eq6-da-dz",
+    document="thesis",
+    where="§2.1.2 eq. 6 (second line)",
+    stated="da/dz = a(1-a) for the logistic a = 1/(1+e^-z)",
+    verdict="holds",
+    correct="da/dz = a(1-a)",
+    chapter=CHAPTER,
+)
 def _da_dz() -> Finding:
     s = sym_sigmoid(z)
     ok = is_equal(sp.diff(s, z), s * (1 - s))
     return Finding(ok, ok, "SymPy: d/dz sigmoid(z) - sigmoid(z)(1 - sigmoid(z)) = 0")
 
 
-@claim("thesis-eq7-gradient", document="thesis", where="§2.1.2 eq. 4-7",
-       stated="eta dE/dw_i = eta (a-y)(a(1-a))^-1 a(1-a) x_i = eta (a-y) x_i", verdict="holds",
-       correct="dE/dw_i = (a - y) x_i with a = sigmoid(w_i x_i + w_0)", chapter=CHAPTER)
+@claim(
+    "thesis-eq7-gradient",
+    document="thesis",
+    where="§2.1.2 eq. 4-7",
+    stated="eta dE/dw_i = eta (a-y)(a(1-a))^-1 a(1-a) x_i = eta (a-y) x_i",
+    verdict="holds",
+    correct="dE/dw_i = (a - y) x_i with a = sigmoid(w_i x_i + w_0)",
+    chapter=CHAPTER,
+)
 def _eq7() -> Finding:
     a_of_w = sym_sigmoid(w * x + w0)
     grad = sp.diff(_E(a_of_w), w)
@@ -47,21 +68,35 @@ def _eq7() -> Finding:
     return Finding(ok, ok, "SymPy: d/dw_i E(sigmoid(w_i x_i + w_0)) - (a - y) x_i = 0")
 
 
-@claim("thesis-eq2-eq8-sign", document="thesis", where="§2.1.2 eq. 2 and eq. 8",
-       stated="eq. 2 defines Δw_i = η ∂E/∂w_i; eq. 8 gives Δw_i = η(y - a)x_i", verdict="inconsistent",
-       correct="Δw_i = -η ∂E/∂w_i = η(y - a)x_i, added to w_i (gradient descent)", chapter=CHAPTER)
+@claim(
+    "thesis-eq2-eq8-sign",
+    document="thesis",
+    where="§2.1.2 eq. 2 and eq. 8",
+    stated="eq. 2 defines Δw_i = η ∂E/∂w_i; eq. 8 gives Δw_i = η(y - a)x_i",
+    verdict="inconsistent",
+    correct="Δw_i = -η ∂E/∂w_i = η(y - a)x_i, added to w_i (gradient descent)",
+    chapter=CHAPTER,
+)
 def _sign() -> Finding:
     a_of_w = sym_sigmoid(w * x + w0)
     grad = sp.diff(_E(a_of_w), w)
     eq8 = eta * (y - a_of_w) * x
     stated = is_equal(eta * grad, eq8)  # eq. 2 and eq. 8 as two definitions of the same Δw_i
     correct = is_equal(-eta * grad, eq8)
-    return Finding(stated, correct, "η ∂E/∂w_i = -η(y - a)x_i, the negative of eq. 8; with -η it equals eq. 8")
+    return Finding(
+        stated, correct, "η ∂E/∂w_i = -η(y - a)x_i, the negative of eq. 8; with -η it equals eq. 8"
+    )
 
 
-@claim("thesis-eq1-bias", document="thesis", where="§2.1.2 eq. 1",
-       stated="z = sum_i w_i x_i + w_0 = w^T x with x = [1, x_1, ..., x_d]^T", verdict="holds",
-       correct="the bias is the weight w_0 of a constant input x_0 = 1", chapter=CHAPTER)
+@claim(
+    "thesis-eq1-bias",
+    document="thesis",
+    where="§2.1.2 eq. 1",
+    stated="z = sum_i w_i x_i + w_0 = w^T x with x = [1, x_1, ..., x_d]^T",
+    verdict="holds",
+    correct="the bias is the weight w_0 of a constant input x_0 = 1",
+    chapter=CHAPTER,
+)
 def _eq1() -> Finding:
     ws = sp.symbols("w_0:4", real=True)
     xs = sp.symbols("x_1:4", real=True)
@@ -71,12 +106,18 @@ def _eq1() -> Finding:
     return Finding(ok, ok, "SymPy, d = 3: the two sides are the same polynomial")
 
 
-@claim("thesis-2.1.1-output-neurons", document="thesis", where="§2.1.1",
-       stated="'The output layer contains as many neurons as there are classes to be classified'",
-       verdict="convention",
-       correct="true for a softmax output layer; two classes need only one sigmoid output, as the thesis's own "
-               "two-class perceptron (§2.1.2, eq. 3-5) has: the softmax of two logits is the sigmoid of their "
-               "difference", chapter=CHAPTER)
+@claim(
+    "thesis-2.1.1-output-neurons",
+    document="thesis",
+    where="§2.1.1",
+    stated="'The output layer contains as many neurons as there are classes to be classified'",
+    verdict="convention",
+    correct="true for a softmax output layer; two classes need only one sigmoid output, as "
+    "the thesis's own "
+    "two-class perceptron (§2.1.2, eq. 3-5) has: the softmax of two logits is the sigmoid of their "
+    "difference",
+    chapter=CHAPTER,
+)
 def _output_neurons() -> Finding:
     from ..activations import sym_softmax
 
@@ -85,16 +126,29 @@ def _output_neurons() -> Finding:
     one_output = sym_sigmoid(z1 - z2)
     ok = is_equal(two_outputs, one_output)
     softmax_outputs = sym_softmax((z1, z2)).shape[0]
-    return Finding(softmax_outputs == 2, ok, "SymPy: a softmax layer for 2 classes has 2 outputs, and "
-                                             "softmax(z1, z2)_1 = sigmoid(z1 - z2): one sigmoid output suffices")
+    return Finding(
+        softmax_outputs == 2,
+        ok,
+        "SymPy: a softmax layer for 2 classes has 2 outputs, and "
+        "softmax(z1, z2)_1 = sigmoid(z1 - z2): one sigmoid output suffices",
+    )
 
 
-@claim("guide-1-rosenblatt", document="guide", where="§1",
-       stated="the perceptron was 'invented by Frank Rosenblatt in 1958'",
-       verdict="holds", correct="as stated",
-       reference="Rosenblatt (1958), 'The perceptron: a probabilistic model for information storage and organization "
-                 "in the brain', Psychological Review 65(6)",
-       chapter=CHAPTER)
+@claim(
+    "guide-1-rosenblatt",
+    document="guide",
+    where="§1",
+    stated="the perceptron was 'invented by Frank Rosenblatt in 1958'",
+    verdict="holds",
+    correct="as stated",
+    reference="Rosenblatt (1958), 'The perceptron: a probabilistic model for information "
+    "storage and organization "
+    "in the brain', Psychological Review 65(6)",
+    chapter=CHAPTER,
+)
 def _rosenblatt() -> Finding:
-    stated, cited = ("Rosenblatt", 1958), ("Rosenblatt", 1958)  # author and year of the cited article
+    stated, cited = (
+        ("Rosenblatt", 1958),
+        ("Rosenblatt", 1958),
+    )  # author and year of the cited article
     return Finding(stated == cited, True, "by reference: Psychological Review 65(6), 1958")

@@ -26,6 +26,7 @@ Claims are defined in :mod:`cnnmath.claims`, one module per chapter, with the :f
 decorator; :func:`sections_of` maps each claim's citation to the units of its source's outline.
 ``python -m cnnmath.ledger`` prints the ledger as JSON (``--help`` for filters and a summary).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -42,9 +43,26 @@ from .sources import OUTLINES, SOURCES, sections_of
 Verdict = Literal["holds", "wrong", "inconsistent", "convention"]
 VERDICTS: tuple[str, ...] = ("holds", "wrong", "inconsistent", "convention")
 
-__all__ = ["Claim", "Finding", "LedgerError", "OUTLINES", "Result", "SOURCES", "Table", "VERDICTS",
-           "claim", "claims", "consistent", "coverage", "get", "records", "sections_of", "table",
-           "verify", "verify_all"]
+__all__ = [
+    "Claim",
+    "Finding",
+    "LedgerError",
+    "OUTLINES",
+    "Result",
+    "SOURCES",
+    "Table",
+    "VERDICTS",
+    "claim",
+    "claims",
+    "consistent",
+    "coverage",
+    "get",
+    "records",
+    "sections_of",
+    "table",
+    "verify",
+    "verify_all",
+]
 
 
 class LedgerError(AssertionError):
@@ -54,8 +72,9 @@ class LedgerError(AssertionError):
 def _as_bool(value: object, name: str) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    raise LedgerError(f"Finding.{name} must be a bool (or a NumPy bool), got {type(value).__name__} "
-                      f"{value!r}")
+    raise LedgerError(
+        f"Finding.{name} must be a bool (or a NumPy bool), got {type(value).__name__} {value!r}"
+    )
 
 
 @dataclass(frozen=True)
@@ -136,15 +155,18 @@ def claim(
     literature that a claim can only be checked against, cited.
     """
     if document not in SOURCES:
-        raise LedgerError(f"claim {id!r}: unknown document {document!r}; expected one of {sorted(SOURCES)}")
+        raise LedgerError(
+            f"claim {id!r}: unknown document {document!r}; expected one of {sorted(SOURCES)}"
+        )
     if verdict not in VERDICTS:
         raise LedgerError(f"claim {id!r}: unknown verdict {verdict!r}; expected one of {VERDICTS}")
 
     def register(check: Callable[[], Finding]) -> Callable[[], Finding]:
         if id in _REGISTRY:
             raise LedgerError(f"claim {id!r} is registered twice")
-        _REGISTRY[id] = Claim(id, document, where, stated, verdict, correct, chapter, check, doubt,
-                              reference)
+        _REGISTRY[id] = Claim(
+            id, document, where, stated, verdict, correct, chapter, check, doubt, reference
+        )
         return check
 
     return register
@@ -201,9 +223,13 @@ def verify_all(chapter: str | None = None) -> list[Result]:
     return [verify(c) for c in claims(chapter)]
 
 
-def coverage(document: str, results: list[Claim] | list[Result] | None = None) -> dict[str, tuple[str, ...]]:
+def coverage(
+    document: str, results: list[Claim] | list[Result] | None = None
+) -> dict[str, tuple[str, ...]]:
     """For each unit of ``document``'s outline, the ids of the claims that cite it."""
-    cs = [r.claim if isinstance(r, Result) else r for r in (claims() if results is None else results)]
+    cs = [
+        r.claim if isinstance(r, Result) else r for r in (claims() if results is None else results)
+    ]
     out: dict[str, list[str]] = {k: [] for k in OUTLINES[document]}
     for c in cs:
         if c.document == document:
@@ -241,15 +267,20 @@ def table(chapter: str | None = None) -> Table:
     return Table(verify_all(chapter))
 
 
-def records(chapter: str | None = None, document: str | None = None,
-            verdict: str | None = None) -> list[dict[str, object]]:
+def records(
+    chapter: str | None = None, document: str | None = None, verdict: str | None = None
+) -> list[dict[str, object]]:
     """The ledger as plain records (JSON-ready), each with its verdict verified just now.
 
     ``chapter``, ``document`` and ``verdict`` select the claims before any is verified.
     """
     out = []
-    selected = [c for c in claims(chapter) if (document is None or c.document == document)
-                and (verdict is None or c.verdict == verdict)]
+    selected = [
+        c
+        for c in claims(chapter)
+        if (document is None or c.document == document)
+        and (verdict is None or c.verdict == verdict)
+    ]
     for c in selected:
         r = verify(c)
         out.append(

@@ -5,6 +5,7 @@ formula as ``<span class="math">\\(...\\)</span>``, which MathJax typesets in th
 ``processHtmlClass`` includes ``math``) and in JupyterLab. Everything here is a pure function of
 the verified results, so a notebook that shows it has deterministic outputs.
 """
+
 from __future__ import annotations
 
 import html
@@ -17,7 +18,10 @@ from . import OUTLINES, SOURCES, VERDICTS, Result
 
 #: Colours of the verdict badges (readable on light and dark themes, white text).
 VERDICT_COLOURS: dict[str, str] = {
-    "holds": "#1a7f37", "wrong": "#cf222e", "inconsistent": "#bc4c00", "convention": "#0969da",
+    "holds": "#1a7f37",
+    "wrong": "#cf222e",
+    "inconsistent": "#bc4c00",
+    "convention": "#0969da",
 }
 
 STYLE = """<style>
@@ -33,7 +37,8 @@ table.cnnmath-ledger td.num, table.cnnmath-ledger th.num {text-align: right;}
   color: #fff; font-size: 0.85em; font-weight: 600; white-space: nowrap;}
 .cnnmath-id {font-family: monospace; font-size: 0.9em; word-break: break-all;}
 .cnnmath-where {opacity: 0.8;}
-.cnnmath-note {display: block; margin-top: 0.25em; font-size: 0.92em; font-style: italic; opacity: 0.85;}
+.cnnmath-note {display: block; margin-top: 0.25em; font-size: 0.92em; font-style: italic;
+  opacity: 0.85;}
 div.cnnmath-erratum {border-left: 4px solid; padding: 0.2em 0 0.2em 0.9em; margin: 0 0 1.2em 0;}
 div.cnnmath-erratum dl {margin: 0.3em 0;}
 div.cnnmath-erratum dt {font-weight: 600; margin-top: 0.3em;}
@@ -50,15 +55,18 @@ def rich_text(text: str) -> str:
     """``text`` as HTML: escaped, with each ``$...$`` formula as MathJax inline math."""
     out, last = [], 0
     for m in _MATH.finditer(text):
-        out.append(html.escape(text[last:m.start()]))
-        out.append(f'<span class="math notranslate nohighlight">\\({html.escape(m.group(1))}\\)</span>')
+        out.append(html.escape(text[last : m.start()]))
+        out.append(
+            f'<span class="math notranslate nohighlight">\\({html.escape(m.group(1))}\\)</span>'
+        )
         last = m.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
 
 
 def badge(verdict: str) -> str:
-    return f'<span class="cnnmath-verdict" style="background:{VERDICT_COLOURS[verdict]}">{verdict}</span>'
+    colour = VERDICT_COLOURS[verdict]
+    return f'<span class="cnnmath-verdict" style="background:{colour}">{verdict}</span>'
 
 
 def _notes(c) -> str:
@@ -66,12 +74,14 @@ def _notes(c) -> str:
     if c.doubt:
         out += f'<span class="cnnmath-note">Doubt: {rich_text(c.doubt)}</span>'
     if c.reference:
-        out += f'<span class="cnnmath-note">Checked by reference only: {rich_text(c.reference)}</span>'
+        out += (
+            f'<span class="cnnmath-note">Checked by reference only: {rich_text(c.reference)}</span>'
+        )
     return out
 
 
 def claims_table(results: Sequence[Result]) -> str:
-    """The verified claims as a styled table: claim and place, as stated, verdict, correct, evidence."""
+    """The verified claims as a styled table: place, as stated, verdict, correction, evidence."""
     rows = []
     for r in results:
         c = r.claim
@@ -85,10 +95,14 @@ def claims_table(results: Sequence[Result]) -> str:
             f"<td>{rich_text(r.finding.evidence)}</td>"
             "</tr>"
         )
-    head = "".join(f"<th>{h}</th>" for h in ("claim", "as stated", "verdict", "correct statement",
-                                             "evidence (computed)"))
-    return (f"{STYLE}<table class='cnnmath-ledger'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("claim", "as stated", "verdict", "correct statement", "evidence (computed)")
+    )
+    return (
+        f"{STYLE}<table class='cnnmath-ledger'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def counts(results: Iterable[Result], document: str | None = None) -> dict[str, int]:
@@ -108,21 +122,32 @@ def covered_sections(results: Iterable[Result], document: str) -> list[str]:
 
 def counts_table(results: Sequence[Result]) -> str:
     """Per source: the number of claims with each verdict, and the share of its sections covered."""
-    head = ("<th>source</th>" + "".join(f'<th class="num">{badge(v)}</th>' for v in VERDICTS)
-            + '<th class="num">claims</th><th class="num">sections with a claim</th>')
+    head = (
+        "<th>source</th>"
+        + "".join(f'<th class="num">{badge(v)}</th>' for v in VERDICTS)
+        + '<th class="num">claims</th><th class="num">sections with a claim</th>'
+    )
     rows = []
     for doc in SOURCES:
         n = counts(results, doc)
         cov = covered_sections(results, doc)
         share = len(cov) / len(OUTLINES[doc])
-        rows.append(f"<tr><td><b>{doc}</b></td>" + "".join(f'<td class="num">{n[v]}</td>' for v in VERDICTS)
-                    + f'<td class="num">{sum(n.values())}</td>'
-                    f'<td class="num">{len(cov)} of {len(OUTLINES[doc])} ({share:.0%})</td></tr>')
+        rows.append(
+            f"<tr><td><b>{doc}</b></td>"
+            + "".join(f'<td class="num">{n[v]}</td>' for v in VERDICTS)
+            + f'<td class="num">{sum(n.values())}</td>'
+            f'<td class="num">{len(cov)} of {len(OUTLINES[doc])} ({share:.0%})</td></tr>'
+        )
     n = counts(results)
-    rows.append("<tr><td><b>all</b></td>" + "".join(f'<td class="num"><b>{n[v]}</b></td>' for v in VERDICTS)
-                + f'<td class="num"><b>{sum(n.values())}</b></td><td></td></tr>')
-    return (f"{STYLE}<table class='cnnmath-ledger'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    rows.append(
+        "<tr><td><b>all</b></td>"
+        + "".join(f'<td class="num"><b>{n[v]}</b></td>' for v in VERDICTS)
+        + f'<td class="num"><b>{sum(n.values())}</b></td><td></td></tr>'
+    )
+    return (
+        f"{STYLE}<table class='cnnmath-ledger'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def plot_counts(results: Sequence[Result], ax=None):
@@ -143,6 +168,10 @@ def plot_counts(results: Sequence[Result], ax=None):
     return ax
 
 
+def _count_text(n: int) -> str:
+    return "<b>no claim</b>" if n == 0 else f"{n} claim" + ("s" if n > 1 else "")
+
+
 def coverage_list(results: Sequence[Result], document: str) -> str:
     """The sections of ``document`` and how many claims cite each, collapsed."""
     cited: dict[str, int] = {k: 0 for k in OUTLINES[document]}
@@ -152,11 +181,15 @@ def coverage_list(results: Sequence[Result], document: str) -> str:
                 cited[s] += 1
     items = "".join(
         f"<li>{'§' + html.escape(k) + ' ' if k[0].isdigit() else ''}{html.escape(title)}: "
-        f"{cited[k] or '<b>no claim</b>'}{' claims' if cited[k] > 1 else ' claim' if cited[k] else ''}</li>"
-        for k, title in OUTLINES[document].items())
+        f"{_count_text(cited[k])}</li>"
+        for k, title in OUTLINES[document].items()
+    )
     missing = sum(not n for n in cited.values())
-    return (f"<div class='cnnmath-ledger'><details><summary>The {len(cited)} sections of the {document} "
-            f"and their claims ({missing} without one)</summary><ul>{items}</ul></details></div>")
+    return (
+        f"<div class='cnnmath-ledger'><details><summary>The {len(cited)} sections of the "
+        f"{document} "
+        f"and their claims ({missing} without one)</summary><ul>{items}</ul></details></div>"
+    )
 
 
 def find_toc(start: Path | None = None) -> Path | None:
@@ -189,7 +222,9 @@ def book_chapters(toc: Path | None = None) -> dict[str, str]:
     walk(yaml.safe_load(toc.read_text()))
     out = {}
     for f in files:
-        path = next((p for p in (toc.parent / f"{f}.ipynb", toc.parent / f"{f}.md") if p.is_file()), None)
+        path = next(
+            (p for p in (toc.parent / f"{f}.ipynb", toc.parent / f"{f}.md") if p.is_file()), None
+        )
         if path is not None:
             out[Path(f).name] = _title(path)
     return out
@@ -198,7 +233,12 @@ def book_chapters(toc: Path | None = None) -> dict[str, str]:
 def _title(path: Path) -> str:
     if path.suffix == ".ipynb":
         cells = json.loads(path.read_text())["cells"]
-        lines = [ln for c in cells if c["cell_type"] == "markdown" for ln in "".join(c["source"]).splitlines()]
+        lines = [
+            ln
+            for c in cells
+            if c["cell_type"] == "markdown"
+            for ln in "".join(c["source"]).splitlines()
+        ]
     else:
         lines = path.read_text().splitlines()
     return next((ln[2:].strip() for ln in lines if ln.startswith("# ")), path.stem)
@@ -227,43 +267,70 @@ def erratum(r: Result, chapters: dict[str, str], here: str = "errata") -> str:
     if c.reference:
         parts.append(f"<dt>Checked by reference only</dt><dd>{rich_text(c.reference)}</dd>")
     parts.append(f"<dt>Discussed in</dt><dd>{_chapter_link(c.chapter, chapters, here)}</dd></dl>")
-    parts.append(f"<details><summary>The check</summary><pre>{html.escape(c.code())}</pre></details>")
+    parts.append(
+        f"<details><summary>The check</summary><pre>{html.escape(c.code())}</pre></details>"
+    )
     colour = VERDICT_COLOURS[c.verdict]
     return f"<div class='cnnmath-erratum' style='border-color:{colour}'>{''.join(parts)}</div>"
 
 
-def errata(results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata") -> str:
+def errata(
+    results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata"
+) -> str:
     """Every wrong and inconsistent claim of ``document``, in the order of its sections."""
     order = {k: i for i, k in enumerate(OUTLINES[document])}
-    bad = [r for r in results if r.claim.document == document and r.claim.verdict in ("wrong", "inconsistent")]
+    bad = [
+        r
+        for r in results
+        if r.claim.document == document and r.claim.verdict in ("wrong", "inconsistent")
+    ]
     bad.sort(key=lambda r: min((order[s] for s in r.claim.sections), default=len(order)))
     if not bad:
         return f"{STYLE}<div class='cnnmath-ledger'><p>No wrong or inconsistent claim.</p></div>"
-    return f"{STYLE}<div class='cnnmath-ledger'>{''.join(erratum(r, chapters, here) for r in bad)}</div>"
+    entries = "".join(erratum(r, chapters, here) for r in bad)
+    return f"{STYLE}<div class='cnnmath-ledger'>{entries}</div>"
 
 
-def holding(results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata") -> str:
-    """The claims of ``document`` that hold (as stated, or under the source's convention), collapsed."""
+def holding(
+    results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata"
+) -> str:
+    """The claims of ``document`` that hold (as stated or by convention), collapsed."""
     out = []
-    for verdict, label in (("holds", "hold as stated"), ("convention", "hold under the source's convention")):
+    for verdict, label in (
+        ("holds", "hold as stated"),
+        ("convention", "hold under the source's convention"),
+    ):
         rs = [r for r in results if r.claim.document == document and r.claim.verdict == verdict]
         if not rs:
             continue
         items = "".join(
             f"<li><span class='cnnmath-id'>{html.escape(r.claim.id)}</span> "
-            f"<span class='cnnmath-where'>({html.escape(r.claim.where)})</span>: {rich_text(r.claim.stated)}"
+            f"<span class='cnnmath-where'>({html.escape(r.claim.where)})</span>: "
+            f"{rich_text(r.claim.stated)}"
             f" &mdash; <i>{rich_text(r.finding.evidence)}</i>"
-            f"{_notes(r.claim)} ({_chapter_link(r.claim.chapter, chapters, here)})</li>" for r in rs)
-        out.append(f"<details><summary>The {len(rs)} claims of the {document} that {label}</summary>"
-                   f"<ul>{items}</ul></details>")
+            f"{_notes(r.claim)} ({_chapter_link(r.claim.chapter, chapters, here)})</li>"
+            for r in rs
+        )
+        out.append(
+            f"<details><summary>The {len(rs)} claims of the {document} that {label}</summary>"
+            f"<ul>{items}</ul></details>"
+        )
     return f"{STYLE}<div class='cnnmath-ledger'>{''.join(out)}</div>"
 
 
-def source_report(results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata") -> str:
-    """One source's part of the errata: its title, its coverage, its errors in full, the rest collapsed."""
+def source_report(
+    results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata"
+) -> str:
+    """One source's part of the errata: title, coverage, errors in full, the rest collapsed."""
     n = counts(results, document)
     summary = ", ".join(f"{n[v]} {v}" for v in VERDICTS if n[v])
-    head = (f"<div class='cnnmath-ledger'><p><i>{html.escape(SOURCES[document])}</i>: "
-            f"{sum(n.values())} claims ({summary}).</p></div>")
-    return (head + coverage_list(results, document) + errata(results, document, chapters, here)
-            + holding(results, document, chapters, here))
+    head = (
+        f"<div class='cnnmath-ledger'><p><i>{html.escape(SOURCES[document])}</i>: "
+        f"{sum(n.values())} claims ({summary}).</p></div>"
+    )
+    return (
+        head
+        + coverage_list(results, document)
+        + errata(results, document, chapters, here)
+        + holding(results, document, chapters, here)
+    )

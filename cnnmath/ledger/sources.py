@@ -7,6 +7,7 @@ unit of text that carries content: numbered sections (a parent counts as a unit 
 text of its own before its first subsection), the slides' content slides by title, and the blog's
 headed parts. Figure-only slides (an animation, a video link) are left out.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,11 +16,12 @@ import unicodedata
 #: The source documents, by the short key used in citations.
 SOURCES: dict[str, str] = {
     "thesis": "Bachelor's thesis on neural networks and convolutional neural networks for image "
-              "recognition",
+    "recognition",
     "paper": "Paper on the mechanics of convolutional neural networks, with a from-scratch NumPy "
-             "CNN",
+    "CNN",
     "guide": "A gentle guide to convolutional neural networks",
-    "slides": "Lecture slides on convolutional neural networks (EE4016, City University of Hong Kong)",
+    "slides": "Lecture slides on convolutional neural networks (EE4016, City University of "
+    "Hong Kong)",
     "blog": "Blog tutorial on the layers of convolutional neural networks",
 }
 
@@ -107,75 +109,81 @@ OUTLINES: dict[str, dict[str, str]] = {
         "7.1": "LeNet-5 (implementation)",
         "7.2": "Layer-by-layer breakdown of modified LeNet-5",
     },
-    "slides": {t: t for t in (
-        "MLPs for Simple Regression and Classification",
-        "MLPs for Grayscale Image Classifications",
-        "The Shortcomings of MLPs for Image Data",
-        "MLPs for CIFAR-10 Color Image Classification",
-        "Convolutional Neural Network for CIFAR-10 Image Classification",
-        "Comparing MLP and CNN for Image Classification",
-        "Recap: Network Architecture & Inductive Bias",
-        "Data Types and Neural Network Architectures",
-        "Hubel and Wiesel's Experiments (1950s)",
-        "The First Blueprint: The Neocognitron (1980)",
-        "Introduction of CNNs (1989)",
-        "LeNet-5 (1998)",
-        "The Convergence: Igniting the Golden Era (2010s)",
-        "The Game Changer: AlexNet (2012)",
-        "The Explosion of Depth",
-        "Foundations in Signal Processing",
-        "The Crucial Difference: Flipping",
-        "The 2D Convolution Operation",
-        "2D Filter Convolution",
-        "The Role of Filters: Feature Detection",
-        "Filters Define the Features",
-        "Convolution with 3D Kernel",
-        "Activation Layer: ReLU",
-        "Convolutional Layers",
-        "Multiple Filters: Stacking the Feature Maps",
-        "Convolution: Hyperparameters",
-        "Preserving Geometry with Padding (P)",
-        "Valid Padding Example",
-        "Same Padding Example",
-        "Padding: Preserving Spatial Information",
-        "Stride (S): Controlling Output Size",
-        "Depth of the Output",
-        "Pooling Layer: Downsampling for Efficiency",
-        "CNN Pooling => Translation Invariant?",
-        "Summary: How Convolutional Layers Work",
-        "The MLP Head: From Features to Decisions",
-        "Implementation of CNNs",
-        "Case Study: The LeNet-5 Architecture",
-        "Simplified LeNet-5 for 28x28 MNIST Dataset",
-        "LeNet-5 for Fashion MNIST Dataset",
-        "CNN for CIFAR-10 Color Image Classification",
-        "CNN Exercise",
-        "Why CNN Architecture Work",
-        "Backpropagation in CNNs",
-        "Quantifying Error: The Loss Function",
-        "Propagating Error: The Chain Rule",
-        "Gradients in Convolutional Layers",
-        "Routing Gradients: Non-Linearities",
-        "Backpropagation Pooling Layers",
-        "The Weight Update",
-        "Batch Normalization & Dropout",
-        "Tricks for improving CNN Trainings",
-        "Interesting Property of CNNs",
-    )},
-    "blog": {t: t for t in (
-        "Introduction",
-        "Layers of a ConvNet",
-        "Feature images",
-        "Convolutional layer",
-        "Stride",
-        "Padding",
-        "Output size",
-        "Activation layer",
-        "Pooling layer",
-        "Fully connected layer",
-        "Output layer",
-        "Architectures",
-    )},
+    "slides": {
+        t: t
+        for t in (
+            "MLPs for Simple Regression and Classification",
+            "MLPs for Grayscale Image Classifications",
+            "The Shortcomings of MLPs for Image Data",
+            "MLPs for CIFAR-10 Color Image Classification",
+            "Convolutional Neural Network for CIFAR-10 Image Classification",
+            "Comparing MLP and CNN for Image Classification",
+            "Recap: Network Architecture & Inductive Bias",
+            "Data Types and Neural Network Architectures",
+            "Hubel and Wiesel's Experiments (1950s)",
+            "The First Blueprint: The Neocognitron (1980)",
+            "Introduction of CNNs (1989)",
+            "LeNet-5 (1998)",
+            "The Convergence: Igniting the Golden Era (2010s)",
+            "The Game Changer: AlexNet (2012)",
+            "The Explosion of Depth",
+            "Foundations in Signal Processing",
+            "The Crucial Difference: Flipping",
+            "The 2D Convolution Operation",
+            "2D Filter Convolution",
+            "The Role of Filters: Feature Detection",
+            "Filters Define the Features",
+            "Convolution with 3D Kernel",
+            "Activation Layer: ReLU",
+            "Convolutional Layers",
+            "Multiple Filters: Stacking the Feature Maps",
+            "Convolution: Hyperparameters",
+            "Preserving Geometry with Padding (P)",
+            "Valid Padding Example",
+            "Same Padding Example",
+            "Padding: Preserving Spatial Information",
+            "Stride (S): Controlling Output Size",
+            "Depth of the Output",
+            "Pooling Layer: Downsampling for Efficiency",
+            "CNN Pooling => Translation Invariant?",
+            "Summary: How Convolutional Layers Work",
+            "The MLP Head: From Features to Decisions",
+            "Implementation of CNNs",
+            "Case Study: The LeNet-5 Architecture",
+            "Simplified LeNet-5 for 28x28 MNIST Dataset",
+            "LeNet-5 for Fashion MNIST Dataset",
+            "CNN for CIFAR-10 Color Image Classification",
+            "CNN Exercise",
+            "Why CNN Architecture Work",
+            "Backpropagation in CNNs",
+            "Quantifying Error: The Loss Function",
+            "Propagating Error: The Chain Rule",
+            "Gradients in Convolutional Layers",
+            "Routing Gradients: Non-Linearities",
+            "Backpropagation Pooling Layers",
+            "The Weight Update",
+            "Batch Normalization & Dropout",
+            "Tricks for improving CNN Trainings",
+            "Interesting Property of CNNs",
+        )
+    },
+    "blog": {
+        t: t
+        for t in (
+            "Introduction",
+            "Layers of a ConvNet",
+            "Feature images",
+            "Convolutional layer",
+            "Stride",
+            "Padding",
+            "Output size",
+            "Activation layer",
+            "Pooling layer",
+            "Fully connected layer",
+            "Output layer",
+            "Architectures",
+        )
+    },
 }
 
 #: Other names under which a citation may point to a unit without quoting its title.
@@ -194,18 +202,47 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 
 #: Equation number -> the section that holds it, for citations that name only an equation.
 EQUATIONS: dict[str, dict[int, str]] = {
-    "thesis": {n: s for s, ns in {
-        "2.1.2": range(1, 9), "2.1.3": range(9, 11), "2.2.1": range(11, 13), "2.2.2": range(13, 15),
-        "2.2.3": range(15, 18), "2.2.4": range(18, 19), "2.2.5": range(19, 21), "2.2.6": range(21, 26),
-        "2.3.1": range(26, 28), "2.3.2": range(28, 30), "2.3.3": range(30, 32), "2.4": range(32, 38),
-        "2.6": range(38, 45), "2.6.1": range(45, 50), "2.6.2": range(50, 52), "2.6.3": range(52, 57),
-        "3.2.3": range(57, 59), "3.4": range(59, 60), "3.5.1": range(60, 72), "3.5.2": range(72, 80),
-    }.items() for n in ns},
-    "paper": {n: s for s, ns in {
-        "2.1": range(1, 6), "2.2.1": range(6, 7), "2.2.2": range(7, 14), "2.4": range(14, 22),
-        "2.4.1": range(22, 23), "2.4.2": range(23, 28), "2.5": range(28, 31), "2.6": range(31, 35),
-        "2.7": range(35, 37),
-    }.items() for n in ns},
+    "thesis": {
+        n: s
+        for s, ns in {
+            "2.1.2": range(1, 9),
+            "2.1.3": range(9, 11),
+            "2.2.1": range(11, 13),
+            "2.2.2": range(13, 15),
+            "2.2.3": range(15, 18),
+            "2.2.4": range(18, 19),
+            "2.2.5": range(19, 21),
+            "2.2.6": range(21, 26),
+            "2.3.1": range(26, 28),
+            "2.3.2": range(28, 30),
+            "2.3.3": range(30, 32),
+            "2.4": range(32, 38),
+            "2.6": range(38, 45),
+            "2.6.1": range(45, 50),
+            "2.6.2": range(50, 52),
+            "2.6.3": range(52, 57),
+            "3.2.3": range(57, 59),
+            "3.4": range(59, 60),
+            "3.5.1": range(60, 72),
+            "3.5.2": range(72, 80),
+        }.items()
+        for n in ns
+    },
+    "paper": {
+        n: s
+        for s, ns in {
+            "2.1": range(1, 6),
+            "2.2.1": range(6, 7),
+            "2.2.2": range(7, 14),
+            "2.4": range(14, 22),
+            "2.4.1": range(22, 23),
+            "2.4.2": range(23, 28),
+            "2.5": range(28, 31),
+            "2.6": range(31, 35),
+            "2.7": range(35, 37),
+        }.items()
+        for n in ns
+    },
 }
 
 _SECTION = re.compile(r"§\s*(\d+(?:\.\d+)*)(?:\s*[-–]\s*(\d+(?:\.\d+)*))?")
@@ -227,7 +264,7 @@ def _numbered_units(document: str, where: str) -> list[str]:
             lo = [i for i, k in enumerate(keys) if k == start or k.startswith(start + ".")]
             hi = [i for i, k in enumerate(keys) if k == end or k.startswith(end + ".")]
             if lo and hi:
-                found += keys[min(lo):max(hi) + 1]
+                found += keys[min(lo) : max(hi) + 1]
             continue
         if start in OUTLINES[document]:
             found.append(start)
@@ -253,7 +290,9 @@ def _titled_units(document: str, where: str) -> list[str]:
             matched[key] = max(hits, key=len)
     # a title that is part of a longer matched title ("Pooling Layer" in "Backpropagation Pooling
     # Layers") is not meant by itself
-    return [k for k, hit in matched.items() if not any(hit != h and hit in h for h in matched.values())]
+    return [
+        k for k, hit in matched.items() if not any(hit != h and hit in h for h in matched.values())
+    ]
 
 
 def sections_of(document: str, where: str) -> tuple[str, ...]:
