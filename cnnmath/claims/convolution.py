@@ -1880,32 +1880,6 @@ def _flatten_softmax() -> Finding:
 
 
 @claim(
-    "slides-lenet-units",
-    document="slides",
-    where="'Simplified LeNet-5 for 28x28 MNIST Dataset'",
-    stated="'This simplified LeNet-5 for MNIST can achieve more 99.36% accuracy with only "
-    "44,426K parameters'",
-    verdict="wrong",
-    correct="44,426 parameters (44.4K): the suffix K multiplies by a thousand, so '44,426K' "
-    "says 44.4 million; the "
-    "slide's own sum is 2572 + 41,854 = 44,426",
-    chapter=CHAPTER,
-)
-def _lenet_units() -> Finding:
-    count = (
-        (1 * 5 * 5 + 1) * 6
-        + (6 * 5 * 5 + 1) * 16
-        + (256 + 1) * 120
-        + (120 + 1) * 84
-        + (84 + 1) * 10
-    )
-    as_written = 44_426 * 1_000
-    return Finding(
-        count == as_written, count == 44_426, f"computed {count:,}; '44,426K' = {as_written:,}"
-    )
-
-
-@claim(
     "paper-1-downsampling-layers",
     document="paper",
     where="§1 and §2.5",

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import numpy as np
-
 from ..ledger import Finding, claim
 from ..mlp import parameter_count
 
@@ -185,34 +183,6 @@ def _same_model() -> Finding:
     diff = parameter_count((3072, 128, 64, 32, 10)) - parameter_count((784, 128, 64, 32, 10))
     ok = diff == (3072 - 784) * 128
     return Finding(ok, ok, f"404,010 - 111,146 = {diff:,} = (3072 - 784) · 128")
-
-
-@claim(
-    "thesis-5.2-fashion-counts",
-    document="thesis",
-    where="§5.2",
-    stated="Fashion-MNIST: 70,000 grayscale images of 28 × 28 × 1, 10 categories of 7,000 "
-    "images, 6,000 for "
-    "training and 1,000 for testing per category",
-    verdict="holds",
-    correct="as stated (counted in the data)",
-    chapter=CHAPTER,
-)
-def _fashion_counts() -> Finding:
-    train, test = _fashion()
-    per_train, per_test = np.bincount(train.y, minlength=10), np.bincount(test.y, minlength=10)
-    ok = (
-        len(train) + len(test) == 70_000
-        and train.x.shape[1:] in ((1, 28, 28), (28, 28))
-        and bool(np.all(per_train == 6_000) and np.all(per_test == 1_000))
-    )
-    return Finding(
-        ok,
-        ok,
-        f"{len(train):,} + {len(test):,} images of {train.x.shape[1:]}; per class "
-        f"{int(per_train.min()):,}-{int(per_train.max()):,} training, "
-        f"{int(per_test.min()):,}-{int(per_test.max()):,} test",
-    )
 
 
 @claim(
