@@ -52,25 +52,30 @@ def _mse_conv() -> Finding:
     "thesis-eq28-brackets",
     document="thesis",
     where="§2.3.2 eq. 28",
-    stated="E = -sum y_i log(r_i) + (1 - y_i) log(1 - r_i)",
-    verdict="wrong",
-    correct="E = -sum [y_i log(r_i) + (1 - y_i) log(1 - r_i)]: the minus sign must cover "
-    "both terms "
-    "(as eq. 29 assumes)",
+    stated="$E = -\\sum_{i=1}^{n} y_i \\log(r_i) + (1 - y_i) \\log(1 - r_i)$, without brackets",
+    verdict="holds",
+    correct="as the thesis means it: the second term carries the summation index i, so the sum "
+    "covers both terms and the minus sign negates it all, "
+    "$E = -\\sum_i [y_i \\log r_i + (1 - y_i) \\log(1 - r_i)]$, whose derivative is eq. 29. "
+    "Brackets "
+    "would make that unmistakable: read with the minus on the first term only, the second term's i "
+    "would be unbound and E could be negative",
     chapter=CHAPTER,
 )
 def _eq28() -> Finding:
-    as_printed = -y * sp.log(r) + (1 - y) * sp.log(1 - r)
-    bracketed = -(y * sp.log(r) + (1 - y) * sp.log(1 - r))
-    eq29 = (r - y) / (r * (1 - r))
-    stated = is_equal(sp.diff(as_printed, r), eq29)
-    correct = is_equal(sp.diff(bracketed, r), eq29)
-    value = as_printed.subs({y: 0, r: sp.Rational(1, 2)})
+    n = 3
+    ys, rs = sp.symbols(f"y_1:{n + 1}", real=True), sp.symbols(f"r_1:{n + 1}", positive=True)
+    summed = -sum(yi * sp.log(ri) + (1 - yi) * sp.log(1 - ri) for yi, ri in zip(ys, rs))
+    eq29 = [(ri - yi) / (ri * (1 - ri)) for yi, ri in zip(ys, rs)]
+    stated = all(is_equal(sp.diff(summed, ri), d) for ri, d in zip(rs, eq29))
+    minus_on_first = -y * sp.log(r) + (1 - y) * sp.log(1 - r)  # one example, the other reading
+    value = minus_on_first.subs({y: 0, r: sp.Rational(1, 2)})
+    correct = stated and float(value) < 0
     return Finding(
         stated,
         correct,
-        f"as printed, E(y=0, r=1/2) = {value} = {float(value):.4f} < 0, and its derivative "
-        "is not eq. 29",
+        f"SymPy, n = {n}: with the sum over both terms, ∂E/∂r_i is eq. 29 for every i; with the "
+        f"minus on the first term only, E(y=0, r=1/2) = {value} = {float(value):.4f} < 0",
     )
 
 
