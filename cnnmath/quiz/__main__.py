@@ -136,6 +136,12 @@ def cmd_export(args: argparse.Namespace) -> None:
     data = export(args.format, groups, title=args.title)
     _write(args.output, data)
     n = sum(len(qs) for _, qs in groups)
+    short = [f"{qs[0].kind} ({len(qs)})" for _, qs in groups if len(qs) < args.variants]
+    if short:
+        print(
+            f"note: fewer distinct variants exist than asked for: {', '.join(short)}",
+            file=sys.stderr,
+        )
     print(f"{len(groups)} question groups, {n} questions ({args.format})", file=sys.stderr)
 
 

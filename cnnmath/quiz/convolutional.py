@@ -144,7 +144,7 @@ def same_padding(rng: np.random.Generator) -> Draft:
         f"${k}\\times{k}$ kernel with stride 1{dil}?"
     )
     sol = f"Stride 1 gives $n + 2p - d(k-1)$ positions; this equals $n$ when $p = d(k-1)/2 = {p}$."
-    wrong = [((k - 1) // 2, M.NO_DILATION_PAD), (d * (k - 1), M.PAD_ONCE)]
+    wrong = [((k - 1) // 2, M.NO_DILATION_PAD), (d * (k - 1), M.TOTAL_PADDING)]
     return numeric(text, p, sol, wrong, data=dict(n=n, k=k, d=d))
 
 

@@ -266,7 +266,7 @@ def _activation_derivative(name: str, c: int) -> tuple[sp.Expr, sp.Expr, sp.Expr
 def activation_derivative_formula(rng: np.random.Generator) -> Draft:
     z = sp.Symbol("z", real=True)
     name = str(rng.choice(["sigmoid", "tanh"]))
-    c = int(rng.choice([1, 2, 3]))
+    c = int(rng.choice([1, 2, 3, 4, 5]))
     f, deriv, simple = _activation_derivative(name, c)
     shown = {
         "sigmoid": f"\\sigma({'' if c == 1 else c}z) = 1/(1 + e^{{-{'' if c == 1 else c}z}})",

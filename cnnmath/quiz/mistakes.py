@@ -100,6 +100,10 @@ VALID_NOT_SAME = _m(
     "this is the size with no padding ('valid'); 'same' padding keeps the size at stride 1",
 )
 WRONG_FLATTEN = _m("wrong_flatten", "the flattened size was taken from the wrong feature map")
+TOTAL_PADDING = _m(
+    "total_padding",
+    "this is the total padding d(k-1) of both sides; p is the padding on each side, half of it",
+)
 NO_DILATION_PAD = _m("same_pad_no_dilation", "this padding ignores the dilation: p = d(k-1)/2")
 # --- backward through convolution and pooling ------------------------------------------------
 NO_FILTER_SUM = _m(

@@ -390,32 +390,43 @@ def adaptive_steps(rng: np.random.Generator) -> Draft:
 
 
 @generator(
-    "optimizers", "adam_moment_formula", "Adam's first moment for a constant gradient", "symbolic"
+    "optimizers", "adam_moment_formula", "Adam's moments for a constant gradient", "symbolic"
 )
 def adam_moment_formula(rng: np.random.Generator) -> Draft:
     beta, g = sp.symbols("beta g", positive=True)
-    t = int(rng.integers(2, 6))
+    t = int(rng.integers(2, 10))
+    which = str(rng.choice(["m", "v"]))
+    x = g if which == "m" else g**2  # m averages the gradient, v its square
     m = sp.Integer(0)
     for _ in range(t):  # the recursion itself, step by step
-        m = beta * m + (1 - beta) * g
+        m = beta * m + (1 - beta) * x
     m = sp.factor(sp.expand(m))
+    name = {"m": "first moment", "v": "second moment"}[which]
+    sym = {"m": "m", "v": "v"}[which]
+    term = {"m": "g_t", "v": "g_t^2"}[which]
+    b_name = {"m": "\\beta_1", "v": "\\beta_2"}[which]
     text = (
-        f"Adam's first moment starts at $m_0 = 0$ and follows $m_t = \\beta m_{{t-1}} + "
-        f"(1-\\beta) g_t$ "
-        f"(here $\\beta$ is $\\beta_1$). If the gradient is the same $g$ at every step, what is "
-        f"$m_{{{t}}}$? "
-        f"Write it in $\\beta$ and $g$."
+        f"Adam's {name} starts at ${sym}_0 = 0$ and follows ${sym}_t = \\beta {sym}_{{t-1}} + "
+        f"(1-\\beta) {term}$ (here $\\beta$ is ${b_name}$). If the gradient is the same $g$ at "
+        f"every step, what is ${sym}_{{{t}}}$? Write it in $\\beta$ and $g$."
     )
+    xs = "g" if which == "m" else "g^2"
     sol = (
-        f"Unrolled, $m_{t} = \\sum_{{\\tau=1}}^{{{t}}} (1-\\beta)\\beta^{{{t}-\\tau}} g = (1 - "
-        f"\\beta^{t})\\,g$: "
-        f"biased towards 0, which is why Adam divides by $1 - \\beta^t$ (then $\\hat m_t = g$)."
+        f"Unrolled, ${sym}_{t} = \\sum_{{\\tau=1}}^{{{t}}} (1-\\beta)\\beta^{{{t}-\\tau}} {xs} = "
+        f"(1 - \\beta^{{{t}}})\\,{xs}$: biased towards 0, which is why Adam divides by "
+        f"$1 - \\beta^t$ (then the corrected estimate is ${xs}$ exactly)."
     )
     wrong = [
-        ((1 - beta ** (t - 1)) * g, M.SUM_POWER_OFF),
-        (g, M.Mistake("bias_corrected", "this is the bias-corrected m-hat, not m_t")),
+        ((1 - beta ** (t - 1)) * x, M.SUM_POWER_OFF),
+        (x, M.Mistake("bias_corrected", "this is the bias-corrected estimate, not the moment")),
     ]
-    return symbolic(text, m, {"beta": beta, "g": g}, sol, wrong, domain=(0.2, 0.95), data=dict(t=t))
+    if which == "v":
+        wrong.append(
+            ((1 - beta**t) * g, M.Mistake("not_squared", "the second moment averages g^2"))
+        )
+    return symbolic(
+        text, m, {"beta": beta, "g": g}, sol, wrong, domain=(0.2, 0.95), data=dict(t=t, which=which)
+    )
 
 
 # --------------------------------------------------------------------------------------------
