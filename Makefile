@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
+# Executed pages (the book, nbval) show training as a short per-epoch table, not a progress bar.
+export CNNMATH_PROGRESS ?= summary
 # OpenBLAS picks its matrix kernels by CPU; pinning one (AVX2, present on every x86-64 CPU of the
 # last decade) makes float results, and so the stored notebook outputs, the same on every machine.
 ifeq ($(shell uname -m),x86_64)
