@@ -404,3 +404,44 @@ def test_show_quiz_is_deterministic_and_self_contained(monkeypatch):
     ]
     assert "fetch(" not in script  # the questions travel in the page: no download
     assert _capture(monkeypatch, "conv_backprop", 1) != first
+
+
+# --------------------------------------------------------------------------------------------
+# the student edition
+# --------------------------------------------------------------------------------------------
+
+PAGE = """# Exercises
+
+:::{exercise}
+:label: ex-one
+What is 2 + 2?
+:::
+
+```{solution-start} ex-one
+:class: dropdown
+```
+The answer is SECRET-FOUR.
+```{solution-end}
+```
+
+:::{solution} ex-one
+Also SECRET-PLAIN.
+:::
+"""
+
+
+@pytest.mark.parametrize("hide", [True, False])
+def test_student_edition_removes_gated_and_plain_solutions(tmp_path, hide):
+    from sphinx.cmd.build import build_main
+
+    (tmp_path / "index.md").write_text(PAGE)
+    (tmp_path / "conf.py").write_text(
+        "extensions = ['myst_parser', 'cnnmath.quiz.student']\n"
+        "myst_enable_extensions = ['colon_fence']\n"
+        f"cnnmath_hide_solutions = {hide}\n"
+    )
+    out = tmp_path / "html"
+    assert build_main(["-q", "-W", "-b", "html", str(tmp_path), str(out)]) == 0
+    page = (out / "index.html").read_text()
+    assert "What is 2 + 2?" in page
+    assert ("SECRET-FOUR" in page, "SECRET-PLAIN" in page) == (not hide, not hide)
