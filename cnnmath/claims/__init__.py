@@ -2,7 +2,8 @@
 
 Every module of this package is imported, in alphabetical order, so a chapter's new claim module
 (``cnnmath/claims/<chapter>.py``) is registered without a line here. Modules whose name starts with
-an underscore hold shared material (the sources' listings), not claims.
+an underscore hold shared material (the book's reconstructions of the sources' listings), not
+claims.
 """
 
 import importlib

@@ -625,30 +625,18 @@ def _blog_flip() -> Finding:
 
 
 def _listing(source: str, name: str):
-    """Compile a listing and return the function it defines (or the SyntaxError it raises)."""
+    """Compile a reconstruction and return the function it defines (or its SyntaxError)."""
     namespace: dict = {"np": np}
     try:
-        exec(compile(source, f"<paper listing {name}>", "exec"), namespace)
+        exec(compile(source, f"<reconstruction of the paper's {name}()>", "exec"), namespace)
     except SyntaxError as e:
         return e
     return namespace[name]
 
 
-def _rejoin(source: str, line: int) -> str:
-    """Join the printed line ``line`` (1-based) to the one before it: undo a wrapped line."""
-    lines = source.split("\n")
-    lines[line - 2] = lines[line - 2] + " " + lines[line - 1].strip()
-    del lines[line - 1]
-    return "\n".join(lines)
-
-
-def _dedent_outer_increments(source: str) -> str:
-    """Move ``curr_y += s`` and ``out_y += 1`` out of the inner loop, as the cited code has them."""
-    lines = source.split("\n")
-    for k, ln in enumerate(lines):
-        if ln.strip() in ("curr_y += s", "out_y += 1"):
-            lines[k] = ln[4:]
-    return "\n".join(lines)
+def _syntax_error(e: SyntaxError) -> str:
+    """The error's message, less its line number (a line of the reconstruction, not the paper's)."""
+    return e.msg.split(" (detected at line")[0]
 
 
 @claim(
@@ -659,25 +647,23 @@ def _dedent_outer_increments(source: str) -> str:
     "(the listing as printed)",
     verdict="wrong",
     correct="as printed the listing does not compile (a string literal is broken across "
-    "lines 10-11); with that "
-    "line rejoined it runs but fills only the diagonal of each feature map, because the "
-    "outer loop's "
-    "`curr_y += s; out_y += 1` are indented into the inner loop. With those two lines one "
-    "level out, as "
-    "in the repository the paper cites, it computes the cross-correlation of eq. 16",
+    "lines 10-11); with that line rejoined it runs but fills only the diagonal of each feature "
+    "map, because the outer loop's `curr_y += s; out_y += 1` (lines 26-27) are indented into the "
+    "inner loop. With those two lines one level out, as in the repository the paper cites, it "
+    "computes the cross-correlation of eq. 16",
     doubt="the listing is known only from extracted text: a PDF can lose indentation. Here "
-    "the other "
-    "indentation levels of the same listing survive, which points to the print itself, but "
-    "only the "
-    "PDF can settle it",
+    "the other indentation levels of the same listing survive, which points to the print itself, "
+    "but only the PDF can settle it. The check runs the book's reconstruction of the printed "
+    "structure (the wrap, the loops, the increments' depth, the bias entry), not the listing "
+    "itself",
     chapter=CHAPTER,
 )
 def _paper_convolution_listing() -> Finding:
-    from ._paper_listings import CONVOLUTION
+    from . import _paper_listings as rebuilt
 
-    as_printed = _listing(CONVOLUTION, "convolution")
-    rejoined = _listing(_rejoin(CONVOLUTION, 11), "convolution")
-    fixed = _listing(_dedent_outer_increments(_rejoin(CONVOLUTION, 11)), "convolution")
+    as_printed = _listing(rebuilt.convolution(), "convolution")
+    rejoined = _listing(rebuilt.convolution(wrapped=False), "convolution")
+    fixed = _listing(rebuilt.convolution(wrapped=False, inner_increments=False), "convolution")
     rng = np.random.default_rng(6)
     image, filt, bias = (
         rng.normal(size=(3, 9, 9)),
@@ -704,13 +690,11 @@ def _paper_convolution_listing() -> Finding:
     return Finding(
         stated,
         correct,
-        f"as printed: SyntaxError at line {as_printed.lineno} ({as_printed.msg}); rejoined, "
-        "with 1-D "
-        f"biases: {'only the diagonal is filled' if diagonal_only else 'a wrong map'} "
-        "(9x9x3 input, "
-        "4 filters, stride 1 and 2); with the increments one level out: equal to "
-        "cnnmath.conv. The "
-        f"installed NumPy {column_bias} train()'s column biases",
+        "on the book's reconstruction of the printed structure (not the listing itself): as "
+        f"printed, SyntaxError ({_syntax_error(as_printed)}); rejoined, with 1-D biases: "
+        f"{'only the diagonal is filled' if diagonal_only else 'a wrong map'} (9x9x3 input, "
+        "4 filters, stride 1 and 2); with the increments one level out: equal to cnnmath.conv. "
+        f"The installed NumPy {column_bias} train()'s column biases",
     )
 
 
@@ -722,18 +706,20 @@ def _paper_convolution_listing() -> Finding:
     "listing as printed)",
     verdict="wrong",
     correct="as printed the listing does not compile (a comment wraps onto line 13 without "
-    "its '#'); with that "
-    "line rejoined it fills only the diagonal of each pooled map, for the same misplaced "
-    "`curr_y += s; out_y += 1` as convolution(); one level out, it is max pooling",
-    doubt="as for convolution(): indentation and line wraps are what a PDF extraction can garble",
+    "its '#'); with that line rejoined it fills only the diagonal of each pooled map, for the "
+    "same misplaced `curr_y += s; out_y += 1` as convolution() (lines 22-23); one level out, it "
+    "is max pooling",
+    doubt="as for convolution(): indentation and line wraps are what a PDF extraction can "
+    "garble. The check runs the book's reconstruction of the printed structure, not the listing "
+    "itself",
     chapter=CHAPTER,
 )
 def _paper_maxpool_listing() -> Finding:
-    from ._paper_listings import MAXPOOL
+    from . import _paper_listings as rebuilt
 
-    as_printed = _listing(MAXPOOL, "maxpool")
-    rejoined = _listing(_rejoin(MAXPOOL, 13), "maxpool")
-    fixed = _listing(_dedent_outer_increments(_rejoin(MAXPOOL, 13)), "maxpool")
+    as_printed = _listing(rebuilt.maxpool(), "maxpool")
+    rejoined = _listing(rebuilt.maxpool(wrapped=False), "maxpool")
+    fixed = _listing(rebuilt.maxpool(wrapped=False, inner_increments=False), "maxpool")
     image = np.random.default_rng(7).normal(size=(2, 8, 8))
     ref = maxpool_forward(image[None], 2, 2)[0][0]
     out = rejoined(image, 2, 2)
@@ -743,7 +729,8 @@ def _paper_maxpool_listing() -> Finding:
     return Finding(
         stated,
         correct,
-        f"as printed: SyntaxError at line {as_printed.lineno}; rejoined: {filled} of "
+        "on the book's reconstruction of the printed structure (not the listing itself): as "
+        f"printed, SyntaxError ({_syntax_error(as_printed)}); rejoined: {filled} of "
         f"{out[0].size} outputs of a 4x4 pooled map filled; fixed: equal to cnnmath.pool",
     )
 

@@ -287,39 +287,41 @@ def _negative_inverse() -> Finding:
     "(NameError), and no line "
     "under '# Parameter Update' changes a parameter: it returns the parameters it was given",
     doubt="the listing breaks over a page and its numbering restarts (1-23, then 19-39): "
-    "lines may be lost in the "
-    "print or in the extraction; the repository the paper cites creates the accumulators "
-    "and updates every "
-    "parameter",
+    "lines may be lost in the print or in the extraction; the repository the paper cites creates "
+    "the accumulators and updates every parameter. The check runs the book's reconstruction of "
+    "the printed structure, not the listing itself",
     chapter=CHAPTER,
 )
 def _adamgd_listing() -> Finding:
-    # The printed body, in order: the accumulation loop and what follows '# Parameter Update'.
+    # Our reconstruction of the printed control flow of paper §4, listing lines 1-39: unpack the
+    # parameters (line 5), add each example's gradients to accumulators that no printed line
+    # creates (lines 16-27, e.g. "df1+=df1_"), then pack the parameters again and return them,
+    # nothing under '# Parameter Update' (lines 31-37) changing them.
     body = (
-        "def adamGD(grads_per_example, params):\n"
-        "    [f1, f2, w3, w4, b1, b2, b3, b4] = params\n"
+        "def adam_gd(grads_per_example, params):\n"
+        "    weights = list(params)\n"
         "    for grads in grads_per_example:\n"
-        "        [df1_, df2_, dw3_, dw4_, db1_, db2_, db3_, db4_] = grads\n"
-        "        df1+=df1_\n"
-        "    params = [f1, f2, w3, w4, b1, b2, b3, b4]\n"
-        "    return params\n"
+        "        total += grads[0]\n"
+        "    return list(weights)\n"
     )
     namespace: dict = {}
-    exec(compile(body, "<paper listing adamGD, printed statements>", "exec"), namespace)
+    exec(compile(body, "<reconstruction of the paper's adamGD()>", "exec"), namespace)
     params = [np.ones(2) for _ in range(8)]
     try:
-        namespace["adamGD"]([[np.ones(2)] * 8], params)
+        namespace["adam_gd"]([[np.ones(2)] * 8], params)
         error = ""
     except UnboundLocalError as e:
-        error = f"{type(e).__name__}: {e}"
-    with_accumulators = body.replace("    for grads", "    df1 = 0\n    for grads")
-    exec(compile(with_accumulators, "<adamGD with df1 created>", "exec"), namespace)
-    out = namespace["adamGD"]([[np.ones(2)] * 8], params)
+        error = type(e).__name__
+    with_accumulators = body.replace("    for grads", "    total = 0\n    for grads")
+    exec(compile(with_accumulators, "<adamGD with its accumulator created>", "exec"), namespace)
+    out = namespace["adam_gd"]([[np.ones(2)] * 8], params)
     unchanged = all(np.array_equal(a, b) for a, b in zip(out, params))
     return Finding(
         not error and not unchanged,
         bool(error) and unchanged,
-        f"as printed: {error}; with the accumulators created, the parameters come back unchanged",
+        "on the book's reconstruction of the printed structure (not the listing itself): as "
+        f"printed, {error} (an accumulator used before any line creates it); with the "
+        "accumulators created, the parameters come back unchanged",
     )
 
 
