@@ -691,7 +691,7 @@ class Derivation:
         for s in sorted(atoms, key=str):
             for fact in _symbol_facts(s):
                 grouped.setdefault(fact, []).append(latex(s))
-        notes = [f"{', '.join(names)} {fact}" for fact, names in grouped.items()]
+        notes = [f"{_names_tex(names)} {fact}" for fact, names in grouped.items()]
         return notes + [_assumption_tex(a) for a in self._assuming]
 
     def symbol_assumptions(self) -> list[str]:
@@ -744,6 +744,13 @@ class Derivation:
             f"<Derivation {title!r}: {len(self._steps)} step(s), each proved equal to the one "
             "before>"
         )
+
+
+def _names_tex(names: list[str], most: int = 12) -> str:
+    """A group of symbols; a long one (the entries of a symbolic tensor) is shortened."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{names[0]}, {names[1]}, \\dots, {names[-1]}\\ (\\text{{{len(names)} symbols}})"
 
 
 def _index_key(k: object) -> sp.Basic:

@@ -352,3 +352,9 @@ def test_assumptions_used_while_substituting_are_listed():
     d = Derivation(m / sp.sqrt(v), where={m: g, v: g**2}).step(sp.Integer(1))
     assert "g > 0" in d.assumptions()
     assert not any("m" in note or "v " in note for note in d.assumptions())  # names, not facts
+
+
+def test_a_long_group_of_assumptions_is_shortened_with_its_count():
+    xs = sp.symbols("x_1:21", real=True)
+    note = Derivation(sum(xs)).step(sum(reversed(xs))).assumptions()[0]
+    assert note.startswith("x_{1}, x_{10}, \\dots") and "(\\text{20 symbols})" in note
