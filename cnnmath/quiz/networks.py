@@ -2,8 +2,9 @@
 
 Shapes and counts are run through the layers' own rules: :func:`cnnmath.conv.conv_geometry` and
 :func:`cnnmath.conv.output_size` for convolutions and pooling, :func:`cnnmath.norm.parameter_counts`
-for batch norm; :mod:`cnnmath.lrn` and :mod:`cnnmath.conv_transpose` compute the AlexNet and
-autoencoder answers. The tests build every network the questions describe in torch and compare.
+for batch norm, :mod:`cnnmath.receptive` for receptive fields; :mod:`cnnmath.lrn` and
+:mod:`cnnmath.conv_transpose` compute the AlexNet and autoencoder answers. The tests build every
+network the questions describe in torch and compare.
 """
 
 from __future__ import annotations
@@ -143,14 +144,27 @@ def lenet_parameters(rng: np.random.Generator) -> Draft:
     return numeric(text, total, sol, wrong, data=dict(n=n, spec=body + head))
 
 
+#: Input side for the receptive-field networks: more than the largest field a question draws, so
+#: every layer of its spec has outputs (the field itself does not depend on the input's size).
+RF_INPUT = 256
+
+
 def receptive_field(spec: Spec) -> int:
-    """Side of the input region one output unit sees: r += (k - 1) j, j *= s, layer by layer."""
-    r, j = 1, 1
-    for layer in spec:
-        k, s = (layer[2], layer[3]) if layer[0] == "conv" else (layer[1], layer[2])
-        r += (k - 1) * j
-        j *= s
-    return r
+    """Side of the input region one unit of the last layer sees, :math:`r_L`, from
+    :func:`cnnmath.receptive.receptive_fields` (:math:`r_l = r_{l-1} + (k_l - 1)\\,j_{l-1}`,
+    :math:`j_l = s_l\\,j_{l-1}`) on the spec built as a network of conv and max-pool layers."""
+    from ..layers import Conv2d, MaxPool2d
+    from ..network import Sequential
+    from ..receptive import receptive_fields
+
+    layers = [
+        Conv2d(layer[1], layer[2], stride=layer[3], padding=layer[4], groups=layer[5])
+        if layer[0] == "conv"
+        else MaxPool2d(layer[1], layer[2])
+        for layer in spec
+    ]
+    net = Sequential(layers, (1, RF_INPUT, RF_INPUT), name="receptive-field question")
+    return receptive_fields(net)[-1].size[0]
 
 
 @generator("lenet5", "receptive_field", "The receptive field of a unit", "numeric")
@@ -171,7 +185,7 @@ def receptive_field_question(rng: np.random.Generator) -> Draft:
     sol = (
         f"Start with $r = 1$, $j = 1$; each layer adds $(k-1)\\,j$ to $r$ and multiplies the "
         f"jump $j$ by its "
-        f"stride: $r = {r}$."
+        f"stride: $r = {r}$ (cnnmath.receptive)."
     )
     return numeric(
         text, r, sol, [(naive, M.RF_NO_JUMP), (kernels, M.RF_SUM_KERNELS)], data=dict(spec=spec)
