@@ -25,6 +25,7 @@ from cnnmath.quiz import (
 from cnnmath.quiz.__main__ import main
 from cnnmath.quiz.expr import FormulaError, equivalent, parse_formula
 from cnnmath.quiz.grade import scores
+from cnnmath.quiz.mistakes import Mistake
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -199,13 +200,18 @@ def test_formula_grammar():
 # --------------------------------------------------------------------------------------------
 
 
-def test_every_cited_mistake_is_a_ledger_claim():
-    cited = {m.claim for m in CATALOG.values() if m.claim}
+def _cited_mistakes() -> dict[str, object]:
+    """Every mistake that cites a ledger claim: the catalog's and those the generators make."""
+    cited = {m.key: m for m in CATALOG.values() if m.claim}
     for g in generators():
-        for s in range(6):
-            cited |= {m.claim for _, m in g(s).answer.distractors if m.claim}
-    for cid in cited:
-        ledger.get(cid)  # raises if the claim does not exist
+        for s in range(12):
+            cited |= {m.key: m for _, m in g(s).answer.distractors if m.claim}
+    return cited
+
+
+def test_every_cited_mistake_is_a_ledger_claim():
+    for m in _cited_mistakes().values():
+        ledger.get(m.claim)  # raises if the claim does not exist
     for key in (
         "ceil",
         "bias_inside_sum",
@@ -214,10 +220,30 @@ def test_every_cited_mistake_is_a_ledger_claim():
         "bias_grad_no_sum",
         "pool_ties_all",
         "softmax_single_path",
-        "bce_brackets",
         "perceptron_sign",
     ):
         assert CATALOG[key].claim, key
+
+
+def _cites_fairly(m) -> bool:
+    """A source is named as making mistake ``m`` only where the ledger's verdict says it does:
+    ``wrong`` or ``inconsistent``, or ``convention`` with feedback that calls it a convention."""
+    verdict = ledger.get(m.claim).verdict
+    if verdict == "convention":
+        return "convention" in m.what and "records the convention" in m.feedback()
+    return verdict in ("wrong", "inconsistent") and f"verdict: {verdict})" in m.feedback()
+
+
+def test_a_mistake_cites_only_claims_the_ledger_finds_at_fault():
+    cited = _cited_mistakes()
+    assert len(cited) >= 10
+    unfair = {key: m.claim for key, m in cited.items() if not _cites_fairly(m)}
+    assert not unfair
+    # the rule catches a citation of a claim that holds, and of a convention called a mistake
+    holds = next(c.id for c in ledger.claims() if c.verdict == "holds")
+    convention = next(c.id for c in ledger.claims() if c.verdict == "convention")
+    assert not _cites_fairly(Mistake("x", "the source does this", holds))
+    assert not _cites_fairly(Mistake("y", "the source does this", convention))
 
 
 def test_the_sources_mistakes_appear_as_distractors():

@@ -4,6 +4,10 @@ A distractor is never an arbitrary wrong number: each is what a named mistake co
 feedback a student gets for it says which mistake that is. Where a source document makes the
 mistake itself, the mistake cites the ledger claim (``claim=``) that checked it, so the feedback
 can say "the thesis, §2.6.3 eq. 55 writes it this way" and point to the errata.
+
+A mistake cites a claim only where the ledger's verdict says the source is at fault there
+(``wrong`` or ``inconsistent``), or where the claim is a ``convention`` and the mistake's text says
+it is one; a claim that ``holds`` is never cited as a source's mistake (tests/test_quiz.py).
 """
 
 from __future__ import annotations
@@ -32,7 +36,11 @@ class Mistake:
     def feedback(self) -> str:
         text = self.what[0].upper() + self.what[1:]
         cite = self.citation
-        return f"{text}. The ledger records it: {cite}." if cite else f"{text}."
+        if not cite:
+            return f"{text}."
+        if cite.endswith("verdict: convention)"):
+            return f"{text}. The ledger records the convention: {cite}."
+        return f"{text}. The ledger records it: {cite}."
 
 
 def _m(key: str, what: str, claim: str | None = None) -> Mistake:
@@ -55,7 +63,6 @@ CEIL = _m(
 NO_FLOOR_NO_PLUS1 = _m(
     "no_plus_one",
     "this is (n + 2p - k)/s without the floor and the +1: the first window also counts",
-    "thesis-3.2-output-size",
 )
 NO_PADDING = _m("no_padding", "this is the size without the padding", "blog-output-size-example")
 PAD_ONCE = _m("pad_once", "the padding was added on one side only; it goes on both sides (2p)")
@@ -80,7 +87,7 @@ NON_OVERLAP = _m(
 FLIPPED = _m(
     "flipped_kernel",
     "the kernel was flipped (true convolution); a CNN layer computes the "
-    "cross-correlation, with no flip",
+    "cross-correlation, with no flip, and calling it convolution is deep learning's convention",
     "thesis-eq59-cross-correlation",
 )
 BIAS_INSIDE = _m(
@@ -134,15 +141,12 @@ POOL_OVERLAP_OVERWRITE = _m(
     "pool_overlap_overwrite",
     "where windows overlap, an input that wins several "
     "windows gets the sum of their gradients, not the last one",
-    "thesis-eq76-overlap",
 )
 POOL_SHARE_ALL = _m(
     "pool_share_all",
     "the gradient was shared out as in average pooling; max pooling sends it all to the maximum",
 )
-AVG_NO_DIVIDE = _m(
-    "avg_no_divide", "the gradient was not divided by the window's area k*k", "slides-avgpool-share"
-)
+AVG_NO_DIVIDE = _m("avg_no_divide", "the gradient was not divided by the window's area k*k")
 AVG_ROUTE_MAX = _m(
     "avg_route_max",
     "the gradient was routed to the maximum as in max pooling; average pooling shares it equally",
@@ -165,14 +169,14 @@ DIAGONAL_OFFDIAG = _m(
 SIGN = _m("sign", "the sign is wrong")
 NO_HALF = _m(
     "no_half",
-    "the factor 1/2 was left out (the thesis's eq. 26 has it, the guide's MSE does not)",
+    "the factor 1/2 was left out: whether the squared error has it is a convention (the thesis's "
+    "eq. 26 has it, the guide's MSE does not), and this loss has it",
     "guide-mse-vs-thesis",
 )
 SUM_NOT_MEAN = _m("sum_not_mean", "the terms were summed instead of averaged")
 BCE_BRACKETS = _m(
     "bce_brackets",
-    "the minus sign covers only the first term: that is the unbracketed formula",
-    "thesis-eq28-brackets",
+    "the minus sign covers only the first term: the formula needs brackets around both terms",
 )
 LOG10 = _m("log10", "this uses the base-10 logarithm; cross-entropy uses the natural logarithm")
 PROB_NOT_LOGIT = _m(
@@ -249,7 +253,6 @@ RMS_NO_DECAY = _m("rms_no_decay", "the squares were summed as in AdaGrad, withou
 ADAM_GRAD_STEP = _m(
     "adam_lr_times_g",
     "this is a plain SGD step, lr * g; Adam's first step has size lr whatever the gradient's scale",
-    "slides-adam-adjusts-step",
 )
 SUM_POWER_OFF = _m("sum_power_off_by_one", "the exponent is off by one")
 # --- MLP, batch norm, dropout ----------------------------------------------------------------
@@ -285,7 +288,6 @@ MOMENTUM_SWAPPED = _m(
 DROPOUT_TIMES_KEEP = _m(
     "dropout_times_keep",
     "the survivor was multiplied by the keep ratio 1 - p; inverted dropout divides by it",
-    "thesis-3.2.4-keep-ratio",
 )
 DROPOUT_NO_SCALE = _m("dropout_no_scale", "the survivor was not rescaled")
 DROPOUT_DIVIDE_P = _m(

@@ -249,7 +249,6 @@ def symmetry(rng: np.random.Generator) -> Draft:
                 "symmetry",
                 "equal units get equal gradients; only different inputs to them "
                 "(here " + ("none" if same else "the biases") + ") make them differ",
-                "thesis-2.5.1-equal-weights",
             ),
         ),
         ("Only the first row has changed.", None),
