@@ -35,14 +35,12 @@ book: $(STAMP) data
 	@echo "The book is in _build/html/index.html"
 
 # The student edition: the book without the exercises' solutions (quizzes kept), rendered from the
-# chapters' stored outputs. _config_student.yml is merged over _config.yml (lists extended).
+# chapters' stored outputs. _config_student.yml is merged over _config.yml (mappings merged, lists
+# extended: cnnmath.quiz.student.merge_config).
 STUDENT := _build/student
 student-book: $(STAMP)
-	mkdir -p $(STUDENT)
-	$(BIN)/python -c 'import yaml; m = lambda a, b: {**a, **{k: (m(a[k], v) if isinstance(v, dict) and \
-	isinstance(a.get(k), dict) else a[k] + [x for x in v if x not in a[k]] if isinstance(v, list) and \
-	isinstance(a.get(k), list) else v) for k, v in b.items()}}; yaml.safe_dump(m(yaml.safe_load(open( \
-	"_config.yml")), yaml.safe_load(open("_config_student.yml"))), open("$(STUDENT)/_config.yml", "w"))'
+	$(BIN)/python -m cnnmath.quiz.student merge-config _config.yml _config_student.yml \
+		-o $(STUDENT)/_config.yml
 	$(BIN)/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
 	@echo "The student edition is in $(STUDENT)/_build/html/index.html"
 
