@@ -39,6 +39,9 @@ from .dropout import dropout_backward, dropout_forward
 from .init import RULES as INIT_RULES
 from .init import init_weights
 from .init import variance as init_variance
+from .lrn import hyperparameters as lrn_hyperparameters
+from .lrn import lrn_backward, lrn_forward
+from .lrn import window as lrn_window
 from .norm import batchnorm_backward, batchnorm_forward
 from .pool import _geometry as pool_geometry
 from .pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
@@ -452,6 +455,50 @@ class Dropout(Layer):
     def torch_module(self, dtype):
         import torch
         return torch.nn.Dropout(self.p)
+
+
+class LRN(Layer):
+    """:math:`b = a\\,(k + \\frac{\\alpha}{n}\\sum_{\\text{window}} a^2)^{-\\beta}` across channels
+    (:func:`cnnmath.lrn.lrn_forward`), torch's ``LocalResponseNorm(size, alpha, beta, k)``.
+
+    ``alpha`` is torch's (divided by ``size`` in the formula): the AlexNet paper's layer is
+    ``LRN(**cnnmath.lrn.ALEXNET)``. No trained arrays. Multiply-adds: one per square in each
+    channel's (clipped) window, plus the final product :math:`a\\cdot s^{-\\beta}`; the power is
+    not counted.
+    """
+
+    kind = "lrn"
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0,
+                 name: str | None = None):
+        super().__init__(name)
+        self.size, self.alpha, self.beta, self.k = lrn_hyperparameters(size, alpha, beta, k)
+
+    def build(self, in_shape: Shape) -> Shape:
+        in_shape = tuple(int(s) for s in in_shape)
+        if len(in_shape) < 2:
+            raise ValueError(f"LRN needs (C, H, W) or (C, L) per example; got shape {in_shape}")
+        self.in_shape = self.out_shape = in_shape
+        return self.out_shape
+
+    def macs(self) -> int:
+        C, rest = self.in_shape[0], int(np.prod(self.in_shape[1:]))
+        below, above = lrn_window(self.size)
+        terms = sum(min(C - 1, c + above) - max(0, c - below) + 1 for c in range(C))
+        return (terms + C) * rest
+
+    def describe(self) -> str:
+        return f"LRN size {self.size}, alpha {self.alpha:g}, beta {self.beta:g}, k {self.k:g}"
+
+    def forward(self, p, x, *, training, rng, buffers):
+        return lrn_forward(x, self.size, self.alpha, self.beta, self.k)
+
+    def backward(self, p, dout, cache, *, need_dx=True):
+        return lrn_backward(dout, cache), {}
+
+    def torch_module(self, dtype):
+        import torch
+        return torch.nn.LocalResponseNorm(self.size, self.alpha, self.beta, self.k)
 
 
 # --------------------------------------------------------------------------------------------

@@ -66,8 +66,10 @@ def _is_symbolic(v: object) -> bool:
     return type(v).__module__.startswith("sympy")
 
 
-def _hyper(size: int, alpha: float, beta: float, k: float,
-           exact: bool) -> tuple[int, object, object, object]:
+def hyperparameters(size: int, alpha: float, beta: float, k: float,
+                    exact: bool = False) -> tuple[int, object, object, object]:
+    """Validated ``(size, alpha, beta, k)``: an integer ``size >= 1``, finite ``alpha >= 0``,
+    ``beta`` and ``k > 0`` (so the divisor is never 0); SymPy objects pass when ``exact``."""
     size = positive_int(size, "size (the number of channels in the window)")
     out: list[object] = []
     for name, v, lo in (("alpha", alpha, 0.0), ("beta", beta, None), ("k", k, 0.0)):
@@ -122,7 +124,7 @@ def lrn_forward_naive(x: np.ndarray, size: int, alpha: float = 1e-4, beta: float
     ``x``, the divisor bases :math:`s` and the hyperparameters.
     """
     x = _input(x, exact=True)
-    size, alpha, beta, k = _hyper(size, alpha, beta, k, exact=True)
+    size, alpha, beta, k = hyperparameters(size, alpha, beta, k, exact=True)
     below, above = window(size)
     a = x.reshape(x.shape[0], x.shape[1], -1)
     N, C, P = a.shape
@@ -190,7 +192,7 @@ def lrn_forward(x: np.ndarray, size: int, alpha: float = 1e-4, beta: float = 0.7
     with ``cache = (x, s, s**-beta, size, alpha, beta)``.
     """
     x = _input(x, exact=False)
-    size, alpha, beta, k = _hyper(size, alpha, beta, k, exact=False)
+    size, alpha, beta, k = hyperparameters(size, alpha, beta, k, exact=False)
     below, above = window(size)
     s = channel_window_sum(x * x, below, above)
     s *= alpha / size

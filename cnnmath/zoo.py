@@ -11,6 +11,8 @@ import numpy as np
 
 from .connection_table import LENET5_C3_TABLE
 from .layers import (
+    LRN,
+    Activation,
     AvgPool2d,
     BatchNorm,
     Conv2d,
@@ -27,6 +29,7 @@ from .layers import (
     Tanh,
     Unflatten,
 )
+from .lrn import ALEXNET as ALEXNET_LRN
 from .network import Sequential
 
 
@@ -59,6 +62,149 @@ def thesis_cnn(seed: int = 0, dtype: type = np.float32, input_shape: tuple[int, 
     layers = [*block(32, 1), *block(64, 3), Flatten(), Dense(64, name="dense1"), ReLU(name="relu5"),
               Dropout(dropout, name="drop3"), Dense(10, name="dense2")]
     return Sequential(layers, input_shape, seed=seed, dtype=dtype, name="thesis CNN (§5.1.2)")
+
+
+# --------------------------------------------------------------------------------------------
+# AlexNet (thesis §3.6.2, guide §5, slides; Krizhevsky, Sutskever and Hinton 2012)
+# --------------------------------------------------------------------------------------------
+
+
+def alexnet(input_size: int = 227, conv1_padding: int = 0, num_classes: int = 1000, seed: int = 0,
+            dtype: type = np.float32, groups: int = 2, lrn: bool = True) -> Sequential:
+    """AlexNet as the paper and the thesis describe it, its two GPU towers as grouped convolutions.
+
+    conv1 96@11x11 stride 4 - ReLU - LRN - max-pool 3 stride 2 -
+    conv2 256@5x5 padding 2, groups 2 - ReLU - LRN - max-pool 3 stride 2 -
+    conv3 384@3x3 padding 1 (sees both towers) - ReLU - conv4 384@3x3 padding 1, groups 2 - ReLU -
+    conv5 256@3x3 padding 1, groups 2 - ReLU - max-pool 3 stride 2 - flatten -
+    fc6 4096 - ReLU - dropout 0.5 - fc7 4096 - ReLU - dropout 0.5 - fc8 ``num_classes`` (logits).
+
+    LRN is the paper's (k = 2, n = 5, alpha = 1e-4, beta = 0.75), :data:`cnnmath.lrn.ALEXNET` in
+    torch's convention. The input is ``(3, input_size, input_size)``: 227 gives the 55x55 maps and
+    the 9216 features of the paper and the thesis; 224, the size both state, gives 54x54 maps and
+    6400 features unless ``conv1_padding=2``. ``groups=1`` joins the towers, ``lrn=False`` drops
+    the normalization (both change the network: for comparisons).
+    """
+    g = groups
+
+    def norm(k: int) -> list:
+        return [LRN(**ALEXNET_LRN, name=f"lrn{k}")] if lrn else []
+
+    layers = [Conv2d(96, 11, stride=4, padding=conv1_padding, name="conv1"), ReLU(name="relu1"),
+              *norm(1), MaxPool2d(3, 2, name="pool1"),
+              Conv2d(256, 5, padding=2, groups=g, name="conv2"), ReLU(name="relu2"),
+              *norm(2), MaxPool2d(3, 2, name="pool2"),
+              Conv2d(384, 3, padding=1, name="conv3"), ReLU(name="relu3"),
+              Conv2d(384, 3, padding=1, groups=g, name="conv4"), ReLU(name="relu4"),
+              Conv2d(256, 3, padding=1, groups=g, name="conv5"), ReLU(name="relu5"),
+              MaxPool2d(3, 2, name="pool3"), Flatten(name="flatten"),
+              Dense(4096, name="fc6"), ReLU(name="relu6"), Dropout(0.5, name="drop6"),
+              Dense(4096, name="fc7"), ReLU(name="relu7"), Dropout(0.5, name="drop7"),
+              Dense(num_classes, name="fc8")]
+    what = f"{input_size}x{input_size}, groups {g}" + (", LRN" if lrn else "")
+    return Sequential(layers, (3, input_size, input_size), seed=seed, dtype=dtype,
+                      name=f"AlexNet ({what})")
+
+
+#: Where :func:`alexnet_one_tower`'s layers sit in ``torchvision.models.alexnet`` (and in
+#: :func:`torchvision_alexnet`): our layer name -> torchvision's module path.
+TORCHVISION_ALEXNET_NAMES: dict[str, str] = {
+    "conv1": "features.0", "conv2": "features.3", "conv3": "features.6", "conv4": "features.8",
+    "conv5": "features.10", "fc6": "classifier.1", "fc7": "classifier.4", "fc8": "classifier.6"}
+
+
+def alexnet_one_tower(num_classes: int = 1000, seed: int = 0,
+                      dtype: type = np.float32) -> Sequential:
+    """The single-tower AlexNet of ``torchvision.models.alexnet`` (after Krizhevsky 2014), 224x224.
+
+    conv1 64@11x11 stride 4 padding 2 - ReLU - max-pool 3/2 - conv2 192@5x5 padding 2 - ReLU -
+    max-pool 3/2 - conv3 384@3x3 padding 1 - ReLU - conv4 256@3x3 padding 1 - ReLU -
+    conv5 256@3x3 padding 1 - ReLU - max-pool 3/2 - flatten (9216) - dropout 0.5 - fc6 4096 -
+    ReLU - dropout 0.5 - fc7 4096 - ReLU - fc8 ``num_classes``. No LRN, no groups. torchvision
+    puts an adaptive average pool to 6x6 before the flatten: the identity at 224x224 (tested).
+    """
+    layers = [Conv2d(64, 11, stride=4, padding=2, name="conv1"), ReLU(name="relu1"),
+              MaxPool2d(3, 2, name="pool1"),
+              Conv2d(192, 5, padding=2, name="conv2"), ReLU(name="relu2"),
+              MaxPool2d(3, 2, name="pool2"),
+              Conv2d(384, 3, padding=1, name="conv3"), ReLU(name="relu3"),
+              Conv2d(256, 3, padding=1, name="conv4"), ReLU(name="relu4"),
+              Conv2d(256, 3, padding=1, name="conv5"), ReLU(name="relu5"),
+              MaxPool2d(3, 2, name="pool3"), Flatten(name="flatten"),
+              Dropout(0.5, name="drop6"), Dense(4096, name="fc6"), ReLU(name="relu6"),
+              Dropout(0.5, name="drop7"), Dense(4096, name="fc7"), ReLU(name="relu7"),
+              Dense(num_classes, name="fc8")]
+    return Sequential(layers, (3, 224, 224), seed=seed, dtype=dtype,
+                      name="AlexNet, one tower (torchvision)")
+
+
+def torchvision_alexnet(num_classes: int = 1000, dropout: float = 0.5):
+    """``torchvision.models.alexnet(weights=None)``'s architecture rebuilt from ``torch.nn``
+    (modules ``features``, ``avgpool``, ``classifier`` at torchvision's paths, torch's default
+    initialization). Nothing is downloaded and torchvision is not needed."""
+    import torch
+    from torch import nn
+
+    class AlexNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            relu = [nn.ReLU(inplace=True) for _ in range(7)]
+            self.features = nn.Sequential(
+                nn.Conv2d(3, 64, 11, stride=4, padding=2), relu[0], nn.MaxPool2d(3, 2),
+                nn.Conv2d(64, 192, 5, padding=2), relu[1], nn.MaxPool2d(3, 2),
+                nn.Conv2d(192, 384, 3, padding=1), relu[2],
+                nn.Conv2d(384, 256, 3, padding=1), relu[3],
+                nn.Conv2d(256, 256, 3, padding=1), relu[4], nn.MaxPool2d(3, 2))
+            self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
+            self.classifier = nn.Sequential(
+                nn.Dropout(dropout), nn.Linear(256 * 6 * 6, 4096), relu[5],
+                nn.Dropout(dropout), nn.Linear(4096, 4096), relu[6], nn.Linear(4096, num_classes))
+
+        def forward(self, x):
+            return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+    return AlexNet()
+
+
+def alexnet_fashion(activation: str = "relu", dropout: float = 0.5, overlapping: bool = True,
+                    lrn: bool = True, widths: tuple[int, int, int, int, int] = (8, 16, 24, 24, 16),
+                    hidden: int = 64, seed: int = 0, dtype: type = np.float32) -> Sequential:
+    """AlexNet's pattern at Fashion-MNIST's scale (1x28x28 input, 10 classes), for experiments.
+
+    conv1 3x3 - act - LRN - pool1 - conv2 3x3, groups 2 - act - LRN - pool2 - conv3 3x3 - act -
+    conv4 3x3, groups 2 - act - conv5 3x3, groups 2 - act - pool3 - flatten - fc6 ``hidden`` -
+    act - dropout - fc7 ``hidden`` - act - dropout - fc8 10. Every convolution keeps the size
+    (padding 1); the filters are ``widths``; the LRN is the paper's. Pooling halves the size,
+    28 -> 14 -> 7 -> 3, with AlexNet's overlapping 3x3 windows at stride 2 (padded by 1 where the
+    size is even, so that the output sizes match) or with non-overlapping 2x2 windows
+    (``overlapping=False``). ``activation`` names a function of :mod:`cnnmath.activations`
+    ("relu", "tanh", ...); ``dropout=0`` leaves the dropout layers out.
+    """
+    def pool(k: int, size: int) -> MaxPool2d:
+        if overlapping:
+            return MaxPool2d(3, 2, padding=1 - size % 2, name=f"pool{k}")
+        return MaxPool2d(2, 2, name=f"pool{k}")
+
+    def act(k: int) -> Activation:
+        return Activation(activation, name=f"{activation}{k}")
+
+    def drop(k: int) -> list:
+        return [Dropout(dropout, name=f"drop{k}")] if dropout > 0 else []
+
+    def norm(k: int) -> list:
+        return [LRN(**ALEXNET_LRN, name=f"lrn{k}")] if lrn else []
+
+    w1, w2, w3, w4, w5 = widths
+    layers = [Conv2d(w1, 3, padding=1, name="conv1"), act(1), *norm(1), pool(1, 28),
+              Conv2d(w2, 3, padding=1, groups=2, name="conv2"), act(2), *norm(2), pool(2, 14),
+              Conv2d(w3, 3, padding=1, name="conv3"), act(3),
+              Conv2d(w4, 3, padding=1, groups=2, name="conv4"), act(4),
+              Conv2d(w5, 3, padding=1, groups=2, name="conv5"), act(5), pool(3, 7),
+              Flatten(name="flatten"), Dense(hidden, name="fc6"), act(6), *drop(6),
+              Dense(hidden, name="fc7"), act(7), *drop(7), Dense(10, name="fc8")]
+    what = f"{activation}, dropout {dropout:g}, " + ("3x3/2" if overlapping else "2x2/2") + " pools"
+    return Sequential(layers, (1, 28, 28), seed=seed, dtype=dtype,
+                      name=f"AlexNet-style, Fashion-MNIST ({what})")
 
 
 # --------------------------------------------------------------------------------------------

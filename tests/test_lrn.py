@@ -5,6 +5,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cnnmath import layers as L
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.lrn import (
     ALEXNET,
@@ -15,6 +16,8 @@ from cnnmath.lrn import (
     lrn_forward_naive,
     window,
 )
+from cnnmath.network import NetworkError, Sequential
+from cnnmath.torch_twin import grads as twin_grads
 
 ALPHA, BETA, K = sp.symbols("alpha beta k", positive=True)
 
@@ -52,7 +55,7 @@ def test_backward_is_exact_in_sympy(size):
     E = sum(G.ravel() * B.ravel())
     dX = lrn_backward_naive(G, cache)
     for sym, formula in zip(X.ravel(), dX.ravel()):
-        assert sp.simplify(sp.diff(E, sym) - formula) == 0
+        assert sp.expand(sp.diff(E, sym) - formula) == 0
 
 
 def test_naive_gives_the_same_exact_gradient_for_numbers():
@@ -192,3 +195,42 @@ def test_laws():
 def test_bad_input_is_reported(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+# --------------------------------------------------------------------------------------------
+# The layer class
+# --------------------------------------------------------------------------------------------
+
+
+def test_layer_in_a_network_equals_its_torch_twin():
+    rng = np.random.default_rng(7)
+    net = Sequential([L.Conv2d(6, 3, padding=1), L.ReLU(), L.LRN(4, alpha=0.8, beta=0.6, k=1.5),
+                      L.MaxPool2d(2), L.Flatten(), L.Dense(3)], (2, 6, 6), dtype=np.float64)
+    x, y = rng.normal(0, 2, (5, 2, 6, 6)), rng.integers(0, 3, 5)
+    loss, grads, out = net.loss_and_grads(x, y)
+    twin = net.twin("cpu")
+    assert isinstance(twin.lrn1, torch.nn.LocalResponseNorm)
+    tl = torch.nn.functional.cross_entropy(twin(torch.tensor(x)), torch.tensor(y))
+    tl.backward()
+    assert np.isclose(loss, tl.item(), rtol=1e-12)
+    for k, v in twin_grads(net, twin).items():
+        np.testing.assert_allclose(grads[k], v, rtol=1e-10, atol=1e-14, err_msg=k)
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 9])
+def test_layer_counts_one_multiply_add_per_window_term(size):
+    net = Sequential([L.LRN(size)], (6, 2, 3))
+    layer = net.layers[0]
+    terms = sum(1 for c in range(6) for j in range(6) if c - size // 2 <= j <= c + (size - 1) // 2)
+    assert layer.macs() == (terms + 6) * 2 * 3
+    assert layer.param_shapes() == {} and net.n_params == 0
+    assert layer.describe() == f"LRN size {size}, alpha 0.0001, beta 0.75, k 1"
+
+
+def test_layer_rejects_bad_settings_and_flat_inputs():
+    with pytest.raises(ValueError, match="k must be > 0"):
+        L.LRN(5, k=0)
+    with pytest.raises(TypeError, match="size"):
+        L.LRN(2.5)
+    with pytest.raises(NetworkError, match="LRN needs"):
+        Sequential([L.Flatten(), L.LRN(3)], (2, 3, 3))
