@@ -95,3 +95,22 @@ def test_bad_tables():
         table_conv_forward(np.zeros((1, 3, 5, 5)), np.zeros((60, 5, 5)), None, LENET5_C3_TABLE)
     with pytest.raises(ValueError, match="60 connections"):
         table_conv_forward(np.zeros((1, 6, 5, 5)), np.zeros((59, 5, 5)), None, LENET5_C3_TABLE)
+
+
+def test_lenet5_1998_against_its_twin():
+    from cnnmath import zoo
+
+    net = zoo.lenet5_1998(dtype=np.float64)
+    x, y = RNG.normal(size=(2, 1, 32, 32)), np.array([4, 7])
+    twin = net.twin("cpu")
+    out = twin(torch.tensor(x))
+    assert np.allclose(out.detach().numpy(), net.predict_output(x))
+    torch.nn.functional.cross_entropy(out, torch.tensor(y)).backward()
+    _, grads, _ = net.loss_and_grads(x, y)
+    tg = twin_grads(net, twin)
+    assert all(np.allclose(grads[k], tg[k]) for k in net.params)
+    assert (net.n_params, net.n_buffers, sum(zoo.connections(net).values())) == (
+        60_000,
+        840,
+        340_908,
+    )
