@@ -348,3 +348,14 @@ def connections(net: Sequential) -> dict[str, int]:
         elif isinstance(layer, EuclideanRBF):
             out[layer.name] = layer.units * layer.in_shape[0]
     return out
+
+
+def layer_outputs(net: Sequential, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Every layer's output for the batch ``x`` in evaluation mode, by layer name (feature maps)."""
+    h = net._check_x(x)
+    out = {}
+    for layer in net.layers:
+        h, _ = layer.forward(net._arrays(net.params, layer), h, training=False, rng=net.rng,
+                             buffers=net._arrays(net.buffers, layer))
+        out[layer.name] = h
+    return out
