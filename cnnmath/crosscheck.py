@@ -1,0 +1,819 @@
+"""NumPy against PyTorch, step for step: one network, two implementations, the same arithmetic.
+
+:func:`lockstep` trains a :class:`cnnmath.network.Sequential` and its torch twin side by side,
+from the same initial weights, on the same batches in the same order, with Adam and the same
+hyperparameters, and compares after every step the loss, every gradient, every parameter and
+every buffer. It does so in float64 and in float32 at once, so that the float32 disagreement
+between the two implementations can be set beside the float32 rounding error of each one alone
+(its difference from the float64 run of the same implementation).
+
+Every comparison is the relative difference of whole arrays in the maximum norm,
+
+.. math::
+    \\rho(a, b) = \\frac{\\max_i |a_i - b_i|}{\\max_i |b_i|},
+    \\qquad \\rho = 0 \\text{ if } a = b = 0,
+
+with the torch value as ``b``; a step's figure is the largest over the arrays of that kind.
+
+:func:`train_twin` trains the twin on the best device present (CUDA when available, otherwise the
+CPU), :func:`compare_predictions` loads its weights into the NumPy network and counts the test
+images on which the two predict different classes, and :func:`step_times` measures one training
+step of each implementation. On CUDA, :func:`deterministic` turns off TF32 (which cuDNN and cuBLAS
+use for float32 by default and which keeps only 10 mantissa bits) and asks for deterministic
+algorithms. ``python -m cnnmath.crosscheck --device cuda`` runs the comparison on a GPU and writes
+a JSON record (:func:`record`) naming the device, the driver and library versions, the
+tolerances, the largest difference at every step, the accuracies and the timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import zoo
+from .network import Sequential
+from .optim import Optimizer
+from .torch_twin import grads as twin_grads
+from .validate import labels as check_labels
+from .validate import positive_int, positive_number
+
+#: What is compared at every step.
+QUANTITIES = ("loss", "grads", "params", "buffers")
+
+#: The largest relative difference :math:`\rho` accepted between NumPy and torch, by dtype.
+#:
+#: float64: rounding differences of ~1e-16 per operation, which 100 Adam steps leave far below
+#: 1e-8. float32 (unit roundoff 6e-8), justified in the chapter by measuring each implementation's
+#: own float32 error against its float64 run from the same state: the loss is a well-conditioned
+#: mean (errors ~1e-7) and the running statistics are means too. A gradient that passes back
+#: through batch normalization is a difference of nearly equal terms (dy - mean(dy) - x̂ mean(dy x̂)),
+#: and float32 keeps only a few of its digits: either implementation's float32 gradient can be
+#: several percent off its float64 value, so two float32 implementations agree no better. Adam
+#: moves every weight by about the learning rate whatever its gradient's size, so a weight whose
+#: gradient is rounding noise can move by +lr in one implementation and -lr in the other: 2e-3
+#: apart, about 1e-2 of weights of size 0.2.
+TOLERANCES: dict[str, dict[str, float]] = {
+    "float64": {"loss": 1e-8, "grads": 1e-8, "params": 1e-8, "buffers": 1e-8},
+    "float32": {"loss": 1e-5, "grads": 1e-1, "params": 1e-2, "buffers": 1e-5},
+}
+
+NETWORKS: dict[str, Callable[..., Sequential]] = {
+    "lenet5": lambda seed, dtype: zoo.lenet5(seed=seed, dtype=dtype),
+    # torch and NumPy draw different dropout masks: compare the thesis CNN without dropout
+    "thesis_cnn": lambda seed, dtype: zoo.thesis_cnn(seed=seed, dtype=dtype, dropout=0.0),
+}
+
+_TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+# -- the device and how it is set up ---------------------------------------------------------------
+def pick_device(name: str = "auto") -> torch.device:
+    """``"auto"``: CUDA when torch finds a GPU, else the CPU; ``"cuda"`` fails clearly without."""
+    if name not in ("auto", "cpu", "cuda") and not name.startswith("cuda:"):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {name!r}")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"device {name!r} was asked for, but torch {torch.__version__} finds no CUDA GPU "
+            "(torch.cuda.is_available() is False); use --device cpu or auto"
+        )
+    return torch.device(name)
+
+
+#: Environment variables that make torch's CPU kernels the same on every x86-64 machine: ATen's
+#: vectorized kernels, oneDNN's convolutions and MKL's matrix products pick their instructions by
+#: CPU (AVX-512 where present), and different instructions add in different orders.
+CPU_PINS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"}
+
+
+def pin_cpu_kernels() -> dict[str, str]:
+    """Pin torch's CPU kernels to AVX2 (:data:`CPU_PINS`), as the Makefile pins OpenBLAS's.
+
+    The libraries read these variables when they first compute, so call this before any torch
+    computation in the process (importing torch is fine). Returns the variables in force; ones
+    already set in the environment are kept.
+    """
+    if platform.machine() in ("x86_64", "AMD64"):
+        for k, v in CPU_PINS.items():
+            os.environ.setdefault(k, v)
+    return {k: os.environ[k] for k in CPU_PINS if k in os.environ}
+
+
+def deterministic(device: torch.device | str) -> dict[str, Any]:
+    """Make torch's float arithmetic repeatable and full precision on ``device``; say how.
+
+    On CUDA: TF32 off for matrix products and cuDNN convolutions (it would round float32 inputs
+    to 10 mantissa bits), cuDNN's benchmark autotuner off, deterministic algorithms on, and the
+    cuBLAS workspace fixed (``CUBLAS_WORKSPACE_CONFIG``, which cuBLAS needs for repeatable
+    results; it must be set before cuBLAS starts, so call this before any CUDA work).
+    On the CPU: deterministic algorithms on. Call it once, at the start.
+    """
+    device = torch.device(device)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True)
+    settings: dict[str, Any] = {
+        "deterministic_algorithms": torch.are_deterministic_algorithms_enabled()
+    }
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+        settings.update(
+            cuda_matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
+            cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
+            cudnn_benchmark=torch.backends.cudnn.benchmark,
+            cudnn_deterministic=torch.backends.cudnn.deterministic,
+            cublas_workspace_config=os.environ["CUBLAS_WORKSPACE_CONFIG"],
+        )
+    return settings
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def describe_device(device: torch.device | str) -> dict[str, Any]:
+    """The device by name, and the versions of everything that computes on it."""
+    device = torch.device(device)
+    info: dict[str, Any] = {
+        "device": str(device),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+    }
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        props = torch.cuda.get_device_properties(index)
+        info.update(
+            device_name=torch.cuda.get_device_name(index),
+            cuda=torch.version.cuda,
+            cudnn=torch.backends.cudnn.version(),
+            gpu_memory_gib=round(props.total_memory / 2**30, 1),
+            compute_capability=f"{props.major}.{props.minor}",
+            driver=_nvidia_driver(),
+        )
+    else:
+        info["device_name"] = f"CPU: {info['cpu']}"
+    return info
+
+
+def _nvidia_driver() -> str | None:
+    try:
+        import subprocess
+
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
+        return out.stdout.strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return None
+
+
+# -- step for step ---------------------------------------------------------------------------------
+def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """:math:`\\max_i |a_i - b_i| / \\max_i |b_i|` (0 when both arrays are zero), in float64."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
+    diff = float(np.max(np.abs(a - b))) if a.size else 0.0
+    if diff == 0.0:
+        return 0.0
+    scale = float(np.max(np.abs(b)))
+    return diff / scale if scale > 0 else float("inf")
+
+
+def _largest(ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray]) -> tuple[float, str]:
+    worst, where = 0.0, ""
+    for k, v in ours.items():
+        d = relative_difference(v, theirs[k])
+        if d > worst or not where:
+            worst, where = max(worst, d), k
+    return worst, where
+
+
+@dataclass
+class Trace:
+    """The largest relative difference at every step, for each comparison and each quantity.
+
+    ``diffs[pair][quantity]`` is an array with one entry per step; the pairs are
+    ``"numpy-torch float64"``, ``"numpy-torch float32"`` (the implementations against each other)
+    and ``"numpy float32-float64"``, ``"torch float32-float64"`` (each implementation's float32
+    run against its float64 run: the float32 rounding error alone). ``worst[pair][quantity]``
+    names the array where the largest difference over all steps occurred.
+    """
+
+    network: str
+    steps: int
+    batch_size: int
+    device: str
+    dtypes: tuple[str, ...]
+    diffs: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    worst: dict[str, dict[str, str]] = field(default_factory=dict)
+    losses: dict[str, np.ndarray] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def largest(self, pair: str) -> dict[str, float]:
+        """The largest difference over all steps, per quantity."""
+        return {q: float(v.max()) if v.size else 0.0 for q, v in self.diffs[pair].items()}
+
+    def within(self, pair: str, tolerances: dict[str, float]) -> bool:
+        return all(self.largest(pair)[q] <= tolerances[q] for q in QUANTITIES)
+
+    def check(self, tolerances: dict[str, dict[str, float]] | None = None) -> None:
+        """Raise AssertionError unless NumPy and torch agree within the tolerances, every dtype."""
+        tolerances = TOLERANCES if tolerances is None else tolerances
+        for dt in self.dtypes:
+            pair = f"numpy-torch {dt}"
+            for q, v in self.largest(pair).items():
+                if not v <= tolerances[dt][q]:
+                    raise AssertionError(
+                        f"{self.network}, {pair}: the {q} differ by up to {v:.3e} (at "
+                        f"{self.worst[pair][q] or 'the loss'}), above the tolerance "
+                        f"{tolerances[dt][q]:.0e}"
+                    )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "network": self.network,
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "device": self.device,
+            "dtypes": list(self.dtypes),
+            "largest_difference_per_step": {
+                p: {q: v.tolist() for q, v in d.items()} for p, d in self.diffs.items()
+            },
+            "largest_difference": {p: self.largest(p) for p in self.diffs},
+            "where_largest": self.worst,
+            "loss_per_step": {k: v.tolist() for k, v in self.losses.items()},
+            "seconds": self.seconds,
+        }
+
+
+def _torch_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    return {k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}
+
+
+def _copy_numpy_state(
+    src: Sequential, src_opt: Optimizer, dst: Sequential, dst_opt: Optimizer
+) -> None:
+    """Give one NumPy copy another's parameters, buffers and Adam state, in its own dtype."""
+    for store, ref in ((dst.params, src.params), (dst.buffers, src.buffers)):
+        for k, v in store.items():
+            v[...] = ref[k]
+    dst_opt.state = {
+        name: {
+            k: (np.array(v, dtype=dst.dtype) if isinstance(v, np.ndarray) else v)
+            for k, v in st.items()
+        }
+        for name, st in src_opt.state.items()
+    }
+
+
+def _copy_state(
+    net: Sequential, opt: Optimizer, twin: torch.nn.Module, topt: torch.optim.Optimizer
+) -> None:
+    """Give the torch copy the NumPy network's parameters, buffers and Adam state."""
+    with torch.no_grad():
+        state = twin.state_dict()
+        for k, v in {**net.params, **net.buffers}.items():
+            state[k].copy_(torch.from_numpy(np.ascontiguousarray(v)))
+        for name, p in twin.named_parameters():
+            st = opt.state.get(name)
+            if st:
+                topt.state[p] = {
+                    "step": torch.tensor(float(st["step"])),
+                    "exp_avg": torch.from_numpy(st["exp_avg"].copy()).to(p.device),
+                    "exp_avg_sq": torch.from_numpy(st["exp_avg_sq"].copy()).to(p.device),
+                }
+
+
+def lockstep(
+    network: str | Callable[..., Sequential],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 1e-3,
+    dtypes: tuple[str, ...] = ("float64", "float32"),
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    common_state: bool = False,
+) -> Trace:
+    """Train NumPy and torch copies of one network side by side and compare them after every step.
+
+    ``network`` is a name of :data:`NETWORKS` or a function ``(seed, dtype) -> Sequential``.
+    Step ``t`` uses the examples ``x[t*batch_size:(t+1)*batch_size]`` (so ``x`` must hold
+    ``steps * batch_size`` of them); both copies use Adam with learning rate ``lr`` and torch's
+    default betas and epsilon. Every dtype starts from the float64 initial weights (rounded to
+    float32 for a float32 run). The NumPy copies compute on the CPU, the torch copies on ``device``.
+
+    ``common_state=True`` starts every step of every copy from one state: that of the NumPy copy
+    in the lowest precision (parameters, buffers and Adam moments, rounded or widened as needed).
+    The comparisons then measure one step's disagreement, not the accumulated drift of separate
+    trajectories, and the float32-float64 pairs measure one float32 step's own rounding error.
+    """
+    build = NETWORKS[network] if isinstance(network, str) and network in NETWORKS else network
+    if not callable(build):
+        raise ValueError(
+            f"network must be one of {sorted(NETWORKS)} or a function (seed, dtype) -> Sequential; "
+            f"got {network!r}"
+        )
+    steps, batch_size = positive_int(steps, "steps"), positive_int(batch_size, "batch_size")
+    lr = positive_number(lr, "lr (the learning rate)")
+    bad = [d for d in dtypes if d not in TOLERANCES]
+    if bad or not dtypes:
+        raise ValueError(
+            f"dtypes must be a non-empty tuple of {sorted(TOLERANCES)}; got {dtypes!r}"
+        )
+    x = np.asarray(x)
+    if len(x) < steps * batch_size:
+        raise ValueError(
+            f"x holds {len(x)} examples; {steps} steps of {batch_size} need {steps * batch_size}"
+        )
+    y = check_labels(y[: steps * batch_size], "y (the class labels)", n=steps * batch_size)
+    device = torch.device(device)
+
+    reference = build(seed, np.float64)
+    nets: dict[str, Sequential] = {}
+    twins: dict[str, torch.nn.Module] = {}
+    opts: dict[str, tuple[Optimizer, torch.optim.Optimizer]] = {}
+    for dt in dtypes:
+        net = reference if dt == "float64" else build(seed, np.dtype(dt).type)
+        for store, ref in ((net.params, reference.params), (net.buffers, reference.buffers)):
+            for k, v in store.items():
+                v[...] = ref[k]
+        nets[dt], twins[dt] = net, net.twin(device).train()
+        opts[dt] = (Optimizer("adam", lr), torch.optim.Adam(twins[dt].parameters(), lr=lr))
+
+    name = reference.name if not isinstance(network, str) else network
+    trace = Trace(name, steps, batch_size, str(device), tuple(dtypes))
+    pairs = [f"numpy-torch {dt}" for dt in dtypes]
+    if "float32" in dtypes and "float64" in dtypes:
+        pairs += ["numpy float32-float64", "torch float32-float64"]
+    diffs = {p: {q: np.zeros(steps) for q in QUANTITIES} for p in pairs}
+    worst = {p: {q: "" for q in QUANTITIES} for p in pairs}
+    best = {p: {q: -1.0 for q in QUANTITIES} for p in pairs}
+    losses = {f"{impl} {dt}": np.zeros(steps) for dt in dtypes for impl in ("numpy", "torch")}
+    seconds = {f"{impl} {dt}": 0.0 for dt in dtypes for impl in ("numpy", "torch")}
+
+    leader = "float32" if "float32" in dtypes else dtypes[0]
+    for t in range(steps):
+        sl = slice(t * batch_size, (t + 1) * batch_size)
+        got: dict[str, dict[str, Any]] = {}
+        for dt in dtypes:
+            net, twin = nets[dt], twins[dt]
+            opt, topt = opts[dt]
+            xb = x[sl].astype(dt)
+            if common_state:
+                if dt != leader:
+                    _copy_numpy_state(nets[leader], opts[leader][0], net, opt)
+                _copy_state(net, opt, twin, topt)
+            t0 = time.perf_counter()
+            loss, g, _ = net.loss_and_grads(xb, y[sl])
+            opt.step(net.params, g)
+            t1 = time.perf_counter()
+            topt.zero_grad(set_to_none=True)
+            tloss = torch.nn.functional.cross_entropy(
+                twin(torch.from_numpy(xb).to(device)), torch.from_numpy(y[sl]).to(device)
+            )
+            tloss.backward()
+            tg = twin_grads(net, twin)
+            topt.step()
+            tl = float(tloss.detach().cpu())  # also waits for the GPU to finish the step
+            t2 = time.perf_counter()
+            seconds[f"numpy {dt}"] += t1 - t0
+            seconds[f"torch {dt}"] += t2 - t1
+            losses[f"numpy {dt}"][t], losses[f"torch {dt}"][t] = loss, tl
+            state = _torch_state(twin)
+            got[f"numpy {dt}"] = {
+                "loss": {"loss": np.array(loss)},
+                "grads": g,
+                "params": net.params,
+                "buffers": net.buffers,
+            }
+            got[f"torch {dt}"] = {
+                "loss": {"loss": np.array(tl)},
+                "grads": tg,
+                "params": {k: state[k] for k in net.params},
+                "buffers": {k: state[k] for k in net.buffers},
+            }
+        for p in pairs:
+            if p.startswith("numpy-torch"):
+                dt = p.split()[1]
+                a, b = got[f"numpy {dt}"], got[f"torch {dt}"]
+            else:
+                impl = p.split()[0]
+                a, b = got[f"{impl} float32"], got[f"{impl} float64"]
+            for q in QUANTITIES:
+                d, where = _largest(a[q], b[q])
+                diffs[p][q][t] = d
+                if d > best[p][q]:
+                    best[p][q], worst[p][q] = d, where
+    trace.diffs, trace.worst, trace.losses, trace.seconds = diffs, worst, losses, seconds
+    return trace
+
+
+# -- trained on the best device, predicted by NumPy ------------------------------------------------
+@dataclass
+class Training:
+    """What :func:`train_twin` did: per-epoch mean training loss and test accuracy, and its time."""
+
+    device: str
+    epochs: int
+    batch_size: int
+    lr: float
+    train_loss: list[float]
+    test_accuracy: list[float]
+    seconds: float
+
+
+def _batched_logits(
+    module: torch.nn.Module,
+    x: np.ndarray,
+    device: torch.device,
+    dtype: torch.dtype,
+    batch_size: int = 1000,
+) -> np.ndarray:
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            xb = torch.from_numpy(np.ascontiguousarray(x[i : i + batch_size])).to(
+                device=device, dtype=dtype
+            )
+            out.append(module(xb).cpu().numpy())
+    return np.concatenate(out)
+
+
+def train_twin(
+    net: Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    progress: bool = True,
+) -> tuple[torch.nn.Module, Training]:
+    """Train the torch twin of ``net`` with Adam on ``device``; return it and a :class:`Training`.
+
+    The batches come from a seeded NumPy shuffle, the same on every device. Call
+    :func:`deterministic` first for a repeatable run; the test accuracy is measured every epoch.
+    """
+    from tqdm.auto import tqdm
+
+    epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
+    y = check_labels(y, "y (the class labels)", n=len(x))
+    y_test = check_labels(y_test, "y_test (the class labels)", n=len(x_test))
+    device = torch.device(device)
+    tdtype = _TORCH_DTYPES[net.dtype.name]
+    module = net.twin(device)
+    opt = torch.optim.Adam(module.parameters(), lr=positive_number(lr, "lr (the learning rate)"))
+    rng = np.random.default_rng(seed)
+    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=net.dtype)).to(device)
+    yt = torch.from_numpy(y).to(device)
+    history: dict[str, list[float]] = {"loss": [], "acc": []}
+    n_batches = -(-len(x) // batch_size)
+    t0 = time.perf_counter()
+    bar = tqdm(
+        total=epochs * n_batches,
+        desc=f"training on {device}",
+        disable=not progress,
+        mininterval=1.0,
+    )
+    for _ in range(epochs):
+        module.train()
+        order = torch.from_numpy(rng.permutation(len(x))).to(device)
+        total = torch.zeros((), dtype=tdtype, device=device)
+        for i in range(0, len(x), batch_size):
+            idx = order[i : i + batch_size]
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(module(xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+            total += loss.detach() * len(idx)
+            bar.update()
+        module.eval()
+        pred = _batched_logits(module, x_test, device, tdtype).argmax(axis=1)
+        history["loss"].append(float(total.cpu()) / len(x))
+        history["acc"].append(float(np.mean(pred == y_test)))
+        bar.set_postfix(test_acc=f"{history['acc'][-1]:.4f}")
+    bar.close()
+    seconds = time.perf_counter() - t0
+    return module, Training(
+        str(device), epochs, batch_size, lr, history["loss"], history["acc"], seconds
+    )
+
+
+@dataclass
+class Agreement:
+    """The NumPy network's predictions against torch's on the same images, in one dtype."""
+
+    dtype: str
+    n: int
+    differences: int
+    numpy_accuracy: float
+    torch_accuracy: float
+    largest_logit_difference: float
+    #: for each image predicted differently: the gap between torch's two largest logits
+    margins: list[float]
+
+
+def compare_predictions(
+    net: Sequential,
+    module: torch.nn.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    device: torch.device | str = "cpu",
+    batch_size: int = 1000,
+) -> Agreement:
+    """Load ``module``'s weights into ``net`` and compare the two networks' test predictions.
+
+    ``net``'s dtype decides the precision of both: a copy of ``module`` in that dtype computes
+    on ``device``, the NumPy network on the CPU. ``module`` itself is not changed.
+    """
+    import copy
+
+    y = check_labels(y, "y (the class labels)", n=len(x))
+    device = torch.device(device)
+    tdtype = _TORCH_DTYPES[net.dtype.name]
+    twin = copy.deepcopy(module).to(device=device, dtype=tdtype).eval()
+    net.load_twin(twin)
+    ours = net.predict_output(np.asarray(x, dtype=net.dtype), batch_size=batch_size)
+    theirs = _batched_logits(twin, x, device, tdtype, batch_size)
+    p_ours, p_theirs = ours.argmax(axis=1), theirs.argmax(axis=1)
+    differ = np.flatnonzero(p_ours != p_theirs)
+    top2 = np.sort(theirs[differ], axis=1)[:, -2:]
+    return Agreement(
+        net.dtype.name,
+        len(x),
+        int(differ.size),
+        float(np.mean(p_ours == y)),
+        float(np.mean(p_theirs == y)),
+        relative_difference(ours, theirs),
+        [float(v) for v in top2[:, 1] - top2[:, 0]],
+    )
+
+
+# -- where the time goes ---------------------------------------------------------------------------
+def step_times(
+    network: str | Callable[..., Sequential],
+    batch_size: int,
+    dtype: str = "float32",
+    *,
+    devices: tuple[str, ...] | None = None,
+    repeats: int = 10,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Milliseconds per training step (forward, loss, backward, Adam): NumPy, torch per device.
+
+    ``devices`` defaults to the CPU, plus CUDA when torch finds a GPU. The best of three rounds of
+    ``repeats`` steps (after warm-up steps), on random images; GPU steps are timed to completion.
+    """
+    from .bench import throughput
+
+    build = NETWORKS[network] if isinstance(network, str) and network in NETWORKS else network
+    if devices is None:
+        devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
+    batch_size = positive_int(batch_size, "batch_size")
+    net = build(seed, np.dtype(dtype).type)
+    rng = np.random.default_rng(seed)
+    x = rng.random((batch_size, *net.input_shape)).astype(dtype)
+    y = rng.integers(0, net.output_shape[0], batch_size)
+    opt = Optimizer("adam", 1e-3)
+
+    def numpy_step():
+        _, g, _ = net.loss_and_grads(x, y)
+        opt.step(net.params, g)
+
+    times = {
+        "numpy (CPU)": 1e3
+        * batch_size
+        / throughput(numpy_step, batch_size, repeats=repeats, warmup=2)
+    }
+    for dev in devices:
+        device = pick_device(dev)
+        twin = net.twin(device).train()
+        topt = torch.optim.Adam(twin.parameters(), lr=1e-3)
+        tx, ty = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+
+        def torch_step():
+            topt.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(twin(tx), ty).backward()
+            topt.step()
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+
+        label = f"torch ({'CPU' if device.type == 'cpu' else torch.cuda.get_device_name(device)})"
+        times[label] = (
+            1e3 * batch_size / throughput(torch_step, batch_size, repeats=repeats, warmup=3)
+        )
+    return times
+
+
+# -- the record a reader's run leaves --------------------------------------------------------------
+def record(
+    device: torch.device | str,
+    settings: dict[str, Any],
+    traces: list[Trace],
+    agreements: list[Agreement] = (),
+    training: Training | None = None,
+    times: dict[str, dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """Everything a run measured, as plain JSON-ready data, with the device that measured it."""
+    rec: dict[str, Any] = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": describe_device(device),
+        "settings": settings,
+        "tolerances": TOLERANCES,
+        "lockstep": [t.as_dict() for t in traces],
+        "within_tolerances": {
+            t.network: all(t.within(f"numpy-torch {d}", TOLERANCES[d]) for d in t.dtypes)
+            for t in traces
+        },
+    }
+    if training is not None:
+        rec["training"] = training.__dict__
+    if agreements:
+        rec["predictions"] = [a.__dict__ for a in agreements]
+    if times is not None:
+        rec["step_milliseconds"] = times
+    return rec
+
+
+def write_json(rec: dict[str, Any], path: str | Path) -> Path:
+    """Write ``rec`` atomically (a temporary file in the same directory, then renamed)."""
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(rec, f, indent=1, default=float)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _load_data(
+    name: str, n_train: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if name == "random":  # for a quick test of the command: no dataset needed
+        rng = np.random.default_rng(seed)
+        return (
+            rng.random((n_train, 1, 28, 28)),
+            rng.integers(0, 10, n_train),
+            rng.random((200, 1, 28, 28)),
+            rng.integers(0, 10, 200),
+        )
+    from . import data
+
+    train, test = data.load_fashion_mnist()
+    return data.to_float(train.x, np.float64), train.y, data.to_float(test.x, np.float64), test.y
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cnnmath.crosscheck``: the chapter's comparison on any device, as JSON."""
+    ap = argparse.ArgumentParser(prog="python -m cnnmath.crosscheck", description=main.__doc__)
+    ap.add_argument(
+        "--device", default="auto", help="auto (CUDA if present, else CPU), cpu, cuda or cuda:N"
+    )
+    ap.add_argument(
+        "--networks", default="lenet5,thesis_cnn", help=f"comma-separated, from {sorted(NETWORKS)}"
+    )
+    ap.add_argument("--steps", type=int, default=100, help="lockstep training steps (default 100)")
+    ap.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="lockstep batch (default 32 LeNet-5, 8 thesis CNN)",
+    )
+    ap.add_argument(
+        "--epochs", type=int, default=3, help="epochs of LeNet-5 training on the device (0: skip)"
+    )
+    ap.add_argument("--data", default="fashion-mnist", choices=("fashion-mnist", "random"))
+    ap.add_argument("--json", default="crosscheck.json", help="where to write the record")
+    ap.add_argument(
+        "--timing-repeats", type=int, default=10, help="timed steps per round (0: no timing)"
+    )
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    device = pick_device(args.device)
+    settings = deterministic(device)
+    torch.manual_seed(args.seed)
+    names = [n.strip() for n in args.networks.split(",") if n.strip()]
+    unknown = [n for n in names if n not in NETWORKS]
+    if unknown:
+        ap.error(f"unknown network(s) {unknown}; choose from {sorted(NETWORKS)}")
+    default_batch = {"lenet5": 32, "thesis_cnn": 8}
+    need = args.steps * max(args.batch_size or default_batch[n] for n in names) if names else 0
+    x, y, x_test, y_test = _load_data(args.data, max(need, 1000 if args.epochs else 0), args.seed)
+    print(f"device: {describe_device(device)['device_name']}", file=sys.stderr)
+
+    traces = []
+    for n in names:
+        tr = lockstep(
+            n,
+            x,
+            y,
+            steps=args.steps,
+            batch_size=args.batch_size or default_batch[n],
+            device=device,
+            seed=args.seed,
+        )
+        traces.append(tr)
+        print(
+            f"{n}: largest relative differences, NumPy against torch: "
+            + "; ".join(
+                f"{d}: "
+                + ", ".join(f"{q} {v:.1e}" for q, v in tr.largest(f"numpy-torch {d}").items())
+                for d in tr.dtypes
+            ),
+            file=sys.stderr,
+        )
+    training, agreements = None, []
+    if args.epochs:
+        module, training = train_twin(
+            zoo.lenet5(args.seed, np.float32),
+            x,
+            y,
+            x_test,
+            y_test,
+            epochs=args.epochs,
+            device=device,
+            seed=args.seed,
+        )
+        for dt in (np.float64, np.float32):
+            agreements.append(
+                compare_predictions(
+                    zoo.lenet5(args.seed, dt), module, x_test, y_test, device=device
+                )
+            )
+        print(
+            "predictions: "
+            + "; ".join(
+                f"{a.dtype}: {a.differences} of {a.n} differ, accuracy NumPy "
+                f"{a.numpy_accuracy:.4f}, torch {a.torch_accuracy:.4f}"
+                for a in agreements
+            ),
+            file=sys.stderr,
+        )
+    times = None
+    if args.timing_repeats > 0:
+        times = {
+            n: step_times(
+                n,
+                64,
+                "float32",
+                devices=("cpu",) if device.type == "cpu" else ("cpu", str(device)),
+                repeats=args.timing_repeats,
+            )
+            for n in names
+        }
+    rec = record(device, settings, traces, agreements, training, times)
+    print(f"record written to {write_json(rec, args.json)}", file=sys.stderr)
+    ok = all(rec["within_tolerances"].values()) and all(
+        a.differences == 0 for a in agreements if a.dtype == "float64"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,391 @@
+"""Data-parallel training: k processes, one shard of the batch each, gradients averaged.
+
+Each of the ``k`` processes holds a copy of the network and computes the mean gradient of its
+shard of ``n_r`` examples; DistributedDataParallel all-reduces the gradients and divides by ``k``:
+
+.. math::
+    \\frac1k \\sum_{r=1}^{k} \\frac{1}{n_r} \\sum_{j \\in S_r} g_j
+    = \\frac1N \\sum_{j=1}^{N} g_j \\quad\\text{when } n_r = N/k \\text{ for every } r,
+
+the whole batch's mean gradient, so every process makes the step that one process would make on
+the whole batch. With unequal shards the plain average over-weights the small shards; weighting
+shard ``r``'s loss by :math:`k n_r / N` restores the whole batch's mean (``weighted=True``).
+
+:func:`train` is what each process runs (under ``torchrun``, which sets ``RANK`` and
+``WORLD_SIZE``, or started by :func:`run_spawned` with a file rendezvous); :func:`reference` trains
+one process on the whole batches; :func:`main` is the command line,
+``torchrun --standalone --nproc_per_node=2 -m cnnmath.distributed``. The backend is NCCL when
+every process has a GPU of its own, otherwise gloo on the CPU; the network is LeNet-5 in float64.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from . import zoo
+from .validate import positive_int, positive_number
+
+#: the largest |difference| accepted between data-parallel and single-process parameters (float64)
+TOLERANCE = 1e-12
+
+
+# -- the arithmetic of shards ----------------------------------------------------------------------
+def equal_shards(batch_size: int, world_size: int) -> list[int]:
+    """``world_size`` equal shard sizes for a global batch (which must divide)."""
+    batch_size, world_size = (
+        positive_int(batch_size, "batch_size"),
+        positive_int(world_size, "world_size"),
+    )
+    if batch_size % world_size:
+        raise ValueError(
+            f"a global batch of {batch_size} does not split into {world_size} equal shards; "
+            f"use a multiple of {world_size} or give the shard sizes"
+        )
+    return [batch_size // world_size] * world_size
+
+
+def check_shards(shards: list[int] | tuple[int, ...], world_size: int) -> list[int]:
+    """Shard sizes, one positive integer per process."""
+    shards = [positive_int(s, "each shard size") for s in shards]
+    if len(shards) != world_size:
+        raise ValueError(
+            f"need one shard size per process ({world_size}); got {len(shards)}: {shards}"
+        )
+    return shards
+
+
+def shard_slices(shards: list[int]) -> list[slice]:
+    """The consecutive slices of a global batch that the processes take, in rank order."""
+    ends = np.cumsum([0, *shards])
+    return [slice(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:])]
+
+
+def loss_weights(shards: list[int], weighted: bool) -> list[float]:
+    """The factor on each process's mean loss: 1 (what DDP assumes), or :math:`k n_r / N`."""
+    k, n = len(shards), sum(shards)
+    return [k * s / n if weighted else 1.0 for s in shards]
+
+
+def combine_moments(
+    counts: np.ndarray, means: np.ndarray, variances: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-batch mean and (biased) variance from per-process counts, means and variances.
+
+    :math:`\\mu = \\sum_r n_r \\mu_r / N`,
+    :math:`\\sigma^2 = \\sum_r n_r(\\sigma_r^2 + \\mu_r^2)/N - \\mu^2`:
+    what a synchronized batch norm all-reduces (``counts`` ``(k,)``; ``means``, ``variances``
+    ``(k, C)``), instead of each process normalizing by its own shard's statistics.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    means, variances = np.asarray(means, dtype=np.float64), np.asarray(variances, dtype=np.float64)
+    if counts.ndim != 1 or means.shape != variances.shape or means.shape[0] != counts.size:
+        raise ValueError(
+            f"counts (k,), means and variances (k, C) must agree; got {counts.shape}, "
+            f"{means.shape}, {variances.shape}"
+        )
+    if np.any(counts <= 0):
+        raise ValueError("every process must hold at least one example (counts > 0)")
+    w = counts[:, None] / counts.sum()
+    mean = (w * means).sum(axis=0)
+    return mean, (w * (variances + means**2)).sum(axis=0) - mean**2
+
+
+# -- data ------------------------------------------------------------------------------------------
+def batches(
+    steps: int, global_batch: int, data: str = "random", seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``steps * global_batch`` images ``(·, 1, 28, 28)`` (float64) and labels, in step order.
+
+    ``data="fashion-mnist"``: the first training images of a seeded shuffle of Fashion-MNIST;
+    ``"random"``: uniform random images and labels (no dataset needed).
+    """
+    n = positive_int(steps, "steps") * positive_int(global_batch, "global_batch")
+    rng = np.random.default_rng(seed)
+    if data == "random":
+        return rng.random((n, 1, 28, 28)), rng.integers(0, 10, n)
+    if data != "fashion-mnist":
+        raise ValueError(f"data must be 'random' or 'fashion-mnist'; got {data!r}")
+    from . import data as datasets
+
+    train, _ = datasets.load_fashion_mnist()
+    idx = rng.permutation(len(train))[:n]
+    return datasets.to_float(train.x[idx], np.float64), train.y[idx]
+
+
+# -- one process, the whole batch ------------------------------------------------------------------
+def _adam(module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
+    # foreach=False: the plain per-parameter loop, the same arithmetic in every process
+    return torch.optim.Adam(module.parameters(), lr=lr, foreach=False)
+
+
+def reference(
+    x: np.ndarray, y: np.ndarray, *, steps: int, global_batch: int, lr: float = 1e-3, seed: int = 0
+) -> tuple[dict[str, np.ndarray], list[float]]:
+    """LeNet-5 (float64) trained by one process on whole batches: its parameters and losses."""
+    module = zoo.lenet5(seed=seed, dtype=np.float64).twin("cpu")
+    opt = _adam(module, lr)
+    losses = []
+    for t in range(steps):
+        sl = slice(t * global_batch, (t + 1) * global_batch)
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(
+            module(torch.from_numpy(x[sl])), torch.from_numpy(y[sl])
+        )
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    return {k: v.detach().numpy().copy() for k, v in module.named_parameters()}, losses
+
+
+# -- k processes -----------------------------------------------------------------------------------
+def choose_backend(local_world_size: int) -> tuple[str, str]:
+    """``("nccl", "cuda")`` when each local process can have a GPU, else ``("gloo", "cpu")``."""
+    if (
+        torch.cuda.is_available()
+        and torch.cuda.device_count() >= local_world_size
+        and dist.is_nccl_available()
+    ):
+        return "nccl", "cuda"
+    return "gloo", "cpu"
+
+
+def train(
+    rank: int,
+    world_size: int,
+    *,
+    init_method: str = "env://",
+    shards: list[int] | None = None,
+    steps: int = 20,
+    global_batch: int = 16,
+    lr: float = 1e-3,
+    seed: int = 0,
+    data: str = "random",
+    weighted: bool = False,
+    backend: str | None = None,
+    local_rank: int | None = None,
+    local_world_size: int | None = None,
+) -> dict[str, Any] | None:
+    """One process's part: join the group, train LeNet-5 with DDP on its shards, check, leave.
+
+    Returns, on rank 0, a dict with the largest |difference| of every parameter between this
+    data-parallel run and :func:`reference` (and between the processes), the losses and the
+    setup; ``None`` on the other ranks.
+    """
+    local_rank = rank if local_rank is None else local_rank
+    local_world_size = world_size if local_world_size is None else local_world_size
+    shards = (
+        equal_shards(global_batch, world_size)
+        if shards is None
+        else check_shards(shards, world_size)
+    )
+    global_batch = sum(shards)
+    chosen, kind = choose_backend(local_world_size)
+    backend = backend or chosen
+    kind = "cuda" if backend == "nccl" else "cpu"
+    device = torch.device(f"cuda:{local_rank}") if kind == "cuda" else torch.device("cpu")
+    if kind == "cuda":
+        torch.cuda.set_device(device)
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.deterministic = True
+    dist.init_process_group(backend, init_method=init_method, rank=rank, world_size=world_size)
+    try:
+        x, y = batches(steps, global_batch, data, seed)
+        mine = shard_slices(shards)[rank]
+        weight = loss_weights(shards, weighted)[rank]
+        module = zoo.lenet5(seed=seed, dtype=np.float64).twin(device)
+        ddp = torch.nn.parallel.DistributedDataParallel(
+            module, device_ids=[local_rank] if kind == "cuda" else None
+        )
+        opt = _adam(ddp, lr)
+        losses = []
+        t0 = time.perf_counter()
+        for t in range(steps):
+            base = t * global_batch
+            xb = torch.from_numpy(x[base + mine.start : base + mine.stop]).to(device)
+            yb = torch.from_numpy(y[base + mine.start : base + mine.stop]).to(device)
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(ddp(xb), yb)
+            (weight * loss).backward()  # DDP averages the gradients over the processes here
+            opt.step()
+            # the whole batch's mean loss, for the record: sum_r n_r loss_r / N
+            total = (loss.detach() * len(xb) / global_batch).reshape(1)
+            dist.all_reduce(total)
+            losses.append(float(total.cpu()))
+        seconds = time.perf_counter() - t0
+        flat = torch.cat([p.detach().reshape(-1) for p in module.parameters()])
+        gathered = [torch.empty_like(flat) for _ in range(world_size)]
+        dist.all_gather(gathered, flat)
+        if rank != 0:
+            return None
+        between = max(float((g - gathered[0]).abs().max()) for g in gathered)
+        ref, ref_losses = reference(x, y, steps=steps, global_batch=global_batch, lr=lr, seed=seed)
+        ours = {k: v.detach().cpu().numpy() for k, v in module.named_parameters()}
+        per_param = {k: float(np.max(np.abs(ours[k] - ref[k]))) for k in ref}
+        return {
+            "backend": backend,
+            "device": kind,
+            "world_size": world_size,
+            "shards": shards,
+            "weighted": weighted,
+            "steps": steps,
+            "global_batch": global_batch,
+            "lr": lr,
+            "data": data,
+            "torch": torch.__version__,
+            "max_abs_difference": max(per_param.values()),
+            "max_abs_difference_per_parameter": per_param,
+            "max_abs_difference_between_processes": between,
+            "max_abs_parameter_change": max(
+                float(np.max(np.abs(ref[k] - v))) for k, v in _initial(seed).items()
+            ),
+            "losses": losses,
+            "reference_losses": ref_losses,
+            "seconds": seconds,
+            "tolerance": TOLERANCE,
+        }
+    finally:
+        dist.destroy_process_group()
+
+
+def _initial(seed: int) -> dict[str, np.ndarray]:
+    return dict(zoo.lenet5(seed=seed, dtype=np.float64).params)
+
+
+def _write(result: dict[str, Any], path: str | Path) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(result, f, indent=1)
+    os.replace(tmp, path)
+
+
+def _spawned(rank: int, world_size: int, directory: str, configs: list[dict[str, Any]]) -> None:
+    torch.set_num_threads(1)
+    for i, kwargs in enumerate(configs):
+        result = train(
+            rank, world_size, init_method=f"file://{Path(directory) / f'rendezvous{i}'}", **kwargs
+        )
+        if result is not None:
+            _write(result, Path(directory) / f"result{i}.json")
+
+
+def run_spawned(configs: list[dict[str, Any]], world_size: int = 2) -> list[dict[str, Any]]:
+    """Start ``world_size`` local processes that meet through files (no fixed port) and train.
+
+    Each entry of ``configs`` holds keyword arguments of :func:`train` and gets a process group of
+    its own, set up through a rendezvous file in a fresh temporary directory; gloo then connects
+    the processes over the loopback interface. Returns rank 0's results, one per configuration.
+    """
+    import torch.multiprocessing as mp
+
+    world_size = positive_int(world_size, "world_size")
+    if isinstance(configs, dict) or not configs:
+        raise ValueError("configs must be a non-empty list of dicts of train() arguments")
+    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
+    with tempfile.TemporaryDirectory(prefix="cnnmath-ddp-") as d:
+        mp.spawn(_spawned, args=(world_size, d, list(configs)), nprocs=world_size, join=True)
+        return [json.loads((Path(d) / f"result{i}.json").read_text()) for i in range(len(configs))]
+
+
+def check(result: dict[str, Any], tolerance: float = TOLERANCE) -> None:
+    """Raise AssertionError unless data-parallel training equalled single-process training."""
+    if not result["max_abs_difference"] <= tolerance:
+        worst = max(result["max_abs_difference_per_parameter"].items(), key=lambda kv: kv[1])
+        raise AssertionError(
+            "data-parallel and single-process parameters differ by "
+            f"{result['max_abs_difference']:.3e} "
+            f"(largest at {worst[0]}), above {tolerance:.0e}"
+        )
+    if not result["max_abs_difference_between_processes"] == 0.0:
+        raise AssertionError(
+            "the processes hold different parameters: "
+            f"{result['max_abs_difference_between_processes']:.3e}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train LeNet-5 data-parallel; compare with one process on the whole batch (under torchrun)."""
+    ap = argparse.ArgumentParser(
+        prog="torchrun --nproc_per_node=K -m cnnmath.distributed", description=main.__doc__
+    )
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--batch-size", type=int, default=16, help="the global batch, split equally")
+    ap.add_argument(
+        "--shards", default=None, help="unequal shard sizes, comma-separated (one per process)"
+    )
+    ap.add_argument(
+        "--weighted", action="store_true", help="weight each loss by k n_r / N (for unequal shards)"
+    )
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--data", default="random", choices=("random", "fashion-mnist"))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--backend", default=None, choices=(None, "gloo", "nccl"))
+    ap.add_argument(
+        "--init-method", default="env://", help="env:// under torchrun, or file:///path"
+    )
+    ap.add_argument("--rank", type=int, default=None, help="without torchrun: this process's rank")
+    ap.add_argument(
+        "--world-size", type=int, default=None, help="without torchrun: the number of processes"
+    )
+    ap.add_argument(
+        "--json", default=None, help="rank 0 writes its result here (it also prints it)"
+    )
+    ap.add_argument("--no-check", action="store_true", help="report without asserting equality")
+    args = ap.parse_args(argv)
+
+    rank = int(os.environ.get("RANK", args.rank if args.rank is not None else -1))
+    world = int(
+        os.environ.get("WORLD_SIZE", args.world_size if args.world_size is not None else -1)
+    )
+    if rank < 0 or world < 1:
+        ap.error(
+            "run me under torchrun (which sets RANK and WORLD_SIZE), "
+            "or give --rank and --world-size"
+        )
+    local_rank = int(os.environ.get("LOCAL_RANK", rank))
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", world))
+    shards = [int(s) for s in args.shards.split(",")] if args.shards else None
+    positive_number(args.lr, "--lr")
+    result = train(
+        rank,
+        world,
+        init_method=args.init_method,
+        shards=shards,
+        steps=args.steps,
+        global_batch=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        data=args.data,
+        weighted=args.weighted,
+        backend=args.backend,
+        local_rank=local_rank,
+        local_world_size=local_world,
+    )
+    if result is None:
+        return 0
+    if args.json:
+        _write(result, args.json)
+    print(
+        json.dumps(
+            {k: v for k, v in result.items() if k not in ("losses", "reference_losses")}, indent=1
+        )
+    )
+    if not args.no_check:
+        check(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
