@@ -14,6 +14,7 @@ Each ``*_forward(z) -> (a, cache)`` has a ``*_backward(da, cache) -> dz``; PReLU
 returns ``db``. Every function works elementwise on arrays of any shape except softmax, which
 normalizes along the last axis.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -83,7 +84,9 @@ def _sigmoid_pair(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     e = np.exp(-np.abs(z))
     big, small = 1 / (1 + e), e / (1 + e)
     pos = z >= 0
-    return np.where(pos, big, small).astype(z.dtype, copy=False), np.where(pos, small, big).astype(z.dtype, copy=False)
+    return np.where(pos, big, small).astype(z.dtype, copy=False), np.where(pos, small, big).astype(
+        z.dtype, copy=False
+    )
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -140,15 +143,18 @@ def leaky_relu_forward(z: np.ndarray, b: float = 0.01) -> tuple[np.ndarray, Cach
 
 
 def leaky_relu_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
-    """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot (1 \\text{ if } z>0 \\text{ else } b)`."""
+    """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot
+    (1 \\text{ if } z>0 \\text{ else } b)`."""
     z, b = unpack_cache(cache, "leaky_relu_forward", {"z": np.ndarray, "b": NUMBER})
     return _upstream(da, z) * np.where(z > 0, 1.0, b).astype(z.dtype, copy=False)
 
 
 def prelu_forward(z: np.ndarray, b: np.ndarray | float) -> tuple[np.ndarray, Cache]:
-    """Leaky ReLU with a learned slope ``b``: a scalar, or one per channel (axis 1, as torch's PReLU).
+    """Leaky ReLU with a learned slope ``b``: a scalar, or one per channel (axis 1, as torch's
+    PReLU).
 
-    Shapes: ``z`` is ``(N, C, ...)`` or any shape when ``b`` is a scalar; ``b`` is ``()`` or ``(C,)``.
+    Shapes: ``z`` is ``(N, C, ...)`` or any shape when ``b`` is a scalar; ``b`` is ``()`` or
+    ``(C,)``.
     The cache holds ``(z, b)``.
     """
     z = as_float_array(z, "z")
@@ -158,9 +164,11 @@ def prelu_forward(z: np.ndarray, b: np.ndarray | float) -> tuple[np.ndarray, Cac
 
 
 def prelu_backward(da: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(dz, db)``: :math:`\\partial f/\\partial b = z` for ``z <= 0``, else 0 (thesis eq. 18).
+    """Return ``(dz, db)``: :math:`\\partial f/\\partial b = z` for ``z <= 0``, else 0 (thesis eq.
+    18).
 
-    ``db`` sums :math:`\\partial E/\\partial a \\cdot \\partial f/\\partial b` over every position that
+    ``db`` sums :math:`\\partial E/\\partial a \\cdot \\partial f/\\partial b` over every position
+    that
     shares the slope, so it has the shape of ``b``.
     """
     z, b = unpack_cache(cache, "prelu_forward", {"z": np.ndarray, "b": np.ndarray})
@@ -189,7 +197,8 @@ def elu_forward(z: np.ndarray, alpha: float = 1.0) -> tuple[np.ndarray, Cache]:
 
 
 def elu_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
-    """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot (1 \\text{ if } z>0 \\text{ else } \\alpha e^z)` (thesis eq. 20)."""
+    """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot
+    (1 \\text{ if } z>0 \\text{ else } \\alpha e^z)` (thesis eq. 20)."""
     z, alpha = unpack_cache(cache, "elu_forward", {"z": np.ndarray, "alpha": NUMBER})
     local = np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))
     return (_upstream(da, z) * local).astype(z.dtype, copy=False)
@@ -225,7 +234,8 @@ def softmax_forward(z: np.ndarray) -> tuple[np.ndarray, Cache]:
 
 
 def softmax_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
-    """:math:`\\partial E/\\partial z_j = \\sum_i \\partial E/\\partial a_i \\, a_i(\\delta_{ij} - a_j)`.
+    """:math:`\\partial E/\\partial z_j =
+    \\sum_i \\partial E/\\partial a_i \\, a_i(\\delta_{ij} - a_j)`.
 
     This is the full Jacobian (thesis eq. 25) applied to ``da`` without forming it:
     ``dz = a * (da - sum(da * a))`` row by row.
@@ -236,7 +246,8 @@ def softmax_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
 
 
 def softmax_jacobian(z: np.ndarray) -> np.ndarray:
-    """:math:`J_{ij} = \\partial a_i/\\partial z_j = a_i(\\delta_{ij} - a_j)`, i.e. ``diag(a) - a a^T``.
+    """:math:`J_{ij} = \\partial a_i/\\partial z_j = a_i(\\delta_{ij} - a_j)`, i.e. ``diag(a) - a
+    a^T``.
 
     ``z`` has shape ``(g,)``; the result has shape ``(g, g)``.
     """
@@ -245,7 +256,9 @@ def softmax_jacobian(z: np.ndarray) -> np.ndarray:
 
 
 #: Elementwise activations by name, as used by :mod:`cnnmath.dense` networks.
-ACTIVATIONS: dict[str, tuple[Callable[..., tuple[np.ndarray, Cache]], Callable[..., np.ndarray]]] = {
+ACTIVATIONS: dict[
+    str, tuple[Callable[..., tuple[np.ndarray, Cache]], Callable[..., np.ndarray]]
+] = {
     "identity": (identity_forward, identity_backward),
     "sigmoid": (sigmoid_forward, sigmoid_backward),
     "tanh": (tanh_forward, tanh_backward),
@@ -265,8 +278,11 @@ def get(name: str) -> tuple[Callable[..., tuple[np.ndarray, Cache]], Callable[..
 def _upstream(da: np.ndarray, like: np.ndarray) -> np.ndarray:
     da = as_float_array(da, "da (the upstream gradient)")
     if da.shape != like.shape:
-        raise ValueError(f"da (the upstream gradient) must have the forward output's shape {like.shape} (as in cache); "
-                         f"got {da.shape}")
+        raise ValueError(
+            f"da (the upstream gradient) must have the forward output's shape {like.shape} (as in "
+            "cache); "
+            f"got {da.shape}"
+        )
     return da
 
 
@@ -275,6 +291,7 @@ def _broadcast_slope(b: np.ndarray, z: np.ndarray) -> np.ndarray:
         return b
     if z.ndim < 2 or z.shape[1] != b.shape[0]:
         raise ValueError(
-            f"b: a per-channel PReLU slope of shape {b.shape} needs z of shape (N, {b.shape[0]}, ...); got {z.shape}"
+            f"b: a per-channel PReLU slope of shape {b.shape} needs z of shape (N, {b.shape[0]}, "
+            f"...); got {z.shape}"
         )
     return b.reshape((1, -1) + (1,) * (z.ndim - 2))

@@ -18,35 +18,73 @@ good copy.
 
 The cache directory is ``$CNNMATH_DATA`` or ``~/.cache/cnnmath``.
 """
+
 from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import math
 import os
 import tarfile
 import tempfile
 import urllib.request
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .validate import as_float_array, check_finite, labels, number, path as check_path, positive_int
+from .validate import as_float_array, check_finite, labels, number, positive_int
+from .validate import path as check_path
 from .validate import seed as check_seed
 
 __all__ = [
-    "Dataset", "DatasetNotFoundError", "DatasetCorruptError", "FileSpec", "DatasetSpec", "REGISTRY",
-    "cache_dir", "read_idx", "load_fashion_mnist", "load_mnist", "load_cifar10", "load_iris", "load_digits",
-    "download", "verify_file", "train_test_split", "split_validation", "standardize", "to_float",
-    "FASHION_MNIST_CLASSES", "CIFAR10_CLASSES",
+    "Dataset",
+    "DatasetNotFoundError",
+    "DatasetCorruptError",
+    "FileSpec",
+    "DatasetSpec",
+    "REGISTRY",
+    "cache_dir",
+    "read_idx",
+    "load_fashion_mnist",
+    "load_mnist",
+    "load_cifar10",
+    "load_iris",
+    "load_digits",
+    "download",
+    "verify_file",
+    "train_test_split",
+    "split_validation",
+    "standardize",
+    "to_float",
+    "FASHION_MNIST_CLASSES",
+    "CIFAR10_CLASSES",
 ]
 
-FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                         "Ankle boot")
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+CIFAR10_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -69,7 +107,9 @@ class Dataset:
     def __post_init__(self) -> None:
         labels(self.y, "y (the labels)")
         if not hasattr(self.x, "shape") or len(self.x) != len(self.y):
-            raise ValueError(f"x must hold one example per label ({len(self.y)}); got shape {np.shape(self.x)}")
+            raise ValueError(
+                f"x must hold one example per label ({len(self.y)}); got shape {np.shape(self.x)}"
+            )
         names = self.class_names
         if not isinstance(names, (tuple, list)) or not all(isinstance(c, str) for c in names):
             raise TypeError(f"class_names must be a tuple of str; got {self.class_names!r}")
@@ -108,37 +148,79 @@ REGISTRY: dict[str, DatasetSpec] = {
     "fashion-mnist": DatasetSpec(
         "fashion-mnist",
         (
-            # Digests of the decompressed IDX files: identical for Debian's recompressed copy and the
-            # upstream archives (whose raw MD5s are f4a8712d..., 9018921c..., 8181f547..., 15d48437...).
-            FileSpec("train-images-idx3-ubyte.gz", content_sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-            FileSpec("train-labels-idx1-ubyte.gz", content_sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-            FileSpec("t10k-images-idx3-ubyte.gz", content_sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-            FileSpec("t10k-labels-idx1-ubyte.gz", content_sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+            # Digests of the decompressed IDX files: identical for Debian's recompressed copy and
+            # the
+            # upstream archives (whose raw MD5s are f4a8712d..., 9018921c..., 8181f547...,
+            # 15d48437...).
+            FileSpec(
+                "train-images-idx3-ubyte.gz",
+                content_sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            ),
+            FileSpec(
+                "train-labels-idx1-ubyte.gz",
+                content_sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            ),
+            FileSpec(
+                "t10k-images-idx3-ubyte.gz",
+                content_sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            ),
+            FileSpec(
+                "t10k-labels-idx1-ubyte.gz",
+                content_sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            ),
         ),
-        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-                 "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"),
+        mirrors=(
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        ),
         system_dirs=("/usr/share/datasets/fashion-mnist",),
-        how_to_get="On Debian or Ubuntu: sudo apt-get install dataset-fashion-mnist (what `make test` does). "
-                   "Online: python -c \"from cnnmath import data; data.download('fashion-mnist')\".",
+        how_to_get="On Debian or Ubuntu: sudo apt-get install dataset-fashion-mnist "
+        "(what `make test` does). Online: "
+        "python -c \"from cnnmath import data; data.download('fashion-mnist')\".",
     ),
     "mnist": DatasetSpec(
         "mnist",
         (
-            FileSpec("train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", size=9912422),
-            FileSpec("train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", size=28881),
-            FileSpec("t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", size=1648877),
-            FileSpec("t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", size=4542),
+            FileSpec(
+                "train-images-idx3-ubyte.gz",
+                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                size=9912422,
+            ),
+            FileSpec(
+                "train-labels-idx1-ubyte.gz",
+                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                size=28881,
+            ),
+            FileSpec(
+                "t10k-images-idx3-ubyte.gz",
+                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                size=1648877,
+            ),
+            FileSpec(
+                "t10k-labels-idx1-ubyte.gz",
+                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+                size=4542,
+            ),
         ),
-        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/"),
-        how_to_get="Online: python -c \"from cnnmath import data; data.download('mnist')\"; offline: copy the four "
-                   "*-ubyte.gz files into the cache directory.",
+        mirrors=(
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        ),
+        how_to_get="Online: python -c \"from cnnmath import data; data.download('mnist')\"; "
+        "offline: copy the four *-ubyte.gz files into the cache directory.",
     ),
     "cifar-10": DatasetSpec(
         "cifar-10",
-        (FileSpec("cifar-10-binary.tar.gz", "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd", size=170052171),),
+        (
+            FileSpec(
+                "cifar-10-binary.tar.gz",
+                "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+                size=170052171,
+            ),
+        ),
         mirrors=("https://www.cs.toronto.edu/~kriz/",),
-        how_to_get="Online: python -c \"from cnnmath import data; data.download('cifar-10')\"; offline: copy "
-                   "cifar-10-binary.tar.gz (the binary version) into the cache directory.",
+        how_to_get="Online: python -c \"from cnnmath import data; data.download('cifar-10')\"; "
+        "offline: copy cifar-10-binary.tar.gz (the binary version) into the cache directory.",
     ),
 }
 
@@ -195,14 +277,18 @@ def verify_file(path: Path, spec: FileSpec, how_to_get: str = "") -> bytes | Non
     advice = f" Delete it and get a fresh copy. {how_to_get}".rstrip()
     if spec.size is not None and path.stat().st_size != spec.size:
         raise DatasetCorruptError(
-            f"{path} has {path.stat().st_size} bytes, expected {spec.size} (truncated or a different file).{advice}")
+            f"{path} has {path.stat().st_size} bytes, expected {spec.size} (truncated or a "
+            f"different file).{advice}"
+        )
     if spec.sha256 is not None and _file_sha256(path) != spec.sha256:
         raise DatasetCorruptError(f"{path} has the wrong SHA-256 (expected {spec.sha256}).{advice}")
     if spec.content_sha256 is not None:
         content = _gunzip(path)
         if _sha256(content) != spec.content_sha256:
             raise DatasetCorruptError(
-                f"{path} decompresses to the wrong content (SHA-256 expected {spec.content_sha256}).{advice}")
+                f"{path} decompresses to the wrong content (SHA-256 expected "
+                f"{spec.content_sha256}).{advice}"
+            )
         return content
     return None
 
@@ -227,7 +313,9 @@ def locate(name: str, root: str | Path | None = None) -> Path:
             return d
     searched = ", ".join(str(d) for d in dirs)
     missing = ", ".join(f.name for f in spec.files)
-    raise DatasetNotFoundError(f"{name}: the files {missing} are not all in any of: {searched}. {spec.how_to_get}")
+    raise DatasetNotFoundError(
+        f"{name}: the files {missing} are not all in any of: {searched}. {spec.how_to_get}"
+    )
 
 
 def download(name: str, directory: str | Path | None = None, *, progress: bool = True) -> Path:
@@ -239,7 +327,11 @@ def download(name: str, directory: str | Path | None = None, *, progress: bool =
     as it was. Returns the directory.
     """
     spec = _spec(name)
-    target = check_path(directory, "directory").expanduser() if directory is not None else cache_dir(spec.name)
+    target = (
+        check_path(directory, "directory").expanduser()
+        if directory is not None
+        else cache_dir(spec.name)
+    )
     target.mkdir(parents=True, exist_ok=True)
     for f in spec.files:
         dest = target / f.name
@@ -265,7 +357,9 @@ def download(name: str, directory: str | Path | None = None, *, progress: bool =
             os.replace(tmp, dest)
             break
         else:
-            raise DatasetCorruptError(f"could not download a valid {f.name} from any mirror:\n  " + "\n  ".join(errors))
+            raise DatasetCorruptError(
+                f"could not download a valid {f.name} from any mirror:\n  " + "\n  ".join(errors)
+            )
     return target
 
 
@@ -284,8 +378,14 @@ def _fetch(url: str, dest: Path, progress: bool, label: str) -> None:
 # Formats
 # --------------------------------------------------------------------------------------------
 
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"),
-              0x0E: np.dtype(">f8")}
+_IDX_TYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 def read_idx(source: str | Path | bytes, what: str = "IDX data") -> np.ndarray:
@@ -301,37 +401,61 @@ def read_idx(source: str | Path | bytes, what: str = "IDX data") -> np.ndarray:
     elif isinstance(source, (bytes, bytearray, memoryview)):
         raw = bytes(source)
     else:
-        raise TypeError(f"source must be a path (str or Path) or bytes; got {type(source).__name__}")
+        raise TypeError(
+            f"source must be a path (str or Path) or bytes; got {type(source).__name__}"
+        )
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
-        raise DatasetCorruptError(f"{what} is not an IDX file (bad magic number {raw[:4].hex() or 'empty'})")
+        raise DatasetCorruptError(
+            f"{what} is not an IDX file (bad magic number {raw[:4].hex() or 'empty'})"
+        )
     ndim = raw[3]
     header = 4 + 4 * ndim
     if ndim == 0 or len(raw) < header:
         raise DatasetCorruptError(f"{what}: IDX header is truncated or declares {ndim} dimensions")
-    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_TYPES[raw[2]])
-    expected = header + math.prod(dims) * dtype.itemsize  # exact: int64 np.prod wraps for huge headers
+    expected = (
+        header + math.prod(dims) * dtype.itemsize
+    )  # exact: int64 np.prod wraps for huge headers
     if len(raw) != expected:
         state = "truncated" if len(raw) < expected else "longer than its header says"
-        raise DatasetCorruptError(f"{what} is {state}: {len(raw)} bytes, expected {expected} for shape {dims}")
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="), copy=False)
+        raise DatasetCorruptError(
+            f"{what} is {state}: {len(raw)} bytes, expected {expected} for shape {dims}"
+        )
+    return (
+        np.frombuffer(raw, dtype=dtype, offset=header)
+        .reshape(dims)
+        .astype(dtype.newbyteorder("="), copy=False)
+    )
 
 
-def _load_idx_pair(spec: DatasetSpec, d: Path, images: FileSpec, labels: FileSpec, classes: tuple[str, ...],
-                   verify: bool) -> Dataset:
+def _load_idx_pair(
+    spec: DatasetSpec,
+    d: Path,
+    images: FileSpec,
+    labels: FileSpec,
+    classes: tuple[str, ...],
+    verify: bool,
+) -> Dataset:
     arrays = []
     for f in (images, labels):
         content = verify_file(d / f.name, f, spec.how_to_get) if verify else None
         arrays.append(read_idx(content if content is not None else d / f.name, str(d / f.name)))
     x, y = arrays
     if x.ndim != 3 or y.ndim != 1 or x.shape[0] != y.shape[0]:
-        raise DatasetCorruptError(f"{d}: images of shape {x.shape} do not match labels of shape {y.shape}")
+        raise DatasetCorruptError(
+            f"{d}: images of shape {x.shape} do not match labels of shape {y.shape}"
+        )
     if y.size and int(y.max()) >= len(classes):
-        raise DatasetCorruptError(f"{d}: label {int(y.max())} is out of range for {len(classes)} classes")
+        raise DatasetCorruptError(
+            f"{d}: label {int(y.max())} is out of range for {len(classes)} classes"
+        )
     return Dataset(x[:, None, :, :], y.astype(np.int64), classes)
 
 
-def _load_idx_dataset(name: str, classes: tuple[str, ...], root: str | Path | None, verify: bool) -> tuple[Dataset, Dataset]:
+def _load_idx_dataset(
+    name: str, classes: tuple[str, ...], root: str | Path | None, verify: bool
+) -> tuple[Dataset, Dataset]:
     spec = _spec(name)
     d = locate(name, root)
     f = {s.name.rsplit("-idx", 1)[0]: s for s in spec.files}  # "train-images", "t10k-labels", ...
@@ -340,8 +464,11 @@ def _load_idx_dataset(name: str, classes: tuple[str, ...], root: str | Path | No
     return train, test
 
 
-def load_fashion_mnist(root: str | Path | None = None, *, verify: bool = True) -> tuple[Dataset, Dataset]:
-    """Fashion-MNIST as ``(train, test)``: 60,000 and 10,000 uint8 images ``(N, 1, 28, 28)``, 10 classes.
+def load_fashion_mnist(
+    root: str | Path | None = None, *, verify: bool = True
+) -> tuple[Dataset, Dataset]:
+    """Fashion-MNIST as ``(train, test)``: 60,000 and 10,000 uint8 images ``(N, 1, 28, 28)``, 10
+    classes.
 
     Looks in ``root`` if given, else in ``/usr/share/datasets/fashion-mnist`` and the user cache.
     """
@@ -354,22 +481,29 @@ def load_mnist(root: str | Path | None = None, *, verify: bool = True) -> tuple[
 
 
 _CIFAR_RECORD = 1 + 3 * 32 * 32
-_CIFAR_MEMBERS = tuple(f"cifar-10-batches-bin/data_batch_{i}.bin" for i in range(1, 6)) + ("cifar-10-batches-bin/test_batch.bin",)
+_CIFAR_MEMBERS = tuple(f"cifar-10-batches-bin/data_batch_{i}.bin" for i in range(1, 6)) + (
+    "cifar-10-batches-bin/test_batch.bin",
+)
 
 
 def _parse_cifar_records(raw: bytes, what: str) -> tuple[np.ndarray, np.ndarray]:
     if len(raw) == 0 or len(raw) % _CIFAR_RECORD:
         raise DatasetCorruptError(
-            f"{what} has {len(raw)} bytes, not a whole number of {_CIFAR_RECORD}-byte CIFAR-10 records (truncated?)")
+            f"{what} has {len(raw)} bytes, not a whole number of {_CIFAR_RECORD}-byte CIFAR-10 "
+            "records (truncated?)"
+        )
     rec = np.frombuffer(raw, np.uint8).reshape(-1, _CIFAR_RECORD)
     y = rec[:, 0].astype(np.int64)
     if y.max() > 9:
-        raise DatasetCorruptError(f"{what}: label byte {int(y.max())} is not a CIFAR-10 class (0..9)")
+        raise DatasetCorruptError(
+            f"{what}: label byte {int(y.max())} is not a CIFAR-10 class (0..9)"
+        )
     return rec[:, 1:].reshape(-1, 3, 32, 32), y
 
 
 def load_cifar10(root: str | Path | None = None, *, verify: bool = True) -> tuple[Dataset, Dataset]:
-    """CIFAR-10 (binary version) as ``(train, test)``: 50,000 and 10,000 uint8 images ``(N, 3, 32, 32)``.
+    """CIFAR-10 (binary version) as ``(train, test)``: 50,000 and 10,000 uint8 images ``(N, 3, 32,
+    32)``.
 
     Reads ``cifar-10-binary.tar.gz`` (verified by SHA-256) without unpacking it to disk; only the
     six expected members are read, so no path in the archive is ever written.
@@ -386,16 +520,26 @@ def load_cifar10(root: str | Path | None = None, *, verify: bool = True) -> tupl
                 try:
                     fobj = tar.extractfile(member)
                 except KeyError:
-                    raise DatasetCorruptError(f"{archive} has no member {member}; is it the binary version?") from None
+                    raise DatasetCorruptError(
+                        f"{archive} has no member {member}; is it the binary version?"
+                    ) from None
                 if fobj is None:
                     raise DatasetCorruptError(f"{archive}: {member} is not a regular file")
                 parts[member] = _parse_cifar_records(fobj.read(), f"{archive}:{member}")
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise DatasetCorruptError(f"{archive} is not a readable tar.gz archive ({exc}). {spec.how_to_get}") from None
+        raise DatasetCorruptError(
+            f"{archive} is not a readable tar.gz archive ({exc}). {spec.how_to_get}"
+        ) from None
     train = [parts[m] for m in _CIFAR_MEMBERS[:5]]
     x_test, y_test = parts[_CIFAR_MEMBERS[5]]
-    return (Dataset(np.concatenate([p[0] for p in train]), np.concatenate([p[1] for p in train]), CIFAR10_CLASSES),
-            Dataset(x_test, y_test, CIFAR10_CLASSES))
+    return (
+        Dataset(
+            np.concatenate([p[0] for p in train]),
+            np.concatenate([p[1] for p in train]),
+            CIFAR10_CLASSES,
+        ),
+        Dataset(x_test, y_test, CIFAR10_CLASSES),
+    )
 
 
 def load_iris() -> Dataset:
@@ -403,7 +547,12 @@ def load_iris() -> Dataset:
     from sklearn.datasets import load_iris as _load
 
     d = _load()
-    return Dataset(d.data.astype(np.float64), d.target.astype(np.int64), tuple(d.target_names), tuple(d.feature_names))
+    return Dataset(
+        d.data.astype(np.float64),
+        d.target.astype(np.int64),
+        tuple(d.target_names),
+        tuple(d.feature_names),
+    )
 
 
 def load_digits() -> Dataset:
@@ -411,7 +560,11 @@ def load_digits() -> Dataset:
     from sklearn.datasets import load_digits as _load
 
     d = _load()
-    return Dataset(d.images.astype(np.float64)[:, None], d.target.astype(np.int64), tuple(str(c) for c in d.target_names))
+    return Dataset(
+        d.images.astype(np.float64)[:, None],
+        d.target.astype(np.int64),
+        tuple(str(c) for c in d.target_names),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -428,12 +581,15 @@ def train_test_split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarra
     order = np.random.default_rng(check_seed(seed)).permutation(n)
     n_test = int(round(n * test_fraction))
     if n_test == 0 or n_test == n:
-        raise ValueError(f"a test_fraction of {test_fraction} of {n} examples leaves one part empty")
+        raise ValueError(
+            f"a test_fraction of {test_fraction} of {n} examples leaves one part empty"
+        )
     return np.sort(order[n_test:]), np.sort(order[:n_test])
 
 
 def split_validation(ds: Dataset, n_validation: int, seed: int) -> tuple[Dataset, Dataset]:
-    """Hold out ``n_validation`` examples of ``ds``, chosen by a seeded shuffle: ``(train, validation)``."""
+    """Hold out ``n_validation`` examples of ``ds``, chosen by a seeded shuffle: ``(train,
+    validation)``."""
     if not isinstance(ds, Dataset):
         raise TypeError(f"ds must be a Dataset; got {type(ds).__name__}")
     n_validation = positive_int(n_validation, "n_validation")
@@ -444,19 +600,26 @@ def split_validation(ds: Dataset, n_validation: int, seed: int) -> tuple[Dataset
 
 
 def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
-    """Scale each feature to mean 0 and standard deviation 1 using the training part's statistics only.
+    """Scale each feature to mean 0 and standard deviation 1 using the training part's statistics
+    only.
 
     ``train`` holds at least two finite examples (rows); each of ``others`` has examples of the
     same shape. A feature constant in ``train`` is only centred.
     """
     train = as_float_array(train, "train (the training features)")
     if train.ndim < 1 or len(train) < 2:
-        raise ValueError(f"train (the training features) needs at least two examples (rows); got shape {train.shape}")
+        raise ValueError(
+            "train (the training features) needs at least two examples (rows); got shape "
+            f"{train.shape}"
+        )
     arrays = [train]
     for i, a in enumerate(others):
         a = as_float_array(a, f"others[{i}]")
         if a.shape[1:] != train.shape[1:] or a.ndim != train.ndim:
-            raise ValueError(f"others[{i}] must have examples shaped like train's {train.shape[1:]}; got shape {a.shape}")
+            raise ValueError(
+                f"others[{i}] must have examples shaped like train's {train.shape[1:]}; got shape "
+                f"{a.shape}"
+            )
         arrays.append(a)
     mean = train.mean(axis=0)
     std = train.std(axis=0)
@@ -476,13 +639,19 @@ def to_float(images: np.ndarray, dtype: type = np.float32) -> np.ndarray:
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"dtype must be np.float32 or np.float64; got {dtype!r}")
     if images is None or isinstance(images, (str, bytes, dict)):
-        raise TypeError(f"images must be an array of integer pixels 0..255; got {type(images).__name__}")
+        raise TypeError(
+            f"images must be an array of integer pixels 0..255; got {type(images).__name__}"
+        )
     try:
         arr = np.asarray(images)
     except ValueError as exc:  # ragged nested lists
         raise TypeError(f"images must be an array of integer pixels 0..255 ({exc})") from None
     if arr.dtype.kind not in "ui":
-        raise TypeError(f"images must hold integer pixel values 0..255 (e.g. uint8); got dtype {arr.dtype}")
+        raise TypeError(
+            f"images must hold integer pixel values 0..255 (e.g. uint8); got dtype {arr.dtype}"
+        )
     if arr.size and (arr.min() < 0 or arr.max() > 255):
-        raise ValueError(f"images must hold pixel values 0..255; got values from {arr.min()} to {arr.max()}")
+        raise ValueError(
+            f"images must hold pixel values 0..255; got values from {arr.min()} to {arr.max()}"
+        )
     return (arr.astype(dtype) / dtype(255)).astype(dtype, copy=False)

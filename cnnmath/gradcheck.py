@@ -12,6 +12,7 @@ gradients of smooth functions agree to ~1e-8 in relative terms when the gradient
 smaller than the function's values. :func:`relative_error` is relative to the gradients' own
 scale, however small, so that a zero or sign-flipped gradient never passes for being tiny.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,7 +28,10 @@ STEP: float = 1e-6
 
 
 def numerical_gradient(
-    f: Callable[[np.ndarray], np.ndarray | float], x: np.ndarray, upstream: np.ndarray | None = None, h: float = STEP
+    f: Callable[[np.ndarray], np.ndarray | float],
+    x: np.ndarray,
+    upstream: np.ndarray | None = None,
+    h: float = STEP,
 ) -> np.ndarray:
     """Central differences of ``upstream · f(x)`` with respect to every entry of ``x`` (float64).
 
@@ -37,7 +41,11 @@ def numerical_gradient(
     h = positive_number(h, "h (the finite-difference step)")
     x = as_float_array(x, "x").astype(np.float64, copy=True)
     out = as_float_array(f(x), "f(x)", finite=False).astype(np.float64, copy=False)
-    g = np.ones_like(out) if upstream is None else as_float_array(upstream, "upstream").astype(np.float64)
+    g = (
+        np.ones_like(out)
+        if upstream is None
+        else as_float_array(upstream, "upstream").astype(np.float64)
+    )
     if g.shape != out.shape:
         raise ValueError(f"upstream must have f(x)'s shape {out.shape}; got {g.shape}")
     grad = np.zeros_like(x)
@@ -73,12 +81,21 @@ def relative_error(a: np.ndarray, b: np.ndarray, *, floor: float | None = None) 
     return _relative_error(a, b, "a (the analytic gradient)", "b (the reference gradient)", floor)
 
 
-def _relative_error(a: object, b: object, name_a: str, name_b: str, floor: float | None = None) -> float:
+def _relative_error(
+    a: object, b: object, name_a: str, name_b: str, floor: float | None = None
+) -> float:
     a = as_float_array(a, name_a)
     b = as_float_array(b, name_b)
     if a.shape != b.shape:
-        raise ValueError(f"{name_a} and {name_b} must have the same shape to be compared; got {a.shape} and {b.shape}")
-    floor = _tiny(a, b) if floor is None else positive_number(floor, "floor (the scale below which gradients are 0)")
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape to be compared; got {a.shape} and "
+            f"{b.shape}"
+        )
+    floor = (
+        _tiny(a, b)
+        if floor is None
+        else positive_number(floor, "floor (the scale below which gradients are 0)")
+    )
     if a.size == 0:
         return 0.0
     a64, b64 = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
@@ -93,14 +110,20 @@ def tolerance(dtype: np.dtype | type) -> float:
     try:
         key = np.dtype(dtype).type
     except TypeError:
-        raise TypeError(f"dtype must be a NumPy float dtype (np.float32 or np.float64); got {dtype!r}") from None
+        raise TypeError(
+            f"dtype must be a NumPy float dtype (np.float32 or np.float64); got {dtype!r}"
+        ) from None
     if key not in TOLERANCE:
-        raise ValueError(f"dtype must be np.float32 or np.float64 (the dtypes with a written tolerance); got {dtype!r}")
+        raise ValueError(
+            "dtype must be np.float32 or np.float64 (the dtypes with a written tolerance); got "
+            f"{dtype!r}"
+        )
     return TOLERANCE[key]
 
 
 def error_bound(err: float, floor: float = 1e-12) -> str:
-    """The smallest power of ten above ``err``, e.g. ``"< 1e-10"`` for 5.6e-11; ``"< 1e-12"`` below ``floor``.
+    """The smallest power of ten above ``err``, e.g. ``"< 1e-10"`` for 5.6e-11; ``"< 1e-12"`` below
+    ``floor``.
 
     Rounding noise makes the digits of a tiny error differ from one CPU (or BLAS) to another; its
     order of magnitude does not, so chapters print this bound (and assert the exact error). Below
@@ -115,14 +138,26 @@ def error_bound(err: float, floor: float = 1e-12) -> str:
     return f"< 1e{int(np.floor(np.log10(err))) + 1}"
 
 
-def check_gradient(analytic: np.ndarray, reference: np.ndarray, what: str, dtype: np.dtype | type = np.float64) -> float:
-    """Assert ``relative_error(analytic, reference) < tolerance(dtype)``, print the outcome, return the error."""
+def check_gradient(
+    analytic: np.ndarray, reference: np.ndarray, what: str, dtype: np.dtype | type = np.float64
+) -> float:
+    """Assert ``relative_error(analytic, reference) < tolerance(dtype)``, print the outcome, return
+    the error."""
     if not isinstance(what, str):
-        raise TypeError(f"what (the name of the gradient checked) must be a str; got {type(what).__name__}")
+        raise TypeError(
+            f"what (the name of the gradient checked) must be a str; got {type(what).__name__}"
+        )
     tol = tolerance(dtype)
-    err = _relative_error(analytic, reference, f"analytic (the gradient checked: {what})",
-                          f"reference (the gradient it is checked against: {what})")
+    err = _relative_error(
+        analytic,
+        reference,
+        f"analytic (the gradient checked: {what})",
+        f"reference (the gradient it is checked against: {what})",
+    )
     if not err < tol:
-        raise AssertionError(f"{what}: relative error {err:.3e} exceeds the tolerance {tol:.0e} for {np.dtype(dtype).name}")
+        raise AssertionError(
+            f"{what}: relative error {err:.3e} exceeds the tolerance {tol:.0e} for "
+            f"{np.dtype(dtype).name}"
+        )
     print(f"{what}: relative error {error_bound(err)} (tolerance {tol:.0e})")
     return err

@@ -10,6 +10,7 @@ layer gives the rules (derived and asserted in the chapter "Weight initializatio
 
 Weights have torch's shape ``(fan_out, fan_in)``; biases start at zero (thesis §2.5.1).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,7 +21,8 @@ RULES = ("glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "lecun_no
 
 
 def variance(rule: str, fan_in: int, fan_out: int) -> float:
-    """The weight variance prescribed by ``rule`` for a layer with ``fan_in`` inputs and ``fan_out`` outputs."""
+    """The weight variance prescribed by ``rule`` for a layer with ``fan_in`` inputs and
+    ``fan_out`` outputs."""
     if rule not in RULES:
         raise ValueError(f"unknown initialization rule {rule!r}: rule must be one of {RULES}")
     fan_in = positive_int(fan_in, "fan_in")
@@ -31,10 +33,14 @@ def variance(rule: str, fan_in: int, fan_out: int) -> float:
         return 2.0 / fan_in
     if rule == "lecun_normal":
         return 1.0 / fan_in
-    raise AssertionError(f"rule {rule!r} is listed in RULES but has no variance")  # pragma: no cover
+    raise AssertionError(
+        f"rule {rule!r} is listed in RULES but has no variance"
+    )  # pragma: no cover
 
 
-def init_weights(rule: str, fan_in: int, fan_out: int, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
+def init_weights(
+    rule: str, fan_in: int, fan_out: int, rng: np.random.Generator, dtype: type = np.float64
+) -> np.ndarray:
     """A ``(fan_out, fan_in)`` weight matrix with the variance of ``rule``.
 
     ``*_normal`` draws :math:`N(0, \\sigma^2)`; ``*_uniform`` draws :math:`U(-a, a)` with

@@ -1,12 +1,16 @@
 """Optimizers as pure update rules, each equal step for step to its ``torch.optim`` counterpart.
 
-With the gradient :math:`g_t = \\partial E/\\partial w` at step :math:`t = 1, 2, \\dots` (thesis eq. 45):
+With the gradient :math:`g_t = \\partial E/\\partial w` at step :math:`t = 1, 2, \\dots` (thesis
+eq. 45):
 
 - SGD (eq. 46): :math:`w \\leftarrow w - \\eta g_t`; with momentum :math:`\\mu`:
   :math:`b_t = \\mu b_{t-1} + g_t` (:math:`b_1 = g_1`), :math:`w \\leftarrow w - \\eta b_t`.
-- AdaGrad (eq. 47-49): :math:`G_t = G_{t-1} + g_t^2`, :math:`w \\leftarrow w - \\eta g_t/(\\sqrt{G_t} + \\epsilon)`.
-- RMSProp (eq. 50-51): :math:`A_t = \\gamma A_{t-1} + (1-\\gamma) g_t^2`, :math:`w \\leftarrow w - \\eta g_t/(\\sqrt{A_t} + \\epsilon)`.
-- Adam (eq. 52-56): :math:`m_t = \\beta_1 m_{t-1} + (1-\\beta_1) g_t`, :math:`v_t = \\beta_2 v_{t-1} + (1-\\beta_2) g_t^2`,
+- AdaGrad (eq. 47-49): :math:`G_t = G_{t-1} + g_t^2`,
+:math:`w \\leftarrow w - \\eta g_t/(\\sqrt{G_t} + \\epsilon)`.
+- RMSProp (eq. 50-51): :math:`A_t = \\gamma A_{t-1} + (1-\\gamma) g_t^2`,
+:math:`w \\leftarrow w - \\eta g_t/(\\sqrt{A_t} + \\epsilon)`.
+- Adam (eq. 52-56): :math:`m_t = \\beta_1 m_{t-1} + (1-\\beta_1) g_t`,
+:math:`v_t = \\beta_2 v_{t-1} + (1-\\beta_2) g_t^2`,
   :math:`\\hat m_t = m_t/(1-\\beta_1^t)`, :math:`\\hat v_t = v_t/(1-\\beta_2^t)`,
   :math:`w \\leftarrow w - \\eta \\hat m_t/(\\sqrt{\\hat v_t} + \\epsilon)`; AdamW first decays
   :math:`w \\leftarrow w(1 - \\eta\\lambda)`.
@@ -24,6 +28,7 @@ Hyperparameters are checked against the ranges torch accepts (``lr > 0``; ``mome
 for finiteness: a run whose learning rate is too large diverges to inf and then nan, and that
 is the honest trajectory of the rule (:func:`cnnmath.train.fit` stops on a non-finite loss).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -38,8 +43,14 @@ State = dict[str, Any]
 
 #: The range of each hyperparameter: ``(low, high, high_open)`` for numbers, ``bool`` for flags.
 HYPERPARAMETERS: dict[str, tuple[float, float, bool] | type] = {
-    "momentum": (0.0, 1.0, True), "weight_decay": (0.0, np.inf, False), "nesterov": bool, "eps": (0.0, np.inf, False),
-    "alpha": (0.0, 1.0, False), "beta1": (0.0, 1.0, True), "beta2": (0.0, 1.0, True), "decoupled": bool,
+    "momentum": (0.0, 1.0, True),
+    "weight_decay": (0.0, np.inf, False),
+    "nesterov": bool,
+    "eps": (0.0, np.inf, False),
+    "alpha": (0.0, 1.0, False),
+    "beta1": (0.0, 1.0, True),
+    "beta2": (0.0, 1.0, True),
+    "decoupled": bool,
     "bias_correction": bool,
 }
 
@@ -60,20 +71,36 @@ def _check_hyper(lr: float, hyper: dict[str, Any]) -> None:
         raise ValueError("nesterov=True needs a momentum > 0 (as torch)")
 
 
-def _check_arrays(w: object, g: object, state: object, w_name: str = "w (the parameter)",
-                  g_name: str = "g (the gradient)") -> None:
+def _check_arrays(
+    w: object,
+    g: object,
+    state: object,
+    w_name: str = "w (the parameter)",
+    g_name: str = "g (the gradient)",
+) -> None:
     if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
-        raise TypeError(f"{w_name} must be a float ndarray, updated in place; got "
-                        f"{type(w).__name__}{' of dtype ' + str(w.dtype) if isinstance(w, np.ndarray) else ''}")
+        raise TypeError(
+            f"{w_name} must be a float ndarray, updated in place; got "
+            f"{type(w).__name__}{' of dtype ' + str(w.dtype) if isinstance(w, np.ndarray) else ''}"
+        )
     g = as_float_array(g, g_name, finite=False)
     if g.shape != w.shape:
         raise ValueError(f"{g_name} must have the parameter's shape {w.shape}; got {g.shape}")
     if not isinstance(state, dict):
-        raise TypeError(f"state must be a dict (empty on the first step); got {type(state).__name__}")
+        raise TypeError(
+            f"state must be a dict (empty on the first step); got {type(state).__name__}"
+        )
 
 
-def sgd_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, momentum: float = 0.0,
-               weight_decay: float = 0.0, nesterov: bool = False) -> np.ndarray:
+def sgd_update(
+    w: np.ndarray,
+    g: np.ndarray,
+    state: State,
+    lr: float,
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    nesterov: bool = False,
+) -> np.ndarray:
     """Plain or momentum SGD, as ``torch.optim.SGD`` (dampening 0)."""
     _check_arrays(w, g, state)
     _check_hyper(lr, dict(momentum=momentum, weight_decay=weight_decay, nesterov=nesterov))
@@ -95,7 +122,9 @@ def _sgd(w, g, state, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
     return w
 
 
-def adagrad_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, eps: float = 1e-10) -> np.ndarray:
+def adagrad_update(
+    w: np.ndarray, g: np.ndarray, state: State, lr: float, eps: float = 1e-10
+) -> np.ndarray:
     """AdaGrad, as ``torch.optim.Adagrad`` (no learning-rate decay, accumulator starting at 0)."""
     _check_arrays(w, g, state)
     _check_hyper(lr, dict(eps=eps))
@@ -109,9 +138,11 @@ def _adagrad(w, g, state, lr, eps=1e-10):
     return w
 
 
-def rmsprop_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, alpha: float = 0.99,
-                   eps: float = 1e-8) -> np.ndarray:
-    """RMSProp, as ``torch.optim.RMSprop`` (no momentum, not centered); ``alpha`` is the thesis's gamma."""
+def rmsprop_update(
+    w: np.ndarray, g: np.ndarray, state: State, lr: float, alpha: float = 0.99, eps: float = 1e-8
+) -> np.ndarray:
+    """RMSProp, as ``torch.optim.RMSprop`` (no momentum, not centered); ``alpha`` is the thesis's
+    gamma."""
     _check_arrays(w, g, state)
     _check_hyper(lr, dict(alpha=alpha, eps=eps))
     return _rmsprop(w, g, state, lr, alpha, eps)
@@ -125,21 +156,49 @@ def _rmsprop(w, g, state, lr, alpha=0.99, eps=1e-8):
     return w
 
 
-def adam_update(w: np.ndarray, g: np.ndarray, state: State, lr: float, beta1: float = 0.9, beta2: float = 0.999,
-                eps: float = 1e-8, weight_decay: float = 0.0, decoupled: bool = False,
-                bias_correction: bool = True) -> np.ndarray:
+def adam_update(
+    w: np.ndarray,
+    g: np.ndarray,
+    state: State,
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    decoupled: bool = False,
+    bias_correction: bool = True,
+) -> np.ndarray:
     """Adam (``decoupled=False``, L2 added to the gradient) or AdamW (``decoupled=True``), as torch.
 
     ``bias_correction=False`` drops the division by :math:`1-\\beta^t`, to show what it is for.
     """
     _check_arrays(w, g, state)
-    _check_hyper(lr, dict(beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, decoupled=decoupled,
-                          bias_correction=bias_correction))
+    _check_hyper(
+        lr,
+        dict(
+            beta1=beta1,
+            beta2=beta2,
+            eps=eps,
+            weight_decay=weight_decay,
+            decoupled=decoupled,
+            bias_correction=bias_correction,
+        ),
+    )
     return _adam(w, g, state, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction)
 
 
-def _adam(w, g, state, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False,
-          bias_correction=True):
+def _adam(
+    w,
+    g,
+    state,
+    lr,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=0.0,
+    decoupled=False,
+    bias_correction=True,
+):
     t = state["step"] = state.get("step", 0) + 1
     m = state.setdefault("exp_avg", np.zeros_like(w))
     v = state.setdefault("exp_avg_sq", np.zeros_like(w))
@@ -159,10 +218,18 @@ def _adam(w, g, state, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, d
 
 
 RULES: dict[str, Callable[..., np.ndarray]] = {
-    "sgd": sgd_update, "adagrad": adagrad_update, "rmsprop": rmsprop_update, "adam": adam_update,
+    "sgd": sgd_update,
+    "adagrad": adagrad_update,
+    "rmsprop": rmsprop_update,
+    "adam": adam_update,
 }
 #: The same rules without the checks, for :class:`Optimizer`, which checks once.
-_UNCHECKED: dict[str, Callable[..., np.ndarray]] = {"sgd": _sgd, "adagrad": _adagrad, "rmsprop": _rmsprop, "adam": _adam}
+_UNCHECKED: dict[str, Callable[..., np.ndarray]] = {
+    "sgd": _sgd,
+    "adagrad": _adagrad,
+    "rmsprop": _rmsprop,
+    "adam": _adam,
+}
 
 
 class Optimizer:
@@ -175,7 +242,11 @@ class Optimizer:
     def __init__(self, rule: str, lr: float, **hyper: Any):
         if not isinstance(rule, str) or rule not in RULES:
             raise ValueError(f"unknown optimizer {rule!r}: rule must be one of {sorted(RULES)}")
-        known = [k for k in inspect.signature(RULES[rule]).parameters if k not in ("w", "g", "state", "lr")]
+        known = [
+            k
+            for k in inspect.signature(RULES[rule]).parameters
+            if k not in ("w", "g", "state", "lr")
+        ]
         unknown = sorted(set(hyper) - set(known))
         if unknown:
             raise TypeError(f"{rule} has no hyperparameter(s) {unknown}; hyper may hold {known}")
@@ -184,21 +255,35 @@ class Optimizer:
         _check_hyper(self.lr, hyper)
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """Update every array of ``params`` in place with its gradient in ``grads`` (same keys and shapes)."""
+        """Update every array of ``params`` in place with its gradient in ``grads`` (same keys and
+        shapes)."""
         for arg, d in (("params", params), ("grads", grads)):
             if not isinstance(d, dict):
-                raise TypeError(f"{arg} must be a dict of arrays keyed by parameter name; got {type(d).__name__}")
+                raise TypeError(
+                    f"{arg} must be a dict of arrays keyed by parameter name; got "
+                    f"{type(d).__name__}"
+                )
         missing = set(params) ^ set(grads)
         if missing:
-            raise ValueError(f"params and grads must have the same keys; these are in one only: {sorted(missing)}")
+            raise ValueError(
+                "params and grads must have the same keys; these are in one only: "
+                f"{sorted(missing)}"
+            )
         rule = _UNCHECKED[self.rule]
         for name, w in params.items():
             g = grads[name]
-            if not (isinstance(w, np.ndarray) and w.dtype.kind == "f" and isinstance(g, np.ndarray)
-                    and g.dtype.kind == "f"):
+            if not (
+                isinstance(w, np.ndarray)
+                and w.dtype.kind == "f"
+                and isinstance(g, np.ndarray)
+                and g.dtype.kind == "f"
+            ):
                 _check_arrays(w, g, {}, f"params[{name!r}]", f"grads[{name!r}]")
             if g.shape != w.shape:
-                raise ValueError(f"grads[{name!r}]: the gradient of {name} has shape {g.shape}, the parameter {w.shape}")
+                raise ValueError(
+                    f"grads[{name!r}]: the gradient of {name} has shape {g.shape}, the parameter "
+                    f"{w.shape}"
+                )
             rule(w, g, self.state.setdefault(name, {}), self.lr, **self.hyper)
 
     def state_arrays(self) -> dict[str, np.ndarray]:

@@ -6,9 +6,12 @@ Symbols: inputs :math:`x_i`, weights :math:`w_i`, bias weight :math:`w_0` (on th
 
 Sign convention. The gradient is :math:`\\partial E/\\partial w_i = (a - y)x_i` (eq. 7). Gradient
 descent moves against it, so the update *added* to the weights is
-:math:`\\Delta w_i = -\\eta\\,\\partial E/\\partial w_i = \\eta(y - a)x_i` (eq. 8); the thesis's eq. 2
-writes :math:`\\Delta w_i = \\eta\\,\\partial E/\\partial w_i` and flips the sign in words afterwards.
+:math:`\\Delta w_i = -\\eta\\,\\partial E/\\partial w_i = \\eta(y - a)x_i` (eq. 8); the thesis's
+eq. 2
+writes :math:`\\Delta w_i = \\eta\\,\\partial E/\\partial w_i` and flips the sign in words
+afterwards.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,16 +39,24 @@ def perceptron_forward(x: np.ndarray, w: np.ndarray, w0: float) -> tuple[np.ndar
 
 
 def perceptron_gradient(y: np.ndarray, cache: object) -> tuple[np.ndarray, float]:
-    """Mean over the batch of :math:`\\partial E/\\partial w_i = (a - y)x_i` and :math:`\\partial E/\\partial w_0 = a - y`."""
-    x, _, a = unpack_cache(cache, "perceptron_forward", {"x": np.ndarray, "z": np.ndarray, "a": np.ndarray})
+    """Mean over the batch of :math:`\\partial E/\\partial w_i = (a - y)x_i` and
+    :math:`\\partial E/\\partial w_0 = a - y`."""
+    x, _, a = unpack_cache(
+        cache, "perceptron_forward", {"x": np.ndarray, "z": np.ndarray, "a": np.ndarray}
+    )
     if x.ndim != 2 or a.shape != (x.shape[0],):
-        raise ValueError(f"cache must be the (x, z, a) tuple returned by perceptron_forward; got arrays of shapes "
-                         f"{x.shape} and {a.shape}")
+        raise ValueError(
+            "cache must be the (x, z, a) tuple returned by perceptron_forward; got arrays of "
+            "shapes "
+            f"{x.shape} and {a.shape}"
+        )
     y = as_float_array(y, "y (the 0/1 targets)", ndim=1)
     if y.shape != a.shape:
         raise ValueError(f"y must have one target per row of x ({a.shape[0]}); got shape {y.shape}")
     if np.any((y < 0) | (y > 1)):
-        raise ValueError(f"y (the targets) must lie in [0, 1]; got values from {y.min():g} to {y.max():g}")
+        raise ValueError(
+            f"y (the targets) must lie in [0, 1]; got values from {y.min():g} to {y.max():g}"
+        )
     err = a - y
     return x.T @ err / x.shape[0], float(err.mean())
 
@@ -67,7 +78,13 @@ class PerceptronFit:
 
 
 def train_perceptron(
-    x: np.ndarray, y: np.ndarray, *, eta: float = 0.1, epochs: int = 100, batch_size: int | None = None, seed: int = 0
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    eta: float = 0.1,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    seed: int = 0,
 ) -> PerceptronFit:
     """Gradient descent with the update rule :math:`w_i \\leftarrow w_i + \\eta(y - a)x_i` (eq. 8).
 

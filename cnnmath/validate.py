@@ -10,6 +10,7 @@ The checks cost at most one vectorized pass over an array (the finiteness test i
 in the common case), so they sit at the public boundary of hot functions too; the internals they
 guard never check again.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,9 +19,24 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "as_float_array", "check_finite", "check_shape", "same_shape", "positive_number", "number", "in_range",
-    "positive_int", "seed", "generator", "flag", "labels", "probability_rows", "unpack_cache", "array_cache",
-    "path", "callable_arg", "NUMBER",
+    "as_float_array",
+    "check_finite",
+    "check_shape",
+    "same_shape",
+    "positive_number",
+    "number",
+    "in_range",
+    "positive_int",
+    "seed",
+    "generator",
+    "flag",
+    "labels",
+    "probability_rows",
+    "unpack_cache",
+    "array_cache",
+    "path",
+    "callable_arg",
+    "NUMBER",
 ]
 
 
@@ -64,7 +80,8 @@ def as_float_array(
     ndim: int | Sequence[int] | None = None,
     finite: bool = True,
 ) -> np.ndarray:
-    """Return ``x`` as a floating-point ndarray, or raise a ``ValueError``/``TypeError`` naming ``name``.
+    """Return ``x`` as a floating-point ndarray, or raise a ``ValueError``/``TypeError`` naming
+    ``name``.
 
     Integer and boolean input is promoted to float64; float32 and float64 are kept as they are.
     ``ndim`` is the allowed number of dimensions (one int or several), ``finite`` rejects nan/inf.
@@ -77,7 +94,9 @@ def as_float_array(
         try:
             arr = np.asarray(x)
         except (TypeError, ValueError) as exc:  # ragged nested lists
-            raise TypeError(f"{name} must be an array of numbers; got {type(x).__name__} ({exc})") from None
+            raise TypeError(
+                f"{name} must be an array of numbers; got {type(x).__name__} ({exc})"
+            ) from None
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
@@ -98,14 +117,21 @@ def as_float_array(
     return arr
 
 
-def check_shape(arr: np.ndarray, name: str, shape: Sequence[int | None], what: str = "") -> np.ndarray:
+def check_shape(
+    arr: np.ndarray, name: str, shape: Sequence[int | None], what: str = ""
+) -> np.ndarray:
     """Raise a ``ValueError`` unless ``arr.shape`` matches ``shape`` (``None`` matches any length).
 
     ``what`` explains the expectation, e.g. ``"one value per channel"``.
     """
     ok = arr.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape))
     if not ok:
-        want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+        want = (
+            "("
+            + ", ".join("any" if s is None else str(s) for s in shape)
+            + ("," if len(shape) == 1 else "")
+            + ")"
+        )
         reason = f" ({what})" if what else ""
         raise ValueError(f"{name} must have shape {want}{reason}; got {arr.shape}")
     return arr
@@ -114,11 +140,14 @@ def check_shape(arr: np.ndarray, name: str, shape: Sequence[int | None], what: s
 def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     """Raise a ``ValueError`` unless ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
-        raise ValueError(f"{name_a} and {name_b} must have the same shape; got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape; got {a.shape} and {b.shape}"
+        )
 
 
 def number(value: object, name: str) -> float:
-    """Return ``value`` as a float if it is one finite real number (a 0-d array counts), else raise."""
+    """Return ``value`` as a float if it is one finite real number (a 0-d array counts), else
+    raise."""
     if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a number; got {_describe(value)}")
     if isinstance(value, np.ndarray):
@@ -135,7 +164,8 @@ def number(value: object, name: str) -> float:
 
 
 def positive_number(value: float, name: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as float if it is a finite number > 0 (or >= 0), else raise ``ValueError``."""
+    """Return ``value`` as float if it is a finite number > 0 (or >= 0), else raise
+    ``ValueError``."""
     v = number(value, name)
     if not (v >= 0 if allow_zero else v > 0):
         bound = ">= 0" if allow_zero else "> 0"
@@ -143,8 +173,15 @@ def positive_number(value: float, name: str, *, allow_zero: bool = False) -> flo
     return v
 
 
-def in_range(value: float, name: str, low: float, high: float, *, low_open: bool = False,
-             high_open: bool = False) -> float:
+def in_range(
+    value: float,
+    name: str,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """Return ``value`` as float if it lies in the interval from ``low`` to ``high``, else raise.
 
     ``low_open``/``high_open`` exclude the end points: ``in_range(p, "p", 0, 1, high_open=True)``
@@ -176,9 +213,13 @@ def seed(value: int | None, name: str = "seed", *, allow_none: bool = False) -> 
 
 
 def generator(rng: object, name: str = "rng") -> np.random.Generator:
-    """Return ``rng`` if it is a ``numpy.random.Generator``, else raise a ``TypeError`` saying how to make one."""
+    """Return ``rng`` if it is a ``numpy.random.Generator``, else raise a ``TypeError`` saying how
+    to make one."""
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)); got {_describe(rng)}")
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)); got "
+            f"{_describe(rng)}"
+        )
     return rng
 
 
@@ -189,7 +230,9 @@ def flag(value: object, name: str) -> bool:
     return bool(value)
 
 
-def labels(y: object, name: str, n: int | None = None, num_classes: int | None = None) -> np.ndarray:
+def labels(
+    y: object, name: str, n: int | None = None, num_classes: int | None = None
+) -> np.ndarray:
     """Return integer class labels as an int64 vector, checking type, length and range.
 
     Labels are whole numbers >= 0 (integral floats such as ``2.0`` are accepted); ``n`` is the
@@ -204,7 +247,11 @@ def labels(y: object, name: str, n: int | None = None, num_classes: int | None =
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a vector of class labels; got shape {arr.shape}")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(np.mod(arr, 1) == 0):
+        if (
+            np.issubdtype(arr.dtype, np.floating)
+            and np.all(np.isfinite(arr))
+            and np.all(np.mod(arr, 1) == 0)
+        ):
             arr = arr.astype(np.int64)
         else:
             raise TypeError(f"{name} must hold integer class labels; got dtype {arr.dtype}")
@@ -217,7 +264,8 @@ def labels(y: object, name: str, n: int | None = None, num_classes: int | None =
         num_classes = positive_int(num_classes, "num_classes")
         if arr.size and arr.max() >= num_classes:
             raise ValueError(
-                f"{name} must lie in 0..{num_classes - 1}; got values from {arr.min()} to {arr.max()}"
+                f"{name} must lie in 0..{num_classes - 1}; got values from {arr.min()} to "
+                f"{arr.max()}"
             )
     return arr
 
@@ -229,7 +277,9 @@ def probability_rows(p: np.ndarray, name: str, *, atol: float | None = None) -> 
     in float32): far above rounding, far below any real mistake.
     """
     if np.any(p < 0) or np.any(p > 1):
-        raise ValueError(f"{name} must hold probabilities in [0, 1]; got values from {p.min():g} to {p.max():g}")
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1]; got values from {p.min():g} to {p.max():g}"
+        )
     tol = float(np.sqrt(np.finfo(p.dtype).eps)) if atol is None else atol
     if p.size:
         dev = np.abs(p.sum(axis=-1) - 1)
@@ -263,14 +313,18 @@ def unpack_cache(cache: object, producer: str, fields: dict[str, type | tuple[ty
 
 
 def array_cache(cache: object, producer: str, field: str) -> np.ndarray:
-    """Check a cache that is a single float array (``field`` names it, e.g. ``"z"``) and return it."""
+    """Check a cache that is a single float array (``field`` names it, e.g. ``"z"``) and return
+    it."""
     if not isinstance(cache, np.ndarray) or cache.dtype.kind != "f":
-        raise TypeError(f"cache must be the float array {field} returned by {producer}; got {_describe(cache)}")
+        raise TypeError(
+            f"cache must be the float array {field} returned by {producer}; got {_describe(cache)}"
+        )
     return cache
 
 
 def path(value: object, name: str, *, suffix: str | None = None) -> Path:
-    """Return ``value`` as a ``Path`` if it is a str or path-like (ending in ``suffix`` if given), else raise."""
+    """Return ``value`` as a ``Path`` if it is a str or path-like (ending in ``suffix`` if given),
+    else raise."""
     if not isinstance(value, (str, Path)) and not hasattr(value, "__fspath__"):
         raise TypeError(f"{name} must be a file path (str or pathlib.Path); got {_describe(value)}")
     p = Path(value)  # type: ignore[arg-type]

@@ -21,11 +21,15 @@ CASES = {
     "tanh": (act.tanh_forward, act.tanh_backward, act.sym_tanh(zs), torch.tanh),
     "relu": (act.relu_forward, act.relu_backward, act.sym_relu(zs), torch.relu),
     "leaky_relu": (
-        lambda z: act.leaky_relu_forward(z, 0.1), act.leaky_relu_backward, act.sym_leaky_relu(zs, sp.Rational(1, 10)),
+        lambda z: act.leaky_relu_forward(z, 0.1),
+        act.leaky_relu_backward,
+        act.sym_leaky_relu(zs, sp.Rational(1, 10)),
         lambda t: torch.nn.functional.leaky_relu(t, 0.1),
     ),
     "elu": (
-        lambda z: act.elu_forward(z, 0.7), act.elu_backward, act.sym_elu(zs, sp.Rational(7, 10)),
+        lambda z: act.elu_forward(z, 0.7),
+        act.elu_backward,
+        act.sym_elu(zs, sp.Rational(7, 10)),
         lambda t: torch.nn.functional.elu(t, 0.7),
     ),
 }
@@ -82,7 +86,10 @@ def test_convention_at_zero_is_the_left_derivative():
     assert act.relu_backward(np.ones(1), act.relu_forward(z)[1])[0] == 0.0
     assert act.leaky_relu_backward(np.ones(1), act.leaky_relu_forward(z, 0.2)[1])[0] == 0.2
     assert act.elu_backward(np.ones(1), act.elu_forward(z, 0.5)[1])[0] == 0.5
-    for expr, want in ((act.sym_relu(zs), 0), (act.sym_leaky_relu(zs, sp.Rational(1, 5)), sp.Rational(1, 5))):
+    for expr, want in (
+        (act.sym_relu(zs), 0),
+        (act.sym_leaky_relu(zs, sp.Rational(1, 5)), sp.Rational(1, 5)),
+    ):
         assert sp.diff(expr, zs).subs(zs, 0) == want
 
 
@@ -132,7 +139,9 @@ def test_softmax_jacobian_matches_sympy(g, rng):
     syms = sp.symbols(f"z0:{g}", real=True)
     J = sp.lambdify(syms, act.sym_softmax(syms).jacobian(syms), "numpy")
     z = rng.normal(size=g)
-    np.testing.assert_allclose(act.softmax_jacobian(z), np.array(J(*z), dtype=float), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        act.softmax_jacobian(z), np.array(J(*z), dtype=float), rtol=1e-12, atol=1e-15
+    )
 
 
 def test_softmax_backward_is_the_jacobian_applied(rng):
@@ -153,7 +162,9 @@ def test_softmax_matches_torch(rng):
     torch.softmax(t, dim=1).backward(torch.tensor(g))
     a, cache = act.softmax_forward(z)
     np.testing.assert_allclose(a, torch.softmax(torch.tensor(z), 1).numpy(), rtol=1e-12)
-    np.testing.assert_allclose(act.softmax_backward(g, cache), t.grad.numpy(), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(
+        act.softmax_backward(g, cache), t.grad.numpy(), rtol=1e-10, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("per_channel", [False, True])
@@ -166,7 +177,9 @@ def test_prelu_matches_torch_and_sympy(per_channel, rng):
     tz = torch.tensor(z, requires_grad=True)
     tb = torch.tensor(np.atleast_1d(b), requires_grad=True)
     torch.nn.functional.prelu(tz, tb).backward(torch.tensor(g))
-    np.testing.assert_allclose(a, torch.nn.functional.prelu(torch.tensor(z), torch.tensor(np.atleast_1d(b))).numpy())
+    np.testing.assert_allclose(
+        a, torch.nn.functional.prelu(torch.tensor(z), torch.tensor(np.atleast_1d(b))).numpy()
+    )
     np.testing.assert_allclose(dz, tz.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(np.atleast_1d(db), tb.grad.numpy(), rtol=1e-12)
     assert np.shape(db) == np.shape(b)
@@ -183,7 +196,11 @@ def test_prelu_matches_torch_and_sympy(per_channel, rng):
     [
         (lambda: act.sigmoid(np.array([1.0, np.nan])), ValueError, "non-finite"),
         (lambda: act.sigmoid("abc"), TypeError, "real numbers"),
-        (lambda: act.relu_backward(np.ones(3), act.relu_forward(np.ones(4))[1]), ValueError, r"shape \(4,\)"),
+        (
+            lambda: act.relu_backward(np.ones(3), act.relu_forward(np.ones(4))[1]),
+            ValueError,
+            r"shape \(4,\)",
+        ),
         (lambda: act.leaky_relu_forward(np.ones(2), -0.1), ValueError, "negative slope"),
         (lambda: act.prelu_forward(np.ones((2, 4)), np.ones(3)), ValueError, r"\(N, 3, \.\.\.\)"),
         (lambda: act.softmax(np.ones((2, 2, 2))), ValueError, "dimension"),
@@ -206,5 +223,7 @@ def test_dtype_is_preserved():
 def test_backward_names_a_wrong_cache(name):
     fwd, bwd = act.get(name)
     for bad in (None, (), "cache", (np.ones(2), None, 3)):
-        with pytest.raises((TypeError, ValueError), match=rf"cache must be the .* returned by {name}_forward"):
+        with pytest.raises(
+            (TypeError, ValueError), match=rf"cache must be the .* returned by {name}_forward"
+        ):
             bwd(np.ones(2), bad)

@@ -12,6 +12,7 @@ The semantic cases the fuzz of issue 12 found (soft targets that do not sum to 1
 broadcast, tiny gradients that passed the check) have their own tests in the module test files.
 conv and pool have their own bad-input tests (tests/test_conv.py, tests/test_pool.py).
 """
+
 from __future__ import annotations
 
 import linecache
@@ -29,12 +30,32 @@ from hypothesis import strategies as st
 
 from cnnmath import activations as A
 from cnnmath import data as D
-from cnnmath import dense, dropout, gradcheck as G, init as I, losses as L, metrics as M, norm as N
-from cnnmath import optim as O, perceptron as P, plots as PL, train as T
+from cnnmath import dense, dropout
+from cnnmath import gradcheck as G
+from cnnmath import init as I
+from cnnmath import losses as L
+from cnnmath import metrics as M
+from cnnmath import norm as N
+from cnnmath import optim as O
+from cnnmath import perceptron as P
+from cnnmath import plots as PL
+from cnnmath import train as T
 from cnnmath.mlp import MLP
 
-from .strategies import (bad_arrays, bad_caches, bad_flags, bad_generators, bad_ints, bad_labels, bad_positive_numbers,
-                         bad_probabilities, bad_seeds, non_finite, not_numbers, wrong_shape)
+from .strategies import (
+    bad_arrays,
+    bad_caches,
+    bad_flags,
+    bad_generators,
+    bad_ints,
+    bad_labels,
+    bad_positive_numbers,
+    bad_probabilities,
+    bad_seeds,
+    non_finite,
+    not_numbers,
+    wrong_shape,
+)
 
 matplotlib.use("Agg")
 
@@ -53,7 +74,8 @@ TMP = Path(__import__("tempfile").mkdtemp())
 
 @dataclass
 class Case:
-    """``call(value)`` runs the function with ``value`` in place of argument ``arg``; ``names`` may appear."""
+    """``call(value)`` runs the function with ``value`` in place of argument ``arg``; ``names`` may
+    appear."""
 
     fn: str
     arg: str
@@ -69,56 +91,136 @@ class Case:
 CASES: list[Case] = []
 
 
-def case(fn: str, arg: str, strategy: st.SearchStrategy, call: Callable[[object], object], *names: str) -> None:
+def case(
+    fn: str, arg: str, strategy: st.SearchStrategy, call: Callable[[object], object], *names: str
+) -> None:
     CASES.append(Case(fn, arg, strategy, call, names or (arg,)))
 
 
 dlosses = st.one_of(not_numbers, st.sampled_from([np.nan, np.inf, np.ones(3), True]))
-any_shape = st.one_of(not_numbers, non_finite(X23))  # for elementwise functions every shape is valid
-out_of_unit = st.sampled_from([np.array([1.2, 0.5, 0.5]), np.array([-0.1, 0.5, 0.5]), np.array([0.5, 2.0, 0.0])])
+any_shape = st.one_of(
+    not_numbers, non_finite(X23)
+)  # for elementwise functions every shape is valid
+out_of_unit = st.sampled_from(
+    [np.array([1.2, 0.5, 0.5]), np.array([-0.1, 0.5, 0.5]), np.array([0.5, 2.0, 0.0])]
+)
 
 # ----------------------------------------------------------------------------------------- losses
 case("mse_forward", "r", bad_arrays(X23), lambda v: L.mse_forward(v, X23))
 case("mse_forward", "y", bad_arrays(X23), lambda v: L.mse_forward(X23, v))
-case("mse_forward", "reduction", st.sampled_from(["max", "MEAN", None, 1]), lambda v: L.mse_forward(X23, X23, v))
+case(
+    "mse_forward",
+    "reduction",
+    st.sampled_from(["max", "MEAN", None, 1]),
+    lambda v: L.mse_forward(X23, X23, v),
+)
 case("mse_forward", "half", bad_flags, lambda v: L.mse_forward(X23, X23, half=v))
-for name, fwd, args in (("mse", L.mse_forward, (X23, X23)), ("binary_cross_entropy", L.binary_cross_entropy_forward, (R3, T3)),
-                        ("sigmoid_cross_entropy", L.sigmoid_cross_entropy_forward, (R3, T3)),
-                        ("cross_entropy", L.cross_entropy_forward, (PROBS, Y2)),
-                        ("softmax_cross_entropy", L.softmax_cross_entropy_forward, (X23, Y2))):
+for name, fwd, args in (
+    ("mse", L.mse_forward, (X23, X23)),
+    ("binary_cross_entropy", L.binary_cross_entropy_forward, (R3, T3)),
+    ("sigmoid_cross_entropy", L.sigmoid_cross_entropy_forward, (R3, T3)),
+    ("cross_entropy", L.cross_entropy_forward, (PROBS, Y2)),
+    ("softmax_cross_entropy", L.softmax_cross_entropy_forward, (X23, Y2)),
+):
     bwd = getattr(L, f"{name}_backward")
     _, cache = fwd(*args)
     case(f"{name}_backward", "dloss", dlosses, lambda v, bwd=bwd, cache=cache: bwd(v, cache))
     case(f"{name}_backward", "cache", bad_caches, lambda v, bwd=bwd: bwd(1.0, v))
-case("binary_cross_entropy_forward", "r", st.one_of(bad_arrays(R3), out_of_unit),
-     lambda v: L.binary_cross_entropy_forward(v, T3))
-case("binary_cross_entropy_forward", "y", st.one_of(bad_arrays(T3), out_of_unit),
-     lambda v: L.binary_cross_entropy_forward(R3, v))
-case("sigmoid_cross_entropy_forward", "z", bad_arrays(R3), lambda v: L.sigmoid_cross_entropy_forward(v, T3))
-case("sigmoid_cross_entropy_forward", "y", st.one_of(bad_arrays(T3), out_of_unit),
-     lambda v: L.sigmoid_cross_entropy_forward(R3, v))
-case("log_softmax", "z", st.one_of(not_numbers, non_finite(X23), wrong_shape((2, 3), min_dims=3),
-                                   st.just(np.float64(1.0))), L.log_softmax)
-case("one_hot", "y", bad_labels(3, 3, kinds=("negative", "too large", "fractional", "nan", "matrix", "text")),
-     lambda v: L.one_hot(v, 3))
+case(
+    "binary_cross_entropy_forward",
+    "r",
+    st.one_of(bad_arrays(R3), out_of_unit),
+    lambda v: L.binary_cross_entropy_forward(v, T3),
+)
+case(
+    "binary_cross_entropy_forward",
+    "y",
+    st.one_of(bad_arrays(T3), out_of_unit),
+    lambda v: L.binary_cross_entropy_forward(R3, v),
+)
+case(
+    "sigmoid_cross_entropy_forward",
+    "z",
+    bad_arrays(R3),
+    lambda v: L.sigmoid_cross_entropy_forward(v, T3),
+)
+case(
+    "sigmoid_cross_entropy_forward",
+    "y",
+    st.one_of(bad_arrays(T3), out_of_unit),
+    lambda v: L.sigmoid_cross_entropy_forward(R3, v),
+)
+case(
+    "log_softmax",
+    "z",
+    st.one_of(
+        not_numbers, non_finite(X23), wrong_shape((2, 3), min_dims=3), st.just(np.float64(1.0))
+    ),
+    L.log_softmax,
+)
+case(
+    "one_hot",
+    "y",
+    bad_labels(3, 3, kinds=("negative", "too large", "fractional", "nan", "matrix", "text")),
+    lambda v: L.one_hot(v, 3),
+)
 case("one_hot", "num_classes", bad_ints(1), lambda v: L.one_hot(np.array([0, 0]), v))
-soft_targets = st.sampled_from([np.full((2, 3), 0.5), np.array([[1.5, -0.5, 0.0], [0, 0, 1]]),
-                                np.array([[0.2, 0.2, 0.2], [1, 0, 0]]), np.ones((2, 4)) / 4])
-case("cross_entropy_forward", "r", st.one_of(not_numbers, non_finite(PROBS), st.just(np.full((2, 3), 0.2)),
-                                             st.just(PROBS * 2), wrong_shape((2, 3), min_dims=3)),
-     lambda v: L.cross_entropy_forward(v, Y2))
-case("cross_entropy_forward", "y", st.one_of(bad_labels(2, 3), soft_targets), lambda v: L.cross_entropy_forward(PROBS, v))
-case("softmax_cross_entropy_forward", "z", st.one_of(not_numbers, non_finite(X23), wrong_shape((2, 3), min_dims=3)),
-     lambda v: L.softmax_cross_entropy_forward(v, Y2))
-case("softmax_cross_entropy_forward", "y", st.one_of(bad_labels(2, 3), soft_targets),
-     lambda v: L.softmax_cross_entropy_forward(X23, v))
-case("softmax_cross_entropy_forward", "reduction", st.sampled_from(["avg", None]),
-     lambda v: L.softmax_cross_entropy_forward(X23, Y2, v))
+soft_targets = st.sampled_from(
+    [
+        np.full((2, 3), 0.5),
+        np.array([[1.5, -0.5, 0.0], [0, 0, 1]]),
+        np.array([[0.2, 0.2, 0.2], [1, 0, 0]]),
+        np.ones((2, 4)) / 4,
+    ]
+)
+case(
+    "cross_entropy_forward",
+    "r",
+    st.one_of(
+        not_numbers,
+        non_finite(PROBS),
+        st.just(np.full((2, 3), 0.2)),
+        st.just(PROBS * 2),
+        wrong_shape((2, 3), min_dims=3),
+    ),
+    lambda v: L.cross_entropy_forward(v, Y2),
+)
+case(
+    "cross_entropy_forward",
+    "y",
+    st.one_of(bad_labels(2, 3), soft_targets),
+    lambda v: L.cross_entropy_forward(PROBS, v),
+)
+case(
+    "softmax_cross_entropy_forward",
+    "z",
+    st.one_of(not_numbers, non_finite(X23), wrong_shape((2, 3), min_dims=3)),
+    lambda v: L.softmax_cross_entropy_forward(v, Y2),
+)
+case(
+    "softmax_cross_entropy_forward",
+    "y",
+    st.one_of(bad_labels(2, 3), soft_targets),
+    lambda v: L.softmax_cross_entropy_forward(X23, v),
+)
+case(
+    "softmax_cross_entropy_forward",
+    "reduction",
+    st.sampled_from(["avg", None]),
+    lambda v: L.softmax_cross_entropy_forward(X23, Y2, v),
+)
 
 # ------------------------------------------------------------------------------------------ dense
-case("affine_forward", "x", st.one_of(not_numbers, non_finite(X23), wrong_shape((2, 3)).filter(lambda a: a.ndim < 2 or
-                                                                                              a[0].size != 3)),
-     lambda v: dense.affine_forward(v, W43, B4))
+case(
+    "affine_forward",
+    "x",
+    st.one_of(
+        not_numbers,
+        non_finite(X23),
+        wrong_shape((2, 3)).filter(lambda a: a.ndim < 2 or a[0].size != 3),
+    ),
+    lambda v: dense.affine_forward(v, W43, B4),
+)
 case("affine_forward", "w", bad_arrays(W43), lambda v: dense.affine_forward(X23, v, B4))
 case("affine_forward", "b", bad_arrays(B4), lambda v: dense.affine_forward(X23, W43, v))
 _, AFF = dense.affine_forward(X23, W43, B4)
@@ -127,29 +229,87 @@ case("affine_backward", "cache", bad_caches, lambda v: dense.affine_backward(_ar
 case("affine_backward", "need_dx", bad_flags, lambda v: dense.affine_backward(_arr(2, 4), AFF, v))
 
 # ---------------------------------------------------------------------------------------- dropout
-case("dropout_forward", "x", any_shape, lambda v: dropout.dropout_forward(v, 0.5, np.random.default_rng(0)))
-case("dropout_forward", "p", bad_probabilities, lambda v: dropout.dropout_forward(X23, v, np.random.default_rng(0)))
+case(
+    "dropout_forward",
+    "x",
+    any_shape,
+    lambda v: dropout.dropout_forward(v, 0.5, np.random.default_rng(0)),
+)
+case(
+    "dropout_forward",
+    "p",
+    bad_probabilities,
+    lambda v: dropout.dropout_forward(X23, v, np.random.default_rng(0)),
+)
 case("dropout_forward", "rng", bad_generators, lambda v: dropout.dropout_forward(X23, 0.5, v))
-case("dropout_forward", "training", bad_flags, lambda v: dropout.dropout_forward(X23, 0.5, None, training=v))
+case(
+    "dropout_forward",
+    "training",
+    bad_flags,
+    lambda v: dropout.dropout_forward(X23, 0.5, None, training=v),
+)
 _, MASK = dropout.dropout_forward(X23, 0.5, np.random.default_rng(0))
-case("dropout_backward", "dout", bad_arrays(X23), lambda v: dropout.dropout_backward(v, MASK), "dout", "mask")
-case("dropout_backward", "mask", st.one_of(st.sampled_from(["mask", (1, 2), [[1.0, 2.0, 3.0]] * 2, np.ones((2, 3), int)]),
-                                           wrong_shape((2, 3))),
-     lambda v: dropout.dropout_backward(X23, v), "mask", "dout")
-case("dropout_forward_naive", "x", any_shape, lambda v: dropout.dropout_forward_naive(v, 0.5, np.random.default_rng(0)))
-case("dropout_forward_naive", "p", bad_probabilities,
-     lambda v: dropout.dropout_forward_naive(X23, v, np.random.default_rng(0)))
-case("dropout_forward_naive", "rng", st.one_of(bad_generators, st.none()),
-     lambda v: dropout.dropout_forward_naive(X23, 0.5, v))
+case(
+    "dropout_backward",
+    "dout",
+    bad_arrays(X23),
+    lambda v: dropout.dropout_backward(v, MASK),
+    "dout",
+    "mask",
+)
+case(
+    "dropout_backward",
+    "mask",
+    st.one_of(
+        st.sampled_from(["mask", (1, 2), [[1.0, 2.0, 3.0]] * 2, np.ones((2, 3), int)]),
+        wrong_shape((2, 3)),
+    ),
+    lambda v: dropout.dropout_backward(X23, v),
+    "mask",
+    "dout",
+)
+case(
+    "dropout_forward_naive",
+    "x",
+    any_shape,
+    lambda v: dropout.dropout_forward_naive(v, 0.5, np.random.default_rng(0)),
+)
+case(
+    "dropout_forward_naive",
+    "p",
+    bad_probabilities,
+    lambda v: dropout.dropout_forward_naive(X23, v, np.random.default_rng(0)),
+)
+case(
+    "dropout_forward_naive",
+    "rng",
+    st.one_of(bad_generators, st.none()),
+    lambda v: dropout.dropout_forward_naive(X23, 0.5, v),
+)
 
 # -------------------------------------------------------------------------------------- gradcheck
-case("numerical_gradient", "f", st.sampled_from([None, "sin", 3]), lambda v: G.numerical_gradient(v, R3))
-case("numerical_gradient", "f(x)", st.sampled_from(["a", None, {"a": 1}]),
-     lambda v: G.numerical_gradient(lambda t: v, R3))
+case(
+    "numerical_gradient",
+    "f",
+    st.sampled_from([None, "sin", 3]),
+    lambda v: G.numerical_gradient(v, R3),
+)
+case(
+    "numerical_gradient",
+    "f(x)",
+    st.sampled_from(["a", None, {"a": 1}]),
+    lambda v: G.numerical_gradient(lambda t: v, R3),
+)
 case("numerical_gradient", "x", any_shape, lambda v: G.numerical_gradient(np.sin, v))
-case("numerical_gradient", "upstream", bad_arrays(R3).filter(lambda v: v is not None),  # None: all ones
-     lambda v: G.numerical_gradient(np.sin, R3, v))
-case("numerical_gradient", "h", bad_positive_numbers, lambda v: G.numerical_gradient(np.sin, R3, h=v))
+case(
+    "numerical_gradient",
+    "upstream",
+    bad_arrays(R3).filter(lambda v: v is not None),  # None: all ones
+    lambda v: G.numerical_gradient(np.sin, R3, v),
+)
+case(
+    "numerical_gradient", "h", bad_positive_numbers, lambda v: G.numerical_gradient(np.sin, R3, h=v)
+)
 case("relative_error", "a", bad_arrays(R3), lambda v: G.relative_error(v, R3))
 case("relative_error", "b", bad_arrays(R3), lambda v: G.relative_error(R3, v))
 case("relative_error", "floor", bad_positive_numbers, lambda v: G.relative_error(R3, R3, floor=v))
@@ -158,15 +318,31 @@ case("error_bound", "err", st.sampled_from([-1.0, np.nan, np.inf, "x", None]), G
 case("error_bound", "floor", bad_positive_numbers, lambda v: G.error_bound(1e-9, v))
 case("check_gradient", "analytic", bad_arrays(R3), lambda v: G.check_gradient(v, R3, "toy"))
 case("check_gradient", "reference", bad_arrays(R3), lambda v: G.check_gradient(R3, v, "toy"))
-case("check_gradient", "what", st.sampled_from([None, 3, ["toy"]]), lambda v: G.check_gradient(R3, R3, v))
-case("check_gradient", "dtype", st.sampled_from([np.float16, "abc", None]), lambda v: G.check_gradient(R3, R3, "t", v))
+case(
+    "check_gradient",
+    "what",
+    st.sampled_from([None, 3, ["toy"]]),
+    lambda v: G.check_gradient(R3, R3, v),
+)
+case(
+    "check_gradient",
+    "dtype",
+    st.sampled_from([np.float16, "abc", None]),
+    lambda v: G.check_gradient(R3, R3, "t", v),
+)
 
 # ------------------------------------------------------------------------------------------ train
 
 
 def fit_args(**over):
-    kw = dict(model=MLP.create((3, 4, 3), seed=0), optimizer=O.Optimizer("sgd", 0.1), x=XS, y=YS, epochs=1,
-              progress=False)
+    kw = dict(
+        model=MLP.create((3, 4, 3), seed=0),
+        optimizer=O.Optimizer("sgd", 0.1),
+        x=XS,
+        y=YS,
+        epochs=1,
+        progress=False,
+    )
     kw.update(over)
     return kw
 
@@ -177,66 +353,194 @@ case("minibatches", "rng", bad_generators, lambda v: list(T.minibatches(10, 3, v
 MODEL = MLP.create((3, 4, 3), seed=0)
 bad_models = st.sampled_from([None, "model", 3, {"params": {}}])
 case("evaluate", "model", bad_models, lambda v: T.evaluate(v, XS, YS))
-case("evaluate", "x", st.one_of(not_numbers, non_finite(XS), st.just(_arr(6, 2)), st.just(_arr(5, 3)),
-                                st.just(np.zeros((0, 3)))), lambda v: T.evaluate(MODEL, v, YS))
+case(
+    "evaluate",
+    "x",
+    st.one_of(
+        not_numbers,
+        non_finite(XS),
+        st.just(_arr(6, 2)),
+        st.just(_arr(5, 3)),
+        st.just(np.zeros((0, 3))),
+    ),
+    lambda v: T.evaluate(MODEL, v, YS),
+)
 case("evaluate", "y", bad_labels(6, 3), lambda v: T.evaluate(MODEL, XS, v))
 case("evaluate", "batch_size", bad_ints(1), lambda v: T.evaluate(MODEL, XS, YS, v))
 case("fit", "model", bad_models, lambda v: T.fit(**fit_args(model=v)))
-case("fit", "optimizer", st.sampled_from([None, "adam", 0.1]), lambda v: T.fit(**fit_args(optimizer=v)))
-case("fit", "x", st.one_of(not_numbers, non_finite(XS), st.just(_arr(6, 2)), st.just(_arr(5, 3)), st.just(_arr(6))),
-     lambda v: T.fit(**fit_args(x=v)))
+case(
+    "fit",
+    "optimizer",
+    st.sampled_from([None, "adam", 0.1]),
+    lambda v: T.fit(**fit_args(optimizer=v)),
+)
+case(
+    "fit",
+    "x",
+    st.one_of(
+        not_numbers, non_finite(XS), st.just(_arr(6, 2)), st.just(_arr(5, 3)), st.just(_arr(6))
+    ),
+    lambda v: T.fit(**fit_args(x=v)),
+)
 case("fit", "y", bad_labels(6, 3), lambda v: T.fit(**fit_args(y=v)))
 case("fit", "epochs", bad_ints(1), lambda v: T.fit(**fit_args(epochs=v)))
 case("fit", "batch_size", bad_ints(1), lambda v: T.fit(**fit_args(batch_size=v)))
-case("fit", "x_val", st.one_of(not_numbers, non_finite(XS), st.just(_arr(6, 2))),
-     lambda v: T.fit(**fit_args(x_val=v, y_val=YS)))
+case(
+    "fit",
+    "x_val",
+    st.one_of(not_numbers, non_finite(XS), st.just(_arr(6, 2))),
+    lambda v: T.fit(**fit_args(x_val=v, y_val=YS)),
+)
 case("fit", "y_val", bad_labels(6, 3), lambda v: T.fit(**fit_args(x_val=XS, y_val=v)))
 case("fit", "seed", bad_seeds, lambda v: T.fit(**fit_args(seed=v)))
-case("fit", "progress", st.sampled_from(["nonsense", 5, None, "Bar"]), lambda v: T.fit(**fit_args(progress=v)))
-case("fit", "checkpoint", st.sampled_from([TMP / "ck.pkl", "ck.npz.tmp", 3]), lambda v: T.fit(**fit_args(checkpoint=v)))
+case(
+    "fit",
+    "progress",
+    st.sampled_from(["nonsense", 5, None, "Bar"]),
+    lambda v: T.fit(**fit_args(progress=v)),
+)
+case(
+    "fit",
+    "checkpoint",
+    st.sampled_from([TMP / "ck.pkl", "ck.npz.tmp", 3]),
+    lambda v: T.fit(**fit_args(checkpoint=v)),
+)
 case("progress_mode", "progress", st.sampled_from(["nonsense", 5, None, 1.0]), T.progress_mode)
-case("save_checkpoint", "path", st.sampled_from([TMP / "a.pkl", 3, None]), lambda v: T.save_checkpoint(v, {"W": B4}))
-case("save_checkpoint", "params", st.sampled_from([None, [1, 2], {"W": np.array([{"a": 1}], dtype=object)},
-                                                   {"W": "abc"}, {1: B4}]),
-     lambda v: T.save_checkpoint(TMP / "a.npz", v))
-case("save_checkpoint", "optimizer", st.sampled_from(["adam", 3]),
-     lambda v: T.save_checkpoint(TMP / "a.npz", {"W": B4}, v))
-case("save_checkpoint", "history", st.sampled_from([{"train_loss": [1.0]}, [1.0]]),
-     lambda v: T.save_checkpoint(TMP / "a.npz", {"W": B4}, history=v))
-case("save_checkpoint", "buffers", st.sampled_from([[1], {"b": np.array([None], dtype=object)}]),
-     lambda v: T.save_checkpoint(TMP / "a.npz", {"W": B4}, buffers=v))
+case(
+    "save_checkpoint",
+    "path",
+    st.sampled_from([TMP / "a.pkl", 3, None]),
+    lambda v: T.save_checkpoint(v, {"W": B4}),
+)
+case(
+    "save_checkpoint",
+    "params",
+    st.sampled_from(
+        [None, [1, 2], {"W": np.array([{"a": 1}], dtype=object)}, {"W": "abc"}, {1: B4}]
+    ),
+    lambda v: T.save_checkpoint(TMP / "a.npz", v),
+)
+case(
+    "save_checkpoint",
+    "optimizer",
+    st.sampled_from(["adam", 3]),
+    lambda v: T.save_checkpoint(TMP / "a.npz", {"W": B4}, v),
+)
+case(
+    "save_checkpoint",
+    "history",
+    st.sampled_from([{"train_loss": [1.0]}, [1.0]]),
+    lambda v: T.save_checkpoint(TMP / "a.npz", {"W": B4}, history=v),
+)
+case(
+    "save_checkpoint",
+    "buffers",
+    st.sampled_from([[1], {"b": np.array([None], dtype=object)}]),
+    lambda v: T.save_checkpoint(TMP / "a.npz", {"W": B4}, buffers=v),
+)
 np.savez(TMP / "foreign.npz", weights=B4)
 case("load_checkpoint", "path", st.sampled_from([None, 3, TMP / "foreign.npz"]), T.load_checkpoint)
 
 # ------------------------------------------------------------------------------------------- data
 IDX = b"\0\0\x08\x01\0\0\0\x01\x05"
 case("read_idx", "source", st.sampled_from([5, None, [0, 0, 8, 1], 2.5]), D.read_idx)
-case("read_idx", "source", st.sampled_from([b"\0\0\x08\x03" + b"\x80\0\0\0" * 3 + b"\0" * 8, IDX[:6], IDX + b"\0",
-                                            b"\x1f\x8b\x08\x00"]), D.read_idx, "IDX")
+case(
+    "read_idx",
+    "source",
+    st.sampled_from(
+        [b"\0\0\x08\x03" + b"\x80\0\0\0" * 3 + b"\0" * 8, IDX[:6], IDX + b"\0", b"\x1f\x8b\x08\x00"]
+    ),
+    D.read_idx,
+    "IDX",
+)
 case("train_test_split", "n", bad_ints(2), lambda v: D.train_test_split(v, 0.3, 0))
-case("train_test_split", "test_fraction", st.one_of(st.floats(max_value=0.0), st.floats(min_value=1.0),
-                                                    st.sampled_from([np.nan, "x", None])),
-     lambda v: D.train_test_split(10, v, 0))
+case(
+    "train_test_split",
+    "test_fraction",
+    st.one_of(
+        st.floats(max_value=0.0), st.floats(min_value=1.0), st.sampled_from([np.nan, "x", None])
+    ),
+    lambda v: D.train_test_split(10, v, 0),
+)
 case("train_test_split", "seed", bad_seeds, lambda v: D.train_test_split(10, 0.3, v))
 DS = D.Dataset(_arr(10, 2), np.arange(10) % 2, ("a", "b"))
-case("split_validation", "ds", st.sampled_from([None, _arr(10, 2), (1, 2)]), lambda v: D.split_validation(v, 3, 0))
-case("split_validation", "n_validation", st.one_of(bad_ints(1), st.integers(10, 20)),
-     lambda v: D.split_validation(DS, v, 0))
-case("standardize", "train", st.one_of(not_numbers, non_finite(_arr(5, 3)), st.just(_arr(1, 3))), D.standardize)
-case("standardize", "others", st.one_of(not_numbers, non_finite(_arr(2, 3)), wrong_shape((2, 3), min_dims=1).filter(
-    lambda a: a.shape[1:] != (3,))), lambda v: D.standardize(_arr(5, 3), v))
-case("to_float", "images", st.one_of(not_numbers, st.sampled_from([np.linspace(0, 1, 6), np.array([0, 300]),
-                                                                  np.array([-1, 3]), np.array([np.nan])])), D.to_float)
-case("to_float", "dtype", st.sampled_from([np.int64, "x", np.float16, None]),
-     lambda v: D.to_float(np.arange(3, dtype=np.uint8), v))
-case("Dataset", "x", st.sampled_from([_arr(3, 2), None, 5]), lambda v: D.Dataset(v, np.arange(4), ("a",) * 4))
-case("Dataset", "y", st.one_of(bad_labels(4, 4, kinds=("negative", "fractional", "nan", "matrix", "text")),
-                               st.just(None)), lambda v: D.Dataset(_arr(4, 2), v, ("a",) * 4))
-case("Dataset", "class_names", st.sampled_from(["abcd", (1, 2), None]), lambda v: D.Dataset(_arr(4, 2), np.arange(4), v))
-case("verify_file", "path", st.sampled_from([TMP / "missing.gz", None, 3]),
-     lambda v: D.verify_file(v, D.REGISTRY["mnist"].files[0]))
-case("verify_file", "spec", st.sampled_from([None, "train-images", {"name": "x"}]),
-     lambda v: D.verify_file(TMP / "foreign.npz", v))
+case(
+    "split_validation",
+    "ds",
+    st.sampled_from([None, _arr(10, 2), (1, 2)]),
+    lambda v: D.split_validation(v, 3, 0),
+)
+case(
+    "split_validation",
+    "n_validation",
+    st.one_of(bad_ints(1), st.integers(10, 20)),
+    lambda v: D.split_validation(DS, v, 0),
+)
+case(
+    "standardize",
+    "train",
+    st.one_of(not_numbers, non_finite(_arr(5, 3)), st.just(_arr(1, 3))),
+    D.standardize,
+)
+case(
+    "standardize",
+    "others",
+    st.one_of(
+        not_numbers,
+        non_finite(_arr(2, 3)),
+        wrong_shape((2, 3), min_dims=1).filter(lambda a: a.shape[1:] != (3,)),
+    ),
+    lambda v: D.standardize(_arr(5, 3), v),
+)
+case(
+    "to_float",
+    "images",
+    st.one_of(
+        not_numbers,
+        st.sampled_from(
+            [np.linspace(0, 1, 6), np.array([0, 300]), np.array([-1, 3]), np.array([np.nan])]
+        ),
+    ),
+    D.to_float,
+)
+case(
+    "to_float",
+    "dtype",
+    st.sampled_from([np.int64, "x", np.float16, None]),
+    lambda v: D.to_float(np.arange(3, dtype=np.uint8), v),
+)
+case(
+    "Dataset",
+    "x",
+    st.sampled_from([_arr(3, 2), None, 5]),
+    lambda v: D.Dataset(v, np.arange(4), ("a",) * 4),
+)
+case(
+    "Dataset",
+    "y",
+    st.one_of(
+        bad_labels(4, 4, kinds=("negative", "fractional", "nan", "matrix", "text")), st.just(None)
+    ),
+    lambda v: D.Dataset(_arr(4, 2), v, ("a",) * 4),
+)
+case(
+    "Dataset",
+    "class_names",
+    st.sampled_from(["abcd", (1, 2), None]),
+    lambda v: D.Dataset(_arr(4, 2), np.arange(4), v),
+)
+case(
+    "verify_file",
+    "path",
+    st.sampled_from([TMP / "missing.gz", None, 3]),
+    lambda v: D.verify_file(v, D.REGISTRY["mnist"].files[0]),
+)
+case(
+    "verify_file",
+    "spec",
+    st.sampled_from([None, "train-images", {"name": "x"}]),
+    lambda v: D.verify_file(TMP / "foreign.npz", v),
+)
 case("locate", "name", st.sampled_from(["imagenet", None, 3]), D.locate)
 case("locate", "root", st.sampled_from([3, 2.5]), lambda v: D.locate("mnist", v))
 case("cache_dir", "name", st.sampled_from([3, ["mnist"]]), D.cache_dir)
@@ -245,27 +549,74 @@ for loader in (D.load_fashion_mnist, D.load_mnist, D.load_cifar10):
     case(loader.__name__, "root", st.sampled_from([3, 2.5, ["dir"]]), loader)
 
 # ------------------------------------------------------------------------------------------- norm
-BN = dict(x=_arr(4, 3), gamma=np.ones(3), beta=np.zeros(3), running_mean=np.zeros(3), running_var=np.ones(3))
+BN = dict(
+    x=_arr(4, 3),
+    gamma=np.ones(3),
+    beta=np.zeros(3),
+    running_mean=np.zeros(3),
+    running_var=np.ones(3),
+)
 for arg in ("gamma", "beta", "running_mean", "running_var"):
-    bad = bad_arrays(BN[arg]) if arg != "running_var" else st.one_of(bad_arrays(BN[arg]), st.just(-np.ones(3)))
+    bad = (
+        bad_arrays(BN[arg])
+        if arg != "running_var"
+        else st.one_of(bad_arrays(BN[arg]), st.just(-np.ones(3)))
+    )
     case("batchnorm_forward", arg, bad, lambda v, arg=arg: N.batchnorm_forward(**{**BN, arg: v}))
-case("batchnorm_forward", "x", st.one_of(not_numbers, non_finite(BN["x"]), st.just(_arr(4, 3, 2)), st.just(_arr(1, 3)),
-                                         st.just(np.zeros((0, 3)))), lambda v: N.batchnorm_forward(**{**BN, "x": v}))
+case(
+    "batchnorm_forward",
+    "x",
+    st.one_of(
+        not_numbers,
+        non_finite(BN["x"]),
+        st.just(_arr(4, 3, 2)),
+        st.just(_arr(1, 3)),
+        st.just(np.zeros((0, 3))),
+    ),
+    lambda v: N.batchnorm_forward(**{**BN, "x": v}),
+)
 case("batchnorm_forward", "training", bad_flags, lambda v: N.batchnorm_forward(**BN, training=v))
-case("batchnorm_forward", "momentum", bad_probabilities, lambda v: N.batchnorm_forward(**BN, momentum=v))
+case(
+    "batchnorm_forward",
+    "momentum",
+    bad_probabilities,
+    lambda v: N.batchnorm_forward(**BN, momentum=v),
+)
 case("batchnorm_forward", "eps", bad_positive_numbers, lambda v: N.batchnorm_forward(**BN, eps=v))
 _, BN_CACHE, _ = N.batchnorm_forward(**BN)
 case("batchnorm_backward", "dout", bad_arrays(BN["x"]), lambda v: N.batchnorm_backward(v, BN_CACHE))
 case("batchnorm_backward", "cache", bad_caches, lambda v: N.batchnorm_backward(BN["x"], v))
-case("batchnorm_forward_naive", "x", st.one_of(not_numbers, non_finite(BN["x"]), st.just(_arr(1, 3))),
-     lambda v: N.batchnorm_forward_naive(v, np.ones(3), np.zeros(3)))
-case("batchnorm_forward_naive", "gamma", bad_arrays(np.ones(3)),
-     lambda v: N.batchnorm_forward_naive(BN["x"], v, np.zeros(3)))
-case("batchnorm_forward_naive", "eps", bad_positive_numbers,
-     lambda v: N.batchnorm_forward_naive(BN["x"], np.ones(3), np.zeros(3), v))
+case(
+    "batchnorm_forward_naive",
+    "x",
+    st.one_of(not_numbers, non_finite(BN["x"]), st.just(_arr(1, 3))),
+    lambda v: N.batchnorm_forward_naive(v, np.ones(3), np.zeros(3)),
+)
+case(
+    "batchnorm_forward_naive",
+    "gamma",
+    bad_arrays(np.ones(3)),
+    lambda v: N.batchnorm_forward_naive(BN["x"], v, np.zeros(3)),
+)
+case(
+    "batchnorm_forward_naive",
+    "eps",
+    bad_positive_numbers,
+    lambda v: N.batchnorm_forward_naive(BN["x"], np.ones(3), np.zeros(3), v),
+)
 _, BNN_CACHE = N.batchnorm_forward_naive(BN["x"], np.ones(3), np.zeros(3))
-case("batchnorm_backward_naive", "dout", bad_arrays(BN["x"]), lambda v: N.batchnorm_backward_naive(v, BNN_CACHE))
-case("batchnorm_backward_naive", "cache", bad_caches, lambda v: N.batchnorm_backward_naive(BN["x"], v))
+case(
+    "batchnorm_backward_naive",
+    "dout",
+    bad_arrays(BN["x"]),
+    lambda v: N.batchnorm_backward_naive(v, BNN_CACHE),
+)
+case(
+    "batchnorm_backward_naive",
+    "cache",
+    bad_caches,
+    lambda v: N.batchnorm_backward_naive(BN["x"], v),
+)
 case("parameter_counts", "channels", bad_ints(1), N.parameter_counts)
 
 # ------------------------------------------------------------------------------------ activations
@@ -277,15 +628,38 @@ for name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "identity", "softma
     case(f"{name}_backward", "cache", bad_caches, lambda v, bwd=bwd: bwd(X23, v))
 case("sigmoid", "z", any_shape, A.sigmoid)
 case("softmax", "z", st.one_of(any_shape, wrong_shape((2, 3), min_dims=3)), A.softmax)
-case("softmax_jacobian", "z", st.one_of(not_numbers, non_finite(R3), wrong_shape((3,)).filter(lambda a: a.ndim != 1)),
-     A.softmax_jacobian)
-case("leaky_relu_forward", "b", st.one_of(st.floats(max_value=-1e-9), st.sampled_from([np.nan, "x", None])),
-     lambda v: A.leaky_relu_forward(X23, v))
-case("elu_forward", "alpha", st.one_of(st.floats(max_value=-1e-9), st.sampled_from([np.nan, "x", None])),
-     lambda v: A.elu_forward(X23, v))
-case("prelu_forward", "b", st.one_of(not_numbers, non_finite(np.full(3, 0.1)), st.just(np.ones(2)),
-                                     st.just(np.ones((3, 1)))), lambda v: A.prelu_forward(X23, v))
-case("prelu_forward", "z", st.one_of(not_numbers, non_finite(X23), st.just(R3)), lambda v: A.prelu_forward(v, np.ones(3)))
+case(
+    "softmax_jacobian",
+    "z",
+    st.one_of(not_numbers, non_finite(R3), wrong_shape((3,)).filter(lambda a: a.ndim != 1)),
+    A.softmax_jacobian,
+)
+case(
+    "leaky_relu_forward",
+    "b",
+    st.one_of(st.floats(max_value=-1e-9), st.sampled_from([np.nan, "x", None])),
+    lambda v: A.leaky_relu_forward(X23, v),
+)
+case(
+    "elu_forward",
+    "alpha",
+    st.one_of(st.floats(max_value=-1e-9), st.sampled_from([np.nan, "x", None])),
+    lambda v: A.elu_forward(X23, v),
+)
+case(
+    "prelu_forward",
+    "b",
+    st.one_of(
+        not_numbers, non_finite(np.full(3, 0.1)), st.just(np.ones(2)), st.just(np.ones((3, 1)))
+    ),
+    lambda v: A.prelu_forward(X23, v),
+)
+case(
+    "prelu_forward",
+    "z",
+    st.one_of(not_numbers, non_finite(X23), st.just(R3)),
+    lambda v: A.prelu_forward(v, np.ones(3)),
+)
 _, PRELU = A.prelu_forward(X23, np.full(3, 0.1))
 case("prelu_backward", "da", bad_arrays(X23), lambda v: A.prelu_backward(v, PRELU))
 case("prelu_backward", "cache", bad_caches, lambda v: A.prelu_backward(X23, v))
@@ -293,120 +667,309 @@ case("get", "name", st.sampled_from(["swish", None, ["relu"], 3]), A.get)
 
 # ---------------------------------------------------------------------------------------- metrics
 Y3 = np.array([0, 1, 2])
-case("accuracy", "y_true", bad_labels(3, 3, kinds=("negative", "fractional", "nan", "matrix", "text")),
-     lambda v: M.accuracy(v, Y3))
-case("accuracy", "y_pred", bad_labels(3, 3, kinds=("negative", "fractional", "nan", "length", "matrix", "text")),
-     lambda v: M.accuracy(Y3, v))
-case("confusion_matrix", "y_true", bad_labels(3, 3, kinds=("negative", "too large", "fractional", "nan", "matrix")),
-     lambda v: M.confusion_matrix(v, Y3, 3))
+case(
+    "accuracy",
+    "y_true",
+    bad_labels(3, 3, kinds=("negative", "fractional", "nan", "matrix", "text")),
+    lambda v: M.accuracy(v, Y3),
+)
+case(
+    "accuracy",
+    "y_pred",
+    bad_labels(3, 3, kinds=("negative", "fractional", "nan", "length", "matrix", "text")),
+    lambda v: M.accuracy(Y3, v),
+)
+case(
+    "confusion_matrix",
+    "y_true",
+    bad_labels(3, 3, kinds=("negative", "too large", "fractional", "nan", "matrix")),
+    lambda v: M.confusion_matrix(v, Y3, 3),
+)
 case("confusion_matrix", "y_pred", bad_labels(3, 3), lambda v: M.confusion_matrix(Y3, v, 3))
-case("confusion_matrix", "num_classes", bad_ints(1), lambda v: M.confusion_matrix(np.array([0, 0]), np.array([0, 0]), v))
-case("per_class_recall", "cm", st.one_of(bad_arrays(np.eye(3)).filter(lambda a: not (isinstance(a, np.ndarray) and
-                                                                                      a.ndim == 2 and a.shape[0] ==
-                                                                                      a.shape[1])),
-                                         st.just(-np.eye(3))), M.per_class_recall)
+case(
+    "confusion_matrix",
+    "num_classes",
+    bad_ints(1),
+    lambda v: M.confusion_matrix(np.array([0, 0]), np.array([0, 0]), v),
+)
+case(
+    "per_class_recall",
+    "cm",
+    st.one_of(
+        bad_arrays(np.eye(3)).filter(
+            lambda a: not (isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] == a.shape[1])
+        ),
+        st.just(-np.eye(3)),
+    ),
+    M.per_class_recall,
+)
 
 # ------------------------------------------------------------------------------------------- init
-case("variance", "rule", st.sampled_from(["foo", "he_banana", "glorot", None, 3]), lambda v: I.variance(v, 3, 4))
+case(
+    "variance",
+    "rule",
+    st.sampled_from(["foo", "he_banana", "glorot", None, 3]),
+    lambda v: I.variance(v, 3, 4),
+)
 case("variance", "fan_in", bad_ints(1), lambda v: I.variance("he_normal", v, 4))
 case("variance", "fan_out", bad_ints(1), lambda v: I.variance("he_normal", 3, v))
 case("init_weights", "rng", bad_generators, lambda v: I.init_weights("he_normal", 3, 4, v))
-case("init_weights", "dtype", st.sampled_from([np.int64, "x", None, np.float16]),
-     lambda v: I.init_weights("he_normal", 3, 4, np.random.default_rng(0), v))
+case(
+    "init_weights",
+    "dtype",
+    st.sampled_from([np.int64, "x", None, np.float16]),
+    lambda v: I.init_weights("he_normal", 3, 4, np.random.default_rng(0), v),
+)
 
 # ------------------------------------------------------------------------------------------ optim
-HYPER = {"sgd": {"momentum": bad_probabilities, "weight_decay": st.floats(max_value=-1e-9), "nesterov": bad_flags},
-         "adagrad": {"eps": st.floats(max_value=-1e-9)},
-         "rmsprop": {"alpha": bad_probabilities, "eps": st.sampled_from([-1.0, np.nan, "x"])},
-         "adam": {"beta1": st.one_of(bad_probabilities, st.just(1.0)), "beta2": bad_probabilities,
-                  "eps": st.sampled_from([-1.0, np.nan]), "weight_decay": st.sampled_from([-0.1, np.inf]),
-                  "decoupled": bad_flags, "bias_correction": bad_flags}}
+HYPER = {
+    "sgd": {
+        "momentum": bad_probabilities,
+        "weight_decay": st.floats(max_value=-1e-9),
+        "nesterov": bad_flags,
+    },
+    "adagrad": {"eps": st.floats(max_value=-1e-9)},
+    "rmsprop": {"alpha": bad_probabilities, "eps": st.sampled_from([-1.0, np.nan, "x"])},
+    "adam": {
+        "beta1": st.one_of(bad_probabilities, st.just(1.0)),
+        "beta2": bad_probabilities,
+        "eps": st.sampled_from([-1.0, np.nan]),
+        "weight_decay": st.sampled_from([-0.1, np.inf]),
+        "decoupled": bad_flags,
+        "bias_correction": bad_flags,
+    },
+}
 for rule, hyper in HYPER.items():
     update = O.RULES[rule]
     base = lambda **k: dict(w=np.ones(3), g=np.ones(3), state={}, lr=0.1, **k)  # noqa: E731
-    case(f"{rule}_update", "w", st.sampled_from([[1.0, 2.0, 3.0], np.ones(3, int), None]),
-         lambda v, u=update: u(**{**base(), "w": v}))
-    case(f"{rule}_update", "g", st.one_of(not_numbers, wrong_shape((3,))), lambda v, u=update: u(**{**base(), "g": v}))
-    case(f"{rule}_update", "state", st.sampled_from([None, [], "state"]), lambda v, u=update: u(**{**base(), "state": v}))
+    case(
+        f"{rule}_update",
+        "w",
+        st.sampled_from([[1.0, 2.0, 3.0], np.ones(3, int), None]),
+        lambda v, u=update: u(**{**base(), "w": v}),
+    )
+    case(
+        f"{rule}_update",
+        "g",
+        st.one_of(not_numbers, wrong_shape((3,))),
+        lambda v, u=update: u(**{**base(), "g": v}),
+    )
+    case(
+        f"{rule}_update",
+        "state",
+        st.sampled_from([None, [], "state"]),
+        lambda v, u=update: u(**{**base(), "state": v}),
+    )
     case(f"{rule}_update", "lr", bad_positive_numbers, lambda v, u=update: u(**{**base(), "lr": v}))
     for h, strat in hyper.items():
         case(f"{rule}_update", h, strat, lambda v, u=update, h=h: u(**base(**{h: v})))
         case(f"Optimizer({rule})", h, strat, lambda v, r=rule, h=h: O.Optimizer(r, 0.1, **{h: v}))
 case("Optimizer", "rule", st.sampled_from(["lion", None, 3, "SGD"]), lambda v: O.Optimizer(v, 0.1))
 case("Optimizer", "lr", bad_positive_numbers, lambda v: O.Optimizer("sgd", v))
-case("Optimizer", "hyper", st.sampled_from(["betas", "beta", "momentum_"]), lambda v: O.Optimizer("adam", 0.1, **{v: 0.9}),
-     "hyper")
-case("Optimizer.step", "params", st.sampled_from([None, [np.ones(3)], "W"]),
-     lambda v: O.Optimizer("sgd", 0.1).step(v, {"W": np.ones(3)}))
-case("Optimizer.step", "grads", st.sampled_from([{"W": np.ones(4)}, {"W": "x"}, {"V": np.ones(3)}, None]),
-     lambda v: O.Optimizer("sgd", 0.1).step({"W": np.ones(3)}, v))
+case(
+    "Optimizer",
+    "hyper",
+    st.sampled_from(["betas", "beta", "momentum_"]),
+    lambda v: O.Optimizer("adam", 0.1, **{v: 0.9}),
+    "hyper",
+)
+case(
+    "Optimizer.step",
+    "params",
+    st.sampled_from([None, [np.ones(3)], "W"]),
+    lambda v: O.Optimizer("sgd", 0.1).step(v, {"W": np.ones(3)}),
+)
+case(
+    "Optimizer.step",
+    "grads",
+    st.sampled_from([{"W": np.ones(4)}, {"W": "x"}, {"V": np.ones(3)}, None]),
+    lambda v: O.Optimizer("sgd", 0.1).step({"W": np.ones(3)}, v),
+)
 
 # ------------------------------------------------------------------------------------- perceptron
 X42, W2, Y4 = _arr(4, 2), _arr(2), np.array([0.0, 1, 1, 0])
-case("perceptron_forward", "x", st.one_of(not_numbers, non_finite(X42), st.just(_arr(4)), st.just(_arr(4, 3))),
-     lambda v: P.perceptron_forward(v, W2, 0.1), "x", "w")
+case(
+    "perceptron_forward",
+    "x",
+    st.one_of(not_numbers, non_finite(X42), st.just(_arr(4)), st.just(_arr(4, 3))),
+    lambda v: P.perceptron_forward(v, W2, 0.1),
+    "x",
+    "w",
+)
 case("perceptron_forward", "w", bad_arrays(W2), lambda v: P.perceptron_forward(X42, v, 0.1))
-case("perceptron_forward", "w0", st.sampled_from([np.nan, np.inf, "x", None, np.ones(2)]),
-     lambda v: P.perceptron_forward(X42, W2, v))
+case(
+    "perceptron_forward",
+    "w0",
+    st.sampled_from([np.nan, np.inf, "x", None, np.ones(2)]),
+    lambda v: P.perceptron_forward(X42, W2, v),
+)
 _, PC = P.perceptron_forward(X42, W2, 0.1)
-case("perceptron_gradient", "y", st.one_of(bad_arrays(Y4), st.just(np.array([0, 2.0, 1, 0]))),
-     lambda v: P.perceptron_gradient(v, PC))
+case(
+    "perceptron_gradient",
+    "y",
+    st.one_of(bad_arrays(Y4), st.just(np.array([0, 2.0, 1, 0]))),
+    lambda v: P.perceptron_gradient(v, PC),
+)
 case("perceptron_gradient", "cache", bad_caches, lambda v: P.perceptron_gradient(Y4, v))
-case("train_perceptron", "x", st.one_of(not_numbers, non_finite(X42), st.just(_arr(3, 2))),
-     lambda v: P.train_perceptron(v, Y4, epochs=1), "x", "y")
-case("train_perceptron", "y", st.one_of(bad_arrays(Y4), st.just(np.array([0, 2, 1, 0]))),
-     lambda v: P.train_perceptron(X42, v, epochs=1))
-case("train_perceptron", "eta", bad_positive_numbers, lambda v: P.train_perceptron(X42, Y4, eta=v, epochs=1))
+case(
+    "train_perceptron",
+    "x",
+    st.one_of(not_numbers, non_finite(X42), st.just(_arr(3, 2))),
+    lambda v: P.train_perceptron(v, Y4, epochs=1),
+    "x",
+    "y",
+)
+case(
+    "train_perceptron",
+    "y",
+    st.one_of(bad_arrays(Y4), st.just(np.array([0, 2, 1, 0]))),
+    lambda v: P.train_perceptron(X42, v, epochs=1),
+)
+case(
+    "train_perceptron",
+    "eta",
+    bad_positive_numbers,
+    lambda v: P.train_perceptron(X42, Y4, eta=v, epochs=1),
+)
 case("train_perceptron", "epochs", bad_ints(1), lambda v: P.train_perceptron(X42, Y4, epochs=v))
-case("train_perceptron", "batch_size", bad_ints(1), lambda v: P.train_perceptron(X42, Y4, epochs=1, batch_size=v))
-case("train_perceptron", "seed", bad_seeds.filter(lambda s: s is not None),
-     lambda v: P.train_perceptron(X42, Y4, epochs=1, seed=v))
+case(
+    "train_perceptron",
+    "batch_size",
+    bad_ints(1),
+    lambda v: P.train_perceptron(X42, Y4, epochs=1, batch_size=v),
+)
+case(
+    "train_perceptron",
+    "seed",
+    bad_seeds.filter(lambda s: s is not None),
+    lambda v: P.train_perceptron(X42, Y4, epochs=1, seed=v),
+)
 
 # ------------------------------------------------------------------------------------------ plots
 ZZ = np.linspace(-1, 1, 5)
-case("function_and_derivative", "z", st.one_of(not_numbers, non_finite(ZZ), st.just(np.ones((5, 2)))),
-     lambda v: PL.function_and_derivative(v, ZZ, ZZ, "f"))
-case("function_and_derivative", "f", st.one_of(not_numbers, st.just(ZZ[:3])),
-     lambda v: PL.function_and_derivative(ZZ, v, ZZ, "f"))
-case("function_and_derivative", "df", st.one_of(not_numbers, st.just(ZZ[:4])),
-     lambda v: PL.function_and_derivative(ZZ, ZZ, v, "f"))
-case("function_and_derivative", "name", st.sampled_from([None, 3]), lambda v: PL.function_and_derivative(ZZ, ZZ, ZZ, v))
-case("curves", "history", st.sampled_from([[1, 2], None, {"loss": "abc"}, {"loss": [[1, 2]]}, {3: [1.0]}]), PL.curves)
-case("decision_boundary", "predict_proba", st.sampled_from([None, lambda t: np.ones(3), lambda t: "p"]),
-     lambda v: PL.decision_boundary(v, _arr(6, 2), np.arange(6) % 2), "predict_proba")
-case("decision_boundary", "x", st.one_of(not_numbers, non_finite(_arr(6, 2)), st.just(_arr(6, 3))),
-     lambda v: PL.decision_boundary(lambda t: np.full(len(t), 0.5), v, np.arange(6) % 2))
-case("decision_boundary", "y", bad_labels(6, 2), lambda v: PL.decision_boundary(lambda t: np.full(len(t), 0.5),
-                                                                                 _arr(6, 2), v))
-case("confusion", "cm", st.one_of(not_numbers, non_finite(np.eye(3)), st.just(np.ones((2, 3))), st.just(-np.eye(3))),
-     lambda v: PL.confusion(v, ("a", "b", "c")))
-case("confusion", "class_names", st.sampled_from([("a", "b"), None, "abc", (1, 2, 3)]),
-     lambda v: PL.confusion(np.eye(3), v))
+case(
+    "function_and_derivative",
+    "z",
+    st.one_of(not_numbers, non_finite(ZZ), st.just(np.ones((5, 2)))),
+    lambda v: PL.function_and_derivative(v, ZZ, ZZ, "f"),
+)
+case(
+    "function_and_derivative",
+    "f",
+    st.one_of(not_numbers, st.just(ZZ[:3])),
+    lambda v: PL.function_and_derivative(ZZ, v, ZZ, "f"),
+)
+case(
+    "function_and_derivative",
+    "df",
+    st.one_of(not_numbers, st.just(ZZ[:4])),
+    lambda v: PL.function_and_derivative(ZZ, ZZ, v, "f"),
+)
+case(
+    "function_and_derivative",
+    "name",
+    st.sampled_from([None, 3]),
+    lambda v: PL.function_and_derivative(ZZ, ZZ, ZZ, v),
+)
+case(
+    "curves",
+    "history",
+    st.sampled_from([[1, 2], None, {"loss": "abc"}, {"loss": [[1, 2]]}, {3: [1.0]}]),
+    PL.curves,
+)
+case(
+    "decision_boundary",
+    "predict_proba",
+    st.sampled_from([None, lambda t: np.ones(3), lambda t: "p"]),
+    lambda v: PL.decision_boundary(v, _arr(6, 2), np.arange(6) % 2),
+    "predict_proba",
+)
+case(
+    "decision_boundary",
+    "x",
+    st.one_of(not_numbers, non_finite(_arr(6, 2)), st.just(_arr(6, 3))),
+    lambda v: PL.decision_boundary(lambda t: np.full(len(t), 0.5), v, np.arange(6) % 2),
+)
+case(
+    "decision_boundary",
+    "y",
+    bad_labels(6, 2),
+    lambda v: PL.decision_boundary(lambda t: np.full(len(t), 0.5), _arr(6, 2), v),
+)
+case(
+    "confusion",
+    "cm",
+    st.one_of(not_numbers, non_finite(np.eye(3)), st.just(np.ones((2, 3))), st.just(-np.eye(3))),
+    lambda v: PL.confusion(v, ("a", "b", "c")),
+)
+case(
+    "confusion",
+    "class_names",
+    st.sampled_from([("a", "b"), None, "abc", (1, 2, 3)]),
+    lambda v: PL.confusion(np.eye(3), v),
+)
 IMGS, PROBS3 = np.zeros((2, 1, 4, 4)), np.full((2, 3), 1 / 3)
-case("predictions", "images", st.sampled_from([np.zeros((2, 4, 4)), np.zeros((2, 2, 4, 4)), None]),
-     lambda v: PL.predictions(v, PROBS3, np.array([0, 1]), ("a", "b", "c")))
-case("predictions", "probs", st.sampled_from([PROBS3[:1], np.full((2, 2), 0.5), None]),
-     lambda v: PL.predictions(IMGS, v, np.array([0, 1]), ("a", "b", "c")))
-case("predictions", "labels", bad_labels(2, 3), lambda v: PL.predictions(IMGS, PROBS3, v, ("a", "b", "c")))
-case("predictions", "cols", bad_ints(1), lambda v: PL.predictions(IMGS, PROBS3, np.array([0, 1]), ("a", "b", "c"), cols=v))
-case("chain_diagram", "nodes", st.sampled_from(["ab", None, ["a"], [1, 2]]), lambda v: PL.chain_diagram(v, ["f"], ["g"]))
-case("chain_diagram", "forward", st.sampled_from([["f", "g"], 3, "f"]), lambda v: PL.chain_diagram(["a", "b"], v, ["g"]))
-case("chain_diagram", "backward", st.sampled_from([[], 3, [None]]), lambda v: PL.chain_diagram(["a", "b"], ["f"], v))
+case(
+    "predictions",
+    "images",
+    st.sampled_from([np.zeros((2, 4, 4)), np.zeros((2, 2, 4, 4)), None]),
+    lambda v: PL.predictions(v, PROBS3, np.array([0, 1]), ("a", "b", "c")),
+)
+case(
+    "predictions",
+    "probs",
+    st.sampled_from([PROBS3[:1], np.full((2, 2), 0.5), None]),
+    lambda v: PL.predictions(IMGS, v, np.array([0, 1]), ("a", "b", "c")),
+)
+case(
+    "predictions",
+    "labels",
+    bad_labels(2, 3),
+    lambda v: PL.predictions(IMGS, PROBS3, v, ("a", "b", "c")),
+)
+case(
+    "predictions",
+    "cols",
+    bad_ints(1),
+    lambda v: PL.predictions(IMGS, PROBS3, np.array([0, 1]), ("a", "b", "c"), cols=v),
+)
+case(
+    "chain_diagram",
+    "nodes",
+    st.sampled_from(["ab", None, ["a"], [1, 2]]),
+    lambda v: PL.chain_diagram(v, ["f"], ["g"]),
+)
+case(
+    "chain_diagram",
+    "forward",
+    st.sampled_from([["f", "g"], 3, "f"]),
+    lambda v: PL.chain_diagram(["a", "b"], v, ["g"]),
+)
+case(
+    "chain_diagram",
+    "backward",
+    st.sampled_from([[], 3, [None]]),
+    lambda v: PL.chain_diagram(["a", "b"], ["f"], v),
+)
 
 
 def _names_in(message: str, names: tuple[str, ...]) -> bool:
-    """Whether ``message`` names one of ``names`` as a word (so that "x" does not match "exceeds")."""
+    """Whether ``message`` names one of ``names`` as a word (so that "x" does not match
+    "exceeds")."""
     return any(re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", message) for n in names)
 
 
 def assert_clear_error(call: Callable[[], object], names: tuple[str, ...]) -> None:
-    """A ValueError/TypeError from an explicit ``raise`` in cnnmath whose message names the argument."""
+    """A ValueError/TypeError from an explicit ``raise`` in cnnmath whose message names the
+    argument."""
     try:
         call()
     except (ValueError, TypeError, FileNotFoundError) as exc:
         last = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{Path(last.filename).name}:{last.lineno}"
-        assert "cnnmath" in Path(last.filename).parts, f"raised outside cnnmath, at {where}: {exc!r}"
+        assert "cnnmath" in Path(last.filename).parts, (
+            f"raised outside cnnmath, at {where}: {exc!r}"
+        )
         line = linecache.getline(last.filename, last.lineno).lstrip()
         assert line.startswith("raise"), f"not an explicit raise at {where}: {exc!r}"
         assert _names_in(str(exc), names), f"message does not name {names}: {exc}"
@@ -433,12 +996,29 @@ def test_every_public_function_is_covered():
     for mod in modules:
         for name in getattr(mod, "__all__", dir(mod)):
             obj = getattr(mod, name)
-            if callable(obj) and getattr(obj, "__module__", "") == mod.__name__ and not name.startswith("_"):
+            if (
+                callable(obj)
+                and getattr(obj, "__module__", "") == mod.__name__
+                and not name.startswith("_")
+            ):
                 public.add(name)
-    skipped = {  # take no argument that can be bad, or are SymPy definitions checked by SymPy itself
-        "History", "FileSpec", "DatasetSpec", "DatasetNotFoundError", "DatasetCorruptError", "PerceptronFit",
-        "load_iris", "load_digits",
-        "sym_sigmoid", "sym_tanh", "sym_relu", "sym_leaky_relu", "sym_prelu", "sym_elu", "sym_softmax",
+    # these take no argument that can be bad, or are SymPy definitions checked by SymPy itself
+    skipped = {
+        "History",
+        "FileSpec",
+        "DatasetSpec",
+        "DatasetNotFoundError",
+        "DatasetCorruptError",
+        "PerceptronFit",
+        "load_iris",
+        "load_digits",
+        "sym_sigmoid",
+        "sym_tanh",
+        "sym_relu",
+        "sym_leaky_relu",
+        "sym_prelu",
+        "sym_elu",
+        "sym_softmax",
     }
     missing = sorted(public - covered - skipped)
     assert not missing, missing

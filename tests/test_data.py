@@ -13,16 +13,25 @@ from cnnmath.data import DatasetCorruptError, DatasetNotFoundError, DatasetSpec,
 
 
 def idx_bytes(arr: np.ndarray) -> bytes:
-    return bytes([0, 0, 0x08, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape) + arr.astype(np.uint8).tobytes()
+    return (
+        bytes([0, 0, 0x08, arr.ndim])
+        + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+        + arr.astype(np.uint8).tobytes()
+    )
 
 
-def write_idx_set(d: Path, n_train: int = 12, n_test: int = 5, seed: int = 0, size: int = 28) -> dict[str, bytes]:
+def write_idx_set(
+    d: Path, n_train: int = 12, n_test: int = 5, seed: int = 0, size: int = 28
+) -> dict[str, bytes]:
     """Four gzipped IDX files in the (Fashion-)MNIST layout; returns their gz bytes by name."""
     rng = np.random.default_rng(seed)
     d.mkdir(parents=True, exist_ok=True)
     out = {}
     for prefix, n in (("train", n_train), ("t10k", n_test)):
-        for kind, arr in (("images-idx3", rng.integers(0, 256, (n, size, size))), ("labels-idx1", rng.integers(0, 10, n))):
+        for kind, arr in (
+            ("images-idx3", rng.integers(0, 256, (n, size, size))),
+            ("labels-idx1", rng.integers(0, 10, n)),
+        ):
             name = f"{prefix}-{kind}-ubyte.gz"
             blob = gzip.compress(idx_bytes(arr), mtime=0)
             (d / name).write_bytes(blob)
@@ -35,7 +44,10 @@ def cifar_archive(path: Path, n_per_batch: int = 4, seed: int = 0, drop_bytes: i
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for member in data._CIFAR_MEMBERS:
-            rec = np.concatenate([rng.integers(0, 10, (n_per_batch, 1)), rng.integers(0, 256, (n_per_batch, 3072))], axis=1)
+            rec = np.concatenate(
+                [rng.integers(0, 10, (n_per_batch, 1)), rng.integers(0, 256, (n_per_batch, 3072))],
+                axis=1,
+            )
             blob = rec.astype(np.uint8).tobytes()
             if drop_bytes:
                 blob = blob[:-drop_bytes]
@@ -83,7 +95,11 @@ def test_download_verifies_and_loads(fake_mnist, tmp_path):
     assert d == tmp_path / "cache" / "mnist"
     assert {p.name for p in d.iterdir()} == set(blobs)  # no temporary files left behind
     train, test = data.load_mnist()
-    assert train.x.shape == (12, 1, 28, 28) and test.x.shape == (5, 1, 28, 28) and train.x.dtype == np.uint8
+    assert (
+        train.x.shape == (12, 1, 28, 28)
+        and test.x.shape == (5, 1, 28, 28)
+        and train.x.dtype == np.uint8
+    )
     raw = data.read_idx(served / "train-images-idx3-ubyte.gz")
     np.testing.assert_array_equal(train.x[:, 0], raw)
 
@@ -97,15 +113,23 @@ def test_tampered_download_is_rejected_and_keeps_the_good_copy(fake_mnist):
         (served / name).write_bytes(gzip.compress(b"tampered"))
     with pytest.raises(DatasetCorruptError, match="could not download a valid t10k-labels"):
         data.download("mnist", progress=False)
-    assert (d / "t10k-labels-idx1-ubyte.gz").read_bytes() == good[:-3]  # not replaced by the bad download
+    assert (d / "t10k-labels-idx1-ubyte.gz").read_bytes() == good[
+        :-3
+    ]  # not replaced by the bad download
     assert not list(d.glob("*.part"))
-    with pytest.raises(DatasetCorruptError, match=r"bytes, expected .*Delete it and get a fresh copy"):
+    with pytest.raises(
+        DatasetCorruptError, match=r"bytes, expected .*Delete it and get a fresh copy"
+    ):
         data.load_mnist()
 
 
 def test_missing_dataset_says_where_it_looked_and_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNMATH_DATA", str(tmp_path))
-    monkeypatch.setitem(data.REGISTRY, "fashion-mnist", replace(data.REGISTRY["fashion-mnist"], system_dirs=(str(tmp_path / "none"),)))
+    monkeypatch.setitem(
+        data.REGISTRY,
+        "fashion-mnist",
+        replace(data.REGISTRY["fashion-mnist"], system_dirs=(str(tmp_path / "none"),)),
+    )
     with pytest.raises(DatasetNotFoundError, match="apt-get install dataset-fashion-mnist") as err:
         data.load_fashion_mnist()
     assert str(tmp_path / "none") in str(err.value)
@@ -121,7 +145,12 @@ def test_corrupt_content_is_detected_by_content_checksum(tmp_path):
 
 def test_cifar10_binary_archive(tmp_path, monkeypatch):
     blob = cifar_archive(tmp_path / "cifar-10-binary.tar.gz")
-    spec = replace(data.REGISTRY["cifar-10"], files=(FileSpec("cifar-10-binary.tar.gz", hashlib.sha256(blob).hexdigest(), size=len(blob)),))
+    spec = replace(
+        data.REGISTRY["cifar-10"],
+        files=(
+            FileSpec("cifar-10-binary.tar.gz", hashlib.sha256(blob).hexdigest(), size=len(blob)),
+        ),
+    )
     monkeypatch.setitem(data.REGISTRY, "cifar-10", spec)
     train, test = data.load_cifar10(tmp_path)
     assert train.x.shape == (20, 3, 32, 32) and test.x.shape == (4, 3, 32, 32)
@@ -130,11 +159,18 @@ def test_cifar10_binary_archive(tmp_path, monkeypatch):
 
 def test_cifar10_truncated_record_and_wrong_checksum(tmp_path, monkeypatch):
     blob = cifar_archive(tmp_path / "cifar-10-binary.tar.gz", drop_bytes=7)
-    spec = replace(data.REGISTRY["cifar-10"], files=(FileSpec("cifar-10-binary.tar.gz", hashlib.sha256(blob).hexdigest()),))
+    spec = replace(
+        data.REGISTRY["cifar-10"],
+        files=(FileSpec("cifar-10-binary.tar.gz", hashlib.sha256(blob).hexdigest()),),
+    )
     monkeypatch.setitem(data.REGISTRY, "cifar-10", spec)
     with pytest.raises(DatasetCorruptError, match="not a whole number of 3073-byte"):
         data.load_cifar10(tmp_path)
-    monkeypatch.setitem(data.REGISTRY, "cifar-10", replace(spec, files=(FileSpec("cifar-10-binary.tar.gz", "0" * 64),)))
+    monkeypatch.setitem(
+        data.REGISTRY,
+        "cifar-10",
+        replace(spec, files=(FileSpec("cifar-10-binary.tar.gz", "0" * 64),)),
+    )
     with pytest.raises(DatasetCorruptError, match="wrong SHA-256"):
         data.load_cifar10(tmp_path)
 
@@ -191,7 +227,9 @@ def test_unknown_dataset():
 def test_read_idx_header_product_cannot_overflow():
     # three dimensions of 2^31: the product is 2^93, which int64 arithmetic wraps to 0
     header = bytes([0, 0, 0x08, 3]) + (2**31).to_bytes(4, "big") * 3
-    with pytest.raises(DatasetCorruptError, match=r"truncated: 24 bytes, expected 9903520314283042199192993808 "):
+    with pytest.raises(
+        DatasetCorruptError, match=r"truncated: 24 bytes, expected 9903520314283042199192993808 "
+    ):
         data.read_idx(header + b"\0" * 8)
     with pytest.raises(TypeError, match="source must be a path"):
         data.read_idx(5)  # bytes(5) would have been five zero bytes
@@ -199,7 +237,9 @@ def test_read_idx_header_product_cannot_overflow():
 
 def test_to_float_refuses_what_is_not_pixels():
     with pytest.raises(TypeError, match="images must hold integer pixel values"):
-        data.to_float(np.linspace(0, 1, 4))  # already scaled: dividing again by 255 is silently wrong
+        data.to_float(
+            np.linspace(0, 1, 4)
+        )  # already scaled: dividing again by 255 is silently wrong
     with pytest.raises(ValueError, match=r"pixel values 0\.\.255; got values from 0 to 300"):
         data.to_float(np.array([0, 300]))
     with pytest.raises(TypeError, match="dtype must be np.float32 or np.float64"):
@@ -211,7 +251,9 @@ def test_standardize_and_split_check_their_arguments():
         data.standardize(np.array([[1.0, np.nan], [0.0, 1.0]]))
     with pytest.raises(ValueError, match="at least two examples"):
         data.standardize(np.ones((1, 3)))
-    with pytest.raises(ValueError, match=r"others\[0\] must have examples shaped like train's \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"others\[0\] must have examples shaped like train's \(3,\)"
+    ):
         data.standardize(np.ones((4, 3)), np.ones((2, 2)))
     with pytest.raises(TypeError, match=r"n \(the number of examples\) must be an integer"):
         data.train_test_split(10.5, 0.3, seed=0)

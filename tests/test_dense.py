@@ -16,7 +16,9 @@ def test_matches_torch_linear(rng):
     dx, dw, db = affine_backward(g, cache)
     tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (x, w, b))
     torch.nn.functional.linear(tx, tw, tb).backward(torch.tensor(g))
-    np.testing.assert_allclose(z, torch.nn.functional.linear(*(torch.tensor(v) for v in (x, w, b))).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        z, torch.nn.functional.linear(*(torch.tensor(v) for v in (x, w, b))).numpy(), rtol=1e-12
+    )
     for ours, theirs in ((dx, tx), (dw, tw), (db, tb)):
         np.testing.assert_allclose(ours, theirs.grad.numpy(), rtol=1e-12)
 
@@ -42,7 +44,9 @@ def test_matches_sympy_paper_eq_2_to_4():
     w = np.array([[float(vals[W[i, j]]) for j in range(3)] for i in range(2)])
     dx, dw, db = affine_backward(np.array([[1.5, -2.0]]), affine_forward(x, w, np.zeros(2))[1])
     np.testing.assert_allclose(dx[0], [float(sp.diff(ell, a[i]).subs(vals)) for i in range(3)])
-    np.testing.assert_allclose(dw, [[float(sp.diff(ell, W[i, j]).subs(vals)) for j in range(3)] for i in range(2)])
+    np.testing.assert_allclose(
+        dw, [[float(sp.diff(ell, W[i, j]).subs(vals)) for j in range(3)] for i in range(2)]
+    )
     np.testing.assert_allclose(db, [float(sp.diff(ell, bvec[i])) for i in range(2)])
 
 
@@ -67,7 +71,12 @@ def test_backward_checks_dz_shape():
 
 
 def test_need_dx_false_skips_only_dx(rng):
-    x, w, b, g = rng.normal(size=(3, 4)), rng.normal(size=(2, 4)), rng.normal(size=2), rng.normal(size=(3, 2))
+    x, w, b, g = (
+        rng.normal(size=(3, 4)),
+        rng.normal(size=(2, 4)),
+        rng.normal(size=2),
+        rng.normal(size=(3, 2)),
+    )
     _, cache = affine_forward(x, w, b)
     full, skipped = affine_backward(g, cache), affine_backward(g, cache, need_dx=False)
     assert skipped[0] is None
@@ -87,8 +96,15 @@ def test_non_finite_values_are_refused(which):
         affine_backward(np.full((2, 4), np.nan), cache)
 
 
-@pytest.mark.parametrize("cache, exc", [(None, TypeError), ((np.ones(2),), ValueError), ((np.ones(3), None), TypeError),
-                                        ((np.ones(3), np.ones((4, 3))), ValueError)])
+@pytest.mark.parametrize(
+    "cache, exc",
+    [
+        (None, TypeError),
+        ((np.ones(2),), ValueError),
+        ((np.ones(3), None), TypeError),
+        ((np.ones(3), np.ones((4, 3))), ValueError),
+    ],
+)
 def test_backward_names_a_wrong_cache(cache, exc):
     with pytest.raises(exc, match=r"cache must be the \(x, w\) tuple returned by affine_forward"):
         affine_backward(np.ones((2, 4)), cache)

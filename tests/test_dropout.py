@@ -21,7 +21,10 @@ def test_same_rule_as_torch():
     torch.manual_seed(0)
     x = torch.ones(20_000, dtype=torch.float64)
     ty = torch.nn.functional.dropout(x, 0.25, training=True)
-    assert set(np.unique(ty.numpy())) == {0.0, 1 / 0.75}  # torch also scales the survivors by 1/(1-p)
+    assert set(np.unique(ty.numpy())) == {
+        0.0,
+        1 / 0.75,
+    }  # torch also scales the survivors by 1/(1-p)
     y, _ = dropout_forward(x.numpy(), 0.25, np.random.default_rng(0))
     assert set(np.unique(y)) == set(np.unique(ty.numpy()))
     assert abs((y == 0).mean() - (ty.numpy() == 0).mean()) < 0.02
@@ -30,19 +33,34 @@ def test_same_rule_as_torch():
 def test_evaluation_mode_and_naive_version():
     x = np.arange(6.0).reshape(2, 3)
     y, mask = dropout_forward(x, 0.5, training=False)
-    assert mask is None and np.array_equal(y, x) and np.array_equal(dropout_backward(np.ones(3), None), np.ones(3))
+    assert (
+        mask is None
+        and np.array_equal(y, x)
+        and np.array_equal(dropout_backward(np.ones(3), None), np.ones(3))
+    )
     y1, m1 = dropout_forward(x, 0.5, np.random.default_rng(4))
     y2, m2 = dropout_forward_naive(x, 0.5, np.random.default_rng(4))
     np.testing.assert_array_equal(y1, y2)
     np.testing.assert_array_equal(m1, m2)
 
 
-@pytest.mark.parametrize("call, exc, pattern", [
-    (lambda: dropout_forward(np.ones(3), 1.5, np.random.default_rng(0)), ValueError, r"\[0, 1\]"),
-    (lambda: dropout_forward(np.ones(3), 0.5), ValueError, "Generator"),
-    (lambda: dropout_forward(np.ones(3), "half", np.random.default_rng(0)), TypeError, "number"),
-    (lambda: dropout_backward(np.ones(2), np.ones(3)), ValueError, "output's shape"),
-])
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [
+        (
+            lambda: dropout_forward(np.ones(3), 1.5, np.random.default_rng(0)),
+            ValueError,
+            r"\[0, 1\]",
+        ),
+        (lambda: dropout_forward(np.ones(3), 0.5), ValueError, "Generator"),
+        (
+            lambda: dropout_forward(np.ones(3), "half", np.random.default_rng(0)),
+            TypeError,
+            "number",
+        ),
+        (lambda: dropout_backward(np.ones(2), np.ones(3)), ValueError, "output's shape"),
+    ],
+)
 def test_bad_input_is_reported(call, exc, pattern):
     with pytest.raises(exc, match=pattern):
         call()

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from cnnmath.gradcheck import check_gradient, error_bound, numerical_gradient, relative_error, tolerance
+from cnnmath.gradcheck import (
+    check_gradient,
+    error_bound,
+    numerical_gradient,
+    relative_error,
+    tolerance,
+)
 
 
 def test_numerical_gradient_of_known_functions(rng):
@@ -30,7 +36,10 @@ def test_input_is_restored_and_errors_named(rng):
         relative_error(np.ones(2), np.ones(3))
 
 
-@pytest.mark.parametrize("err, text", [(5.6e-11, "< 1e-10"), (1e-10, "< 1e-9"), (0.5, "< 1e0"), (3e-16, "< 1e-12"), (0.0, "< 1e-12")])
+@pytest.mark.parametrize(
+    "err, text",
+    [(5.6e-11, "< 1e-10"), (1e-10, "< 1e-9"), (0.5, "< 1e0"), (3e-16, "< 1e-12"), (0.0, "< 1e-12")],
+)
 def test_error_bound(err, text):
     assert error_bound(err) == text
 
@@ -61,7 +70,9 @@ def test_relative_error_is_scale_free_and_zero_for_two_zero_gradients(rng):
     b = a + 1e-9 * rng.normal(size=4)
     assert relative_error(a * 1e-12, b * 1e-12) == pytest.approx(relative_error(a, b), rel=1e-6)
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
-    assert relative_error(np.zeros(3, np.float32), np.full(3, 1e-39, np.float32)) < 1  # below float32's tiny
+    assert (
+        relative_error(np.zeros(3, np.float32), np.full(3, 1e-39, np.float32)) < 1
+    )  # below float32's tiny
     # a block of a larger gradient can be compared on the scale of the whole
     assert relative_error(np.array([1e-17]), np.array([-1e-17]), floor=1.0) == 2e-17
 
@@ -71,7 +82,9 @@ def test_bad_dtypes_and_errors_are_named():
         tolerance(np.float16)
     with pytest.raises(ValueError, match=r"err \(a relative error\) must be >= 0"):
         error_bound(-1.0)
-    with pytest.raises(ValueError, match=r"analytic \(the gradient checked: toy\) contains 1 non-finite"):
+    with pytest.raises(
+        ValueError, match=r"analytic \(the gradient checked: toy\) contains 1 non-finite"
+    ):
         check_gradient(np.array([np.nan, 1.0]), np.ones(2), "toy")
     with pytest.raises(TypeError, match="f must be a function"):
         numerical_gradient("sin", np.ones(2))

@@ -4,8 +4,16 @@ import pytest
 from cnnmath.init import init_weights, variance
 
 
-@pytest.mark.parametrize("rule, want", [("glorot_normal", 2 / 300), ("glorot_uniform", 2 / 300), ("he_normal", 2 / 100),
-                                        ("he_uniform", 2 / 100), ("lecun_normal", 1 / 100)])
+@pytest.mark.parametrize(
+    "rule, want",
+    [
+        ("glorot_normal", 2 / 300),
+        ("glorot_uniform", 2 / 300),
+        ("he_normal", 2 / 100),
+        ("he_uniform", 2 / 100),
+        ("lecun_normal", 1 / 100),
+    ],
+)
 def test_variance_rules_and_sampled_variance(rule, want):
     assert variance(rule, 100, 200) == pytest.approx(want)
     w = init_weights(rule, 100, 200, np.random.default_rng(0))

@@ -21,7 +21,9 @@ def test_mse_gradient_and_torch(reduction, half, rng):
     num = numerical_gradient(lambda t: L.mse_forward(t, y, reduction, half)[0], r)
     assert relative_error(grad, num) < TOL64
     t = torch.tensor(r, requires_grad=True)
-    tl = torch.nn.functional.mse_loss(t, torch.tensor(y), reduction=reduction) * (0.5 if half else 1.0)
+    tl = torch.nn.functional.mse_loss(t, torch.tensor(y), reduction=reduction) * (
+        0.5 if half else 1.0
+    )
     tl.backward()
     assert np.isclose(loss, tl.item(), rtol=1e-12)
     np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-12)
@@ -79,7 +81,9 @@ def test_softmax_cross_entropy_gradient_is_a_minus_y(z):
     n, g = z.shape
     y = np.arange(n) % g
     _, cache = L.softmax_cross_entropy_forward(z, y, "sum")
-    np.testing.assert_allclose(L.softmax_cross_entropy_backward(1.0, cache), L.softmax(z) - L.one_hot(y, g), atol=1e-15)
+    np.testing.assert_allclose(
+        L.softmax_cross_entropy_backward(1.0, cache), L.softmax(z) - L.one_hot(y, g), atol=1e-15
+    )
 
 
 def test_softmax_cross_entropy_matches_torch_and_finite_differences(rng):
@@ -121,10 +125,26 @@ def test_softmax_cross_entropy_symbolic_gradient():
     [
         (lambda: L.mse_forward(np.ones(3), np.ones(4)), ValueError, "same shape"),
         (lambda: L.mse_forward(np.ones(3), np.ones(3), reduction="max"), ValueError, "reduction"),
-        (lambda: L.softmax_cross_entropy_forward(np.ones((2, 3)), np.array([0, 3])), ValueError, r"0\.\.2"),
-        (lambda: L.softmax_cross_entropy_forward(np.ones((2, 3)), np.ones((2, 4))), ValueError, "targets"),
-        (lambda: L.softmax_cross_entropy_forward(np.ones((2, 3)), np.array([0.5, 1])), TypeError, "integer"),
-        (lambda: L.cross_entropy_forward(np.array([[0.0, 1.0]]), np.array([0])), ValueError, "infinite"),
+        (
+            lambda: L.softmax_cross_entropy_forward(np.ones((2, 3)), np.array([0, 3])),
+            ValueError,
+            r"0\.\.2",
+        ),
+        (
+            lambda: L.softmax_cross_entropy_forward(np.ones((2, 3)), np.ones((2, 4))),
+            ValueError,
+            "targets",
+        ),
+        (
+            lambda: L.softmax_cross_entropy_forward(np.ones((2, 3)), np.array([0.5, 1])),
+            TypeError,
+            "integer",
+        ),
+        (
+            lambda: L.cross_entropy_forward(np.array([[0.0, 1.0]]), np.array([0])),
+            ValueError,
+            "infinite",
+        ),
         (lambda: L.log_softmax(np.array([[np.inf, 0.0]])), ValueError, "non-finite"),
     ],
 )
@@ -136,18 +156,32 @@ def test_bad_input_is_reported(call, exc, pattern):
 @pytest.mark.parametrize("z_rows, labels", [(1, [0, 1, 2]), (4, [1]), (3, [0, 1])])
 def test_labels_of_the_wrong_length_do_not_broadcast(z_rows, labels):
     z = np.zeros((z_rows, 3))
-    for fwd in (L.softmax_cross_entropy_forward, lambda z_, y_: L.cross_entropy_forward(L.softmax(z_), y_)):
-        with pytest.raises(ValueError, match=rf"must have {z_rows} labels \(one per row\); got {len(labels)}"):
+    for fwd in (
+        L.softmax_cross_entropy_forward,
+        lambda z_, y_: L.cross_entropy_forward(L.softmax(z_), y_),
+    ):
+        with pytest.raises(
+            ValueError, match=rf"must have {z_rows} labels \(one per row\); got {len(labels)}"
+        ):
             fwd(z, np.array(labels))
 
 
-@pytest.mark.parametrize("y", [np.full((2, 3), 0.5), np.array([[1.5, -0.5, 0.0], [0.0, 0.0, 1.0]]),
-                               np.array([[0.2, 0.2, 0.2], [1.0, 0.0, 0.0]])])
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.full((2, 3), 0.5),
+        np.array([[1.5, -0.5, 0.0], [0.0, 0.0, 1.0]]),
+        np.array([[0.2, 0.2, 0.2], [1.0, 0.0, 0.0]]),
+    ],
+)
 def test_soft_targets_must_be_probability_rows(y):
     # a - y is the gradient only when each row of y sums to 1 (and the loss is a cross-entropy only
     # for y in [0, 1]): other targets are refused, not given a wrong gradient
-    with pytest.raises(ValueError, match=r"y \(the targets\) must (be probabilities whose rows sum to 1|hold "
-                                         r"probabilities in \[0, 1\])"):
+    with pytest.raises(
+        ValueError,
+        match=r"y \(the targets\) must (be probabilities whose rows sum to 1|hold "
+        r"probabilities in \[0, 1\])",
+    ):
         L.softmax_cross_entropy_forward(np.zeros((2, 3)), y)
     with pytest.raises(ValueError, match=r"y \(the targets\)"):
         L.cross_entropy_forward(np.full((2, 3), 1 / 3), y)
@@ -169,8 +203,10 @@ def test_binary_cross_entropy_gradient_at_the_end_points_is_the_one_sided_limit(
     loss, cache = L.binary_cross_entropy_forward(r, y, "sum")
     grad = L.binary_cross_entropy_backward(1.0, cache)
     h = 1e-7
-    one_sided = [(L.binary_cross_entropy_forward(np.array([h]), np.array([0.0]), "sum")[0] - 0.0) / h,
-                 (0.0 - L.binary_cross_entropy_forward(np.array([1 - h]), np.array([1.0]), "sum")[0]) / h]
+    one_sided = [
+        (L.binary_cross_entropy_forward(np.array([h]), np.array([0.0]), "sum")[0] - 0.0) / h,
+        (0.0 - L.binary_cross_entropy_forward(np.array([1 - h]), np.array([1.0]), "sum")[0]) / h,
+    ]
     np.testing.assert_allclose(grad[:2], one_sided, rtol=1e-6)
     np.testing.assert_allclose(grad, [1.0, -1.0, -1 / 0.3])
     assert np.isclose(loss, -np.log(0.3))
@@ -203,10 +239,17 @@ def test_sigmoid_cross_entropy_targets_lie_in_the_unit_interval():
 
 def test_a_backward_pass_names_a_wrong_cache():
     _, mse_cache = L.mse_forward(np.ones(2), np.zeros(2))
-    with pytest.raises(TypeError, match=r"cache must be the \(a, y, scale\) tuple returned by "
-                                        r"softmax_cross_entropy_forward; got NoneType"):
+    with pytest.raises(
+        TypeError,
+        match=r"cache must be the \(a, y, scale\) tuple returned by "
+        r"softmax_cross_entropy_forward; got NoneType",
+    ):
         L.softmax_cross_entropy_backward(1.0, None)
-    with pytest.raises(ValueError, match=r"cache must be the \(z, y, scale\) tuple .* got a tuple of 2"):
+    with pytest.raises(
+        ValueError, match=r"cache must be the \(z, y, scale\) tuple .* got a tuple of 2"
+    ):
         L.sigmoid_cross_entropy_backward(1.0, mse_cache)
-    with pytest.raises(TypeError, match=r"dloss \(the upstream gradient, a number\) must be a single number"):
+    with pytest.raises(
+        TypeError, match=r"dloss \(the upstream gradient, a number\) must be a single number"
+    ):
         L.mse_backward(np.ones(2), mse_cache)

@@ -7,14 +7,27 @@ from cnnmath.optim import RULES, Optimizer, adam_update, sgd_update
 CASES = [
     ("sgd", dict(lr=1e-3), torch.optim.SGD, dict(lr=1e-3)),
     ("sgd", dict(lr=1e-4, momentum=0.9), torch.optim.SGD, dict(lr=1e-4, momentum=0.9)),
-    ("sgd", dict(lr=1e-4, momentum=0.9, nesterov=True, weight_decay=0.01), torch.optim.SGD,
-     dict(lr=1e-4, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    (
+        "sgd",
+        dict(lr=1e-4, momentum=0.9, nesterov=True, weight_decay=0.01),
+        torch.optim.SGD,
+        dict(lr=1e-4, momentum=0.9, nesterov=True, weight_decay=0.01),
+    ),
     ("adagrad", dict(lr=0.1), torch.optim.Adagrad, dict(lr=0.1)),
     ("rmsprop", dict(lr=0.01, alpha=0.9), torch.optim.RMSprop, dict(lr=0.01, alpha=0.9)),
     ("adam", dict(lr=0.01), torch.optim.Adam, dict(lr=0.01)),
-    ("adam", dict(lr=0.01, beta1=0.8, beta2=0.95, weight_decay=0.1), torch.optim.Adam,
-     dict(lr=0.01, betas=(0.8, 0.95), weight_decay=0.1)),
-    ("adam", dict(lr=0.01, weight_decay=0.1, decoupled=True), torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+    (
+        "adam",
+        dict(lr=0.01, beta1=0.8, beta2=0.95, weight_decay=0.1),
+        torch.optim.Adam,
+        dict(lr=0.01, betas=(0.8, 0.95), weight_decay=0.1),
+    ),
+    (
+        "adam",
+        dict(lr=0.01, weight_decay=0.1, decoupled=True),
+        torch.optim.AdamW,
+        dict(lr=0.01, weight_decay=0.1),
+    ),
 ]
 
 
@@ -33,7 +46,9 @@ def _pair(rule, ours, topt, theirs, start):
     return Optimizer(rule, lr, **hyper), {"w": np.array(start, dtype=float)}, t, topt([t], **theirs)
 
 
-@pytest.mark.parametrize("rule, ours, topt, theirs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "rule, ours, topt, theirs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_every_update_equals_torch_step_for_step_on_rosenbrock(rule, ours, topt, theirs):
     """200 steps; before each one both optimizers hold the same parameters and state."""
     opt, p, t, tor = _pair(rule, ours, topt, theirs, [-1.2, 1.0])
@@ -42,17 +57,24 @@ def test_every_update_equals_torch_step_for_step_on_rosenbrock(rule, ours, topt,
         opt.step(p, {"w": g})
         t.grad = torch.tensor(g)
         tor.step()
-        np.testing.assert_allclose(p["w"], t.detach().numpy(), rtol=STEP_RTOL, atol=0, err_msg=f"step {step + 1}")
+        np.testing.assert_allclose(
+            p["w"], t.detach().numpy(), rtol=STEP_RTOL, atol=0, err_msg=f"step {step + 1}"
+        )
         p["w"][:] = t.detach().numpy()  # re-synchronize, so that each step is compared on its own
         for key, value in tor.state[t].items():
             if torch.is_tensor(value) and value.numel() > 1:
                 opt.state["w"][key][:] = value.numpy()
-    assert np.all(np.isfinite(p["w"])) and not np.allclose(p["w"], [-1.2, 1.0])  # it moved, and did not diverge
+    assert np.all(np.isfinite(p["w"])) and not np.allclose(
+        p["w"], [-1.2, 1.0]
+    )  # it moved, and did not diverge
 
 
-@pytest.mark.parametrize("rule, ours, topt, theirs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "rule, ours, topt, theirs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_trajectories_equal_torch_for_200_steps_on_a_quadratic(rule, ours, topt, theirs):
-    """Run freely: on a convex quadratic rounding differences cannot grow, so the paths agree to 1e-12."""
+    """Run freely: on a convex quadratic rounding differences cannot grow, so the paths agree to
+    1e-12."""
     A = np.array([[3.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 0.5]])
     opt, p, t, tor = _pair(rule, ours, topt, theirs, [1.0, -2.0, 0.5])
     for step in range(200):
@@ -78,7 +100,9 @@ def test_state_roundtrip_and_errors():
     arrays = opt.state_arrays()
     other = Optimizer("adam", 0.1)
     other.load_state_arrays(arrays)
-    assert other.state["w"]["step"] == 1 and np.array_equal(other.state["w"]["exp_avg"], opt.state["w"]["exp_avg"])
+    assert other.state["w"]["step"] == 1 and np.array_equal(
+        other.state["w"]["exp_avg"], opt.state["w"]["exp_avg"]
+    )
     with pytest.raises(ValueError, match="unknown optimizer"):
         Optimizer("lion", 0.1)
     with pytest.raises(TypeError):
@@ -91,18 +115,21 @@ def test_state_roundtrip_and_errors():
         opt.step(p, {"w": np.ones(2)})
 
 
-@pytest.mark.parametrize("rule, hyper, pattern", [
-    ("sgd", dict(momentum=1.0), r"momentum must lie in \[0, 1\)"),
-    ("sgd", dict(momentum=-0.1), r"momentum must lie in \[0, 1\)"),
-    ("sgd", dict(nesterov=True), "nesterov=True needs a momentum > 0"),
-    ("sgd", dict(weight_decay=-1e-4), "weight_decay must be a finite number >= 0"),
-    ("rmsprop", dict(alpha=1.5), r"alpha must lie in \[0, 1\]"),
-    ("adam", dict(beta1=1.0), r"beta1 must lie in \[0, 1\)"),
-    ("adam", dict(beta2=np.nan), "beta2 must be a finite real number"),
-    ("adam", dict(eps=-1e-8), "eps must be a finite number >= 0"),
-    ("adam", dict(decoupled="yes"), "decoupled must be True or False"),
-    ("adam", dict(betas=(0.9, 0.99)), r"adam has no hyperparameter\(s\) \['betas'\]"),
-])
+@pytest.mark.parametrize(
+    "rule, hyper, pattern",
+    [
+        ("sgd", dict(momentum=1.0), r"momentum must lie in \[0, 1\)"),
+        ("sgd", dict(momentum=-0.1), r"momentum must lie in \[0, 1\)"),
+        ("sgd", dict(nesterov=True), "nesterov=True needs a momentum > 0"),
+        ("sgd", dict(weight_decay=-1e-4), "weight_decay must be a finite number >= 0"),
+        ("rmsprop", dict(alpha=1.5), r"alpha must lie in \[0, 1\]"),
+        ("adam", dict(beta1=1.0), r"beta1 must lie in \[0, 1\)"),
+        ("adam", dict(beta2=np.nan), "beta2 must be a finite real number"),
+        ("adam", dict(eps=-1e-8), "eps must be a finite number >= 0"),
+        ("adam", dict(decoupled="yes"), "decoupled must be True or False"),
+        ("adam", dict(betas=(0.9, 0.99)), r"adam has no hyperparameter\(s\) \['betas'\]"),
+    ],
+)
 def test_hyperparameters_outside_torchs_ranges_are_refused(rule, hyper, pattern):
     exc = TypeError if "decoupled" in hyper or "betas" in hyper else ValueError
     with pytest.raises(exc, match=pattern):
@@ -113,9 +140,13 @@ def test_hyperparameters_outside_torchs_ranges_are_refused(rule, hyper, pattern)
 
 
 def test_update_arguments_are_checked():
-    with pytest.raises(TypeError, match=r"w \(the parameter\) must be a float ndarray, updated in place"):
+    with pytest.raises(
+        TypeError, match=r"w \(the parameter\) must be a float ndarray, updated in place"
+    ):
         sgd_update(np.ones(2, dtype=int), np.ones(2), {}, 0.1)
-    with pytest.raises(ValueError, match=r"g \(the gradient\) must have the parameter's shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"g \(the gradient\) must have the parameter's shape \(2,\)"
+    ):
         sgd_update(np.ones(2), np.ones(3), {}, 0.1)
     with pytest.raises(TypeError, match="state must be a dict"):
         adam_update(np.ones(2), np.ones(2), None, 0.1)

@@ -17,7 +17,9 @@ def test_gradient_matches_finite_differences_and_torch(rng):
     assert relative_error(gw, num) < tolerance(np.float64)
     tw = torch.tensor(w, requires_grad=True)
     tb = torch.tensor(w0, requires_grad=True, dtype=torch.float64)
-    torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor(x) @ tw + tb, torch.tensor(y)).backward()
+    torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.tensor(x) @ tw + tb, torch.tensor(y)
+    ).backward()
     np.testing.assert_allclose(gw, tw.grad.numpy(), rtol=1e-12)
     assert np.isclose(g0, tb.grad.item(), rtol=1e-12)
 
@@ -63,7 +65,9 @@ def test_gradient_checks_its_cache_and_targets():
     _, cache = perceptron_forward(np.ones((3, 2)), np.ones(2), 0.0)
     with pytest.raises(ValueError, match=r"y \(the targets\) must lie in \[0, 1\]"):
         perceptron_gradient(np.array([0.0, 2.0, 1.0]), cache)
-    with pytest.raises(ValueError, match=r"cache must be the \(x, z, a\) tuple returned by perceptron_forward"):
+    with pytest.raises(
+        ValueError, match=r"cache must be the \(x, z, a\) tuple returned by perceptron_forward"
+    ):
         perceptron_gradient(np.ones(3), cache[:2])
     with pytest.raises(ValueError, match=r"w0 \(the bias weight\) must be a finite real number"):
         perceptron_forward(np.ones((3, 2)), np.ones(2), np.nan)

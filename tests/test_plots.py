@@ -22,8 +22,12 @@ def test_every_plot_draws_valid_input():
     y = (x[:, 0] > 0).astype(float)  # integral floats are labels too
     plots.decision_boundary(lambda t: 1 / (1 + np.exp(-t[:, 0])), x, y)
     plots.confusion(np.array([[3, 1], [0, 4]]), ("a", "b"))
-    imgs = np.random.default_rng(0).integers(0, 256, (4, 3, 5, 5), dtype=np.uint8)  # uint8 RGB drawn as given
-    fig = plots.predictions(imgs, np.full((4, 3), 1 / 3), np.array([0, 1, 2, 0]), ("a", "b", "c"), cols=2)
+    imgs = np.random.default_rng(0).integers(
+        0, 256, (4, 3, 5, 5), dtype=np.uint8
+    )  # uint8 RGB drawn as given
+    fig = plots.predictions(
+        imgs, np.full((4, 3), 1 / 3), np.array([0, 1, 2, 0]), ("a", "b", "c"), cols=2
+    )
     assert fig.axes[0].images[0].get_array().dtype == np.uint8
     plots.chain_diagram(["x", "z", "E"], ["f", "g"], ["f'", "g'"])
 

@@ -4,7 +4,15 @@ import pytest
 from cnnmath import data
 from cnnmath.mlp import MLP
 from cnnmath.optim import Optimizer
-from cnnmath.train import History, evaluate, fit, load_checkpoint, minibatches, progress_mode, save_checkpoint
+from cnnmath.train import (
+    History,
+    evaluate,
+    fit,
+    load_checkpoint,
+    minibatches,
+    progress_mode,
+    save_checkpoint,
+)
 
 
 def iris_split():
@@ -27,8 +35,19 @@ def test_fit_learns_iris_and_is_repeatable(tmp_path):
     runs = []
     for _ in range(2):
         model = MLP.create((4, 8, 6, 3), seed=0)
-        hist = fit(model, Optimizer("adam", 0.02), xtr, ytr, epochs=60, batch_size=16, x_val=xva, y_val=yva, seed=0,
-                   progress=False, checkpoint=tmp_path / "ck.npz")
+        hist = fit(
+            model,
+            Optimizer("adam", 0.02),
+            xtr,
+            ytr,
+            epochs=60,
+            batch_size=16,
+            x_val=xva,
+            y_val=yva,
+            seed=0,
+            progress=False,
+            checkpoint=tmp_path / "ck.npz",
+        )
         runs.append((model, hist))
     (m1, h1), (m2, h2) = runs
     assert h1.epochs == 60 and h1.train_loss[-1] < h1.train_loss[0] / 4
@@ -42,7 +61,9 @@ def test_checkpoint_roundtrip_is_exact_and_resumable(tmp_path):
     model = MLP.create((4, 8, 3), seed=0)
     opt = Optimizer("adam", 0.01)
     fit(model, opt, xtr, ytr, epochs=2, progress=False)
-    path = save_checkpoint(tmp_path / "sub" / "model.npz", model.params, opt, History(train_loss=[1.0]))
+    path = save_checkpoint(
+        tmp_path / "sub" / "model.npz", model.params, opt, History(train_loss=[1.0])
+    )
     ck = load_checkpoint(path)
     assert all(np.array_equal(ck["params"][k], model.params[k]) for k in model.params)
     assert ck["optimizer"]["rule"] == "adam" and ck["history"].train_loss == [1.0]
@@ -86,7 +107,14 @@ def test_checkpoint_errors(tmp_path):
 def test_fit_rejects_bad_input():
     model = MLP.create((4, 3))
     with pytest.raises(ValueError, match="x_val and y_val"):
-        fit(model, Optimizer("sgd", 0.1), np.ones((2, 4)), np.array([0, 1]), epochs=1, x_val=np.ones((1, 4)))
+        fit(
+            model,
+            Optimizer("sgd", 0.1),
+            np.ones((2, 4)),
+            np.array([0, 1]),
+            epochs=1,
+            x_val=np.ones((1, 4)),
+        )
     with pytest.raises(ValueError, match="one label per row of x: x has 3 rows, y has 2"):
         fit(model, Optimizer("sgd", 0.1), np.ones((3, 4)), np.array([0, 1]), epochs=1)
 
@@ -107,10 +135,22 @@ def test_fit_checks_everything_before_the_first_step(tmp_path):
     before = {k: v.copy() for k, v in model.params.items()}
     x, y = np.ones((3, 4)), np.array([0, 1, 2])
     bad = [
-        (dict(x=np.array([[np.nan] * 4] * 3)), ValueError, r"x \(the training inputs\) contains 12 non-finite"),
+        (
+            dict(x=np.array([[np.nan] * 4] * 3)),
+            ValueError,
+            r"x \(the training inputs\) contains 12 non-finite",
+        ),
         (dict(y=np.array([0, 1, 5])), ValueError, r"y \(the training labels\) must lie in 0\.\.2"),
-        (dict(x_val=np.ones((2, 4)), y_val=np.array([0, 7])), ValueError, r"y_val .* must lie in 0\.\.2"),
-        (dict(x_val=np.ones((2, 5)), y_val=np.array([0, 1])), ValueError, r"x_val .* shaped like x's \(4,\)"),
+        (
+            dict(x_val=np.ones((2, 4)), y_val=np.array([0, 7])),
+            ValueError,
+            r"y_val .* must lie in 0\.\.2",
+        ),
+        (
+            dict(x_val=np.ones((2, 5)), y_val=np.array([0, 1])),
+            ValueError,
+            r"x_val .* shaped like x's \(4,\)",
+        ),
         (dict(x=np.ones((3, 5))), ValueError, r"x \(the training inputs\) does not fit the model"),
         (dict(checkpoint=tmp_path / "m.pkl"), ValueError, r"checkpoint must be a \.npz file"),
         (dict(seed=-1), ValueError, "seed must be >= 0"),
@@ -127,8 +167,14 @@ def test_fit_stops_when_the_loss_diverges():
     model = MLP.create((4, 16, 3), seed=0)
     x = np.random.default_rng(0).normal(size=(64, 4)) * 100
     y = np.arange(64) % 3
-    with np.errstate(over="ignore"), pytest.raises(ValueError, match=r"training diverged at epoch \d+, batch \d+: "
-                                                                    r".*smaller learning rate than lr=1000000.0"):
+    with (
+        np.errstate(over="ignore"),
+        pytest.raises(
+            ValueError,
+            match=r"training diverged at epoch \d+, batch \d+: "
+            r".*smaller learning rate than lr=1000000.0",
+        ),
+    ):
         fit(model, Optimizer("sgd", 1e6), x, y, epochs=20, batch_size=8, progress=False)
 
 
@@ -136,13 +182,25 @@ def test_progress_modes(capsys, monkeypatch):
     xtr, ytr, xva, yva = iris_split()
 
     def run(progress, epochs=12):
-        fit(MLP.create((4, 8, 3), seed=0), Optimizer("adam", 0.02), xtr, ytr, epochs=epochs, batch_size=16,
-            x_val=xva, y_val=yva, progress=progress)
+        fit(
+            MLP.create((4, 8, 3), seed=0),
+            Optimizer("adam", 0.02),
+            xtr,
+            ytr,
+            epochs=epochs,
+            batch_size=16,
+            x_val=xva,
+            y_val=yva,
+            progress=progress,
+        )
         return capsys.readouterr()
 
     out = run("summary")
     lines = out.out.splitlines()
-    assert lines[0].split()[:5] == ["epoch", "train", "loss", "train", "acc"] and "(5 of 12 shown)" in lines[0]
+    assert (
+        lines[0].split()[:5] == ["epoch", "train", "loss", "train", "acc"]
+        and "(5 of 12 shown)" in lines[0]
+    )
     assert [int(line.split()[0]) for line in lines[1:]] == [1, 4, 6, 9, 12] and out.err == ""
     assert len(run("summary", epochs=3).out.splitlines()) == 4  # every epoch when there are few
     assert run("off") == ("", "") and run(False) == ("", "")
