@@ -6,6 +6,7 @@ same process on the same data, in float32 and float64. Target: NumPy >= 0.7x tor
 
     .venv/bin/python benchmarks/mlp_throughput.py [--repeats 50] [--json benchmarks/results/mlp_throughput.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,17 +23,27 @@ TARGET = 0.7
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repeats", type=int, default=50)
-    ap.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    ap.add_argument(
+        "--json", type=Path, default=None, help="also write the figures to this JSON file"
+    )
     args = ap.parse_args()
-    results = {"benchmark": "MLP 784-128-64-10 training step (forward + backward)", "batch": BATCH, "target_ratio": TARGET,
-               "machine": machine()}
+    results = {
+        "benchmark": "MLP 784-128-64-10 training step (forward + backward)",
+        "batch": BATCH,
+        "target_ratio": TARGET,
+        "machine": machine(),
+    }
     for name, dtype in (("float32", np.float32), ("float64", np.float64)):
         results[name] = mlp_training_throughput(SIZES, BATCH, dtype, args.repeats)
         r = results[name]
-        print(f"{name}: numpy {r['numpy_images_per_s']:>8,} img/s   torch CPU {r['torch_cpu_images_per_s']:>8,} img/s   "
-              f"ratio {r['ratio']:.2f} (target >= {TARGET})")
+        print(
+            f"{name}: numpy {r['numpy_images_per_s']:>8,} img/s   torch CPU {r['torch_cpu_images_per_s']:>8,} img/s   "
+            f"ratio {r['ratio']:.2f} (target >= {TARGET})"
+        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -13,6 +13,7 @@ the process keeps up to ``limit`` bytes it no longer uses, as PyTorch's CPU allo
 changes where arrays live, never what is computed. It does nothing where the C library is not
 glibc (macOS, Windows, musl), and ``CNNMATH_MALLOC=default`` in the environment turns it off.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -40,4 +41,6 @@ def keep_freed_memory(limit: int = 512 * 2**20) -> bool:
     del gnu_version
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     # glibc refuses an mmap threshold above 32 MiB on 64-bit systems
-    return bool(mallopt(_M_MMAP_THRESHOLD, min(limit, 32 * 2**20)) and mallopt(_M_TRIM_THRESHOLD, limit))
+    return bool(
+        mallopt(_M_MMAP_THRESHOLD, min(limit, 32 * 2**20)) and mallopt(_M_TRIM_THRESHOLD, limit)
+    )

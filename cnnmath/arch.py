@@ -5,6 +5,7 @@ the trained and non-trained numbers, the multiply-accumulate operations and the 
 activations it produces, for one example; and the totals. Nothing is typed: a chapter sets the
 table beside the numbers a source prints, and the tests check it against the torch twin.
 """
+
 from __future__ import annotations
 
 import html
@@ -82,36 +83,61 @@ class Summary:
         for r in self.rows:
             if r.name == name:
                 return r
-        raise KeyError(f"no layer {name!r} in {self.title!r}; the layers are {[r.name for r in self.rows]}")
+        raise KeyError(
+            f"no layer {name!r} in {self.title!r}; the layers are {[r.name for r in self.rows]}"
+        )
 
     def _columns(self) -> list[tuple[str, callable]]:
-        cols = [("layer", lambda r: r.name), ("output", lambda r: r.output), ("weights", lambda r: f"{r.weights:,}"),
-                ("biases", lambda r: f"{r.biases:,}"), ("trainable", lambda r: f"{r.params:,}")]
+        cols = [
+            ("layer", lambda r: r.name),
+            ("output", lambda r: r.output),
+            ("weights", lambda r: f"{r.weights:,}"),
+            ("biases", lambda r: f"{r.biases:,}"),
+            ("trainable", lambda r: f"{r.params:,}"),
+        ]
         if any(r.non_trainable for r in self.rows):
             cols.append(("non-trainable", lambda r: f"{r.non_trainable:,}"))
         if any(r.macs for r in self.rows):
             cols.append(("multiply-adds", lambda r: f"{r.macs:,}"))
         if any(r.memory for r in self.rows):
-            cols.append((f"activations ({self.dtype_name})" if self.dtype_name else "activations",
-                         lambda r: _bytes(r.memory)))
+            cols.append(
+                (
+                    f"activations ({self.dtype_name})" if self.dtype_name else "activations",
+                    lambda r: _bytes(r.memory),
+                )
+            )
         if any(r.formula for r in self.rows):
             cols.append(("count", lambda r: r.formula))
         return cols
 
     def _totals(self) -> dict[str, str]:
-        return {"layer": "total", "weights": f"{self.weights:,}", "biases": f"{self.biases:,}",
-                "trainable": f"{self.total:,}", "non-trainable": f"{self.non_trainable:,}",
-                "multiply-adds": f"{self.macs:,}", "activations": _bytes(self.memory)}
+        return {
+            "layer": "total",
+            "weights": f"{self.weights:,}",
+            "biases": f"{self.biases:,}",
+            "trainable": f"{self.total:,}",
+            "non-trainable": f"{self.non_trainable:,}",
+            "multiply-adds": f"{self.macs:,}",
+            "activations": _bytes(self.memory),
+        }
 
     def _repr_html_(self) -> str:
         cols = self._columns()
         tot = self._totals()
         head = "".join(f"<th>{html.escape(h)}</th>" for h, _ in cols)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(f(r)))}</td>" for _, f in cols) + "</tr>"
-                       for r in self.rows)
-        foot = "<tr>" + "".join(f"<th>{html.escape(tot.get(h.split(' (')[0], ''))}</th>" for h, _ in cols) + "</tr>"
-        return (f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{body}{foot}</tbody></table>")
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(f(r)))}</td>" for _, f in cols) + "</tr>"
+            for r in self.rows
+        )
+        foot = (
+            "<tr>"
+            + "".join(f"<th>{html.escape(tot.get(h.split(' (')[0], ''))}</th>" for h, _ in cols)
+            + "</tr>"
+        )
+        return (
+            f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}{foot}</tbody></table>"
+        )
 
     def __repr__(self) -> str:
         cols = self._columns()
@@ -121,8 +147,15 @@ class Summary:
         widths = [max(len(row[j]) for row in cells) for j in range(len(cols))]
         lines = [self.title]
         for row in cells:
-            lines.append("  " + "  ".join(c.ljust(w) if j < 2 or j == len(cols) - 1 and cols[j][0] == "count"
-                                          else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))).rstrip())
+            lines.append(
+                "  "
+                + "  ".join(
+                    c.ljust(w)
+                    if j < 2 or j == len(cols) - 1 and cols[j][0] == "count"
+                    else c.rjust(w)
+                    for j, (c, w) in enumerate(zip(row, widths))
+                ).rstrip()
+            )
         return "\n".join(lines)
 
 
@@ -134,10 +167,17 @@ def summary(net, title: str | None = None) -> Summary:
         shapes = layer.param_shapes()
         n = {k: _prod(s) for k, s in shapes.items()}
         out = layer.out_shape
-        rows.append(LayerRow(f"{layer.name}: {layer.describe()}", "x".join(map(str, out)),
-                             weights=sum(v for k, v in n.items() if k != "bias"), biases=n.get("bias", 0),
-                             non_trainable=sum(_prod(s) for s in layer.buffer_shapes().values()),
-                             macs=layer.macs(), memory=_prod(out) * itemsize))
+        rows.append(
+            LayerRow(
+                f"{layer.name}: {layer.describe()}",
+                "x".join(map(str, out)),
+                weights=sum(v for k, v in n.items() if k != "bias"),
+                biases=n.get("bias", 0),
+                non_trainable=sum(_prod(s) for s in layer.buffer_shapes().values()),
+                macs=layer.macs(),
+                memory=_prod(out) * itemsize,
+            )
+        )
     return Summary(title or net.name, rows, net.dtype.name)
 
 
@@ -153,6 +193,8 @@ def mlp_summary(sizes: Sequence[int], title: str | None = None) -> Summary:
     sizes = [positive_int(s, "layer size") for s in sizes]
     if len(sizes) < 2:
         raise ValueError(f"an MLP needs at least an input and an output size; got {sizes}")
-    rows = [LayerRow(f"dense {l}", f"{b}", a * b, b, f"{a}*{b} + {b}", macs=a * b)
-            for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1)]
+    rows = [
+        LayerRow(f"dense {l}", f"{b}", a * b, b, f"{a}*{b} + {b}", macs=a * b)
+        for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1)
+    ]
     return Summary(title or "MLP " + "-".join(map(str, sizes)), rows)

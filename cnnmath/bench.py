@@ -2,6 +2,7 @@
 
 Speed is measured here, never in a unit test: timings depend on the machine and its load.
 """
+
 from __future__ import annotations
 
 import platform
@@ -11,8 +12,14 @@ from collections.abc import Callable
 import numpy as np
 
 
-def throughput(step: Callable[[], object], batch_size: int, *, repeats: int = 30, warmup: int = 5,
-               rounds: int = 3) -> float:
+def throughput(
+    step: Callable[[], object],
+    batch_size: int,
+    *,
+    repeats: int = 30,
+    warmup: int = 5,
+    rounds: int = 3,
+) -> float:
     """Images per second of ``step`` (one batch of ``batch_size``): the best of ``rounds`` means.
 
     The best round is the least disturbed by other processes; each round times ``repeats``
@@ -35,12 +42,19 @@ def machine() -> dict[str, str]:
 
     import torch
 
-    return {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
-            "processor": platform.processor() or platform.machine(), "cpus": str(os.cpu_count()),
-            "torch_threads": str(torch.get_num_threads())}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "processor": platform.processor() or platform.machine(),
+        "cpus": str(os.cpu_count()),
+        "torch_threads": str(torch.get_num_threads()),
+    }
 
 
-def mlp_training_throughput(sizes: tuple[int, ...], batch: int, dtype: type, repeats: int = 30) -> dict[str, float]:
+def mlp_training_throughput(
+    sizes: tuple[int, ...], batch: int, dtype: type, repeats: int = 30
+) -> dict[str, float]:
     """Images/s of one training step (forward, softmax cross-entropy, backward to every parameter;
     no optimizer update) of the NumPy MLP and of its torch twin on the CPU, measured in turn on
     the same data; with their ratio."""
@@ -65,7 +79,11 @@ def mlp_training_throughput(sizes: tuple[int, ...], batch: int, dtype: type, rep
 
     np_ips = throughput(numpy_step, batch, repeats=repeats)
     torch_ips = throughput(torch_step, batch, repeats=repeats)
-    return {"numpy_images_per_s": round(np_ips), "torch_cpu_images_per_s": round(torch_ips), "ratio": round(np_ips / torch_ips, 3)}
+    return {
+        "numpy_images_per_s": round(np_ips),
+        "torch_cpu_images_per_s": round(torch_ips),
+        "ratio": round(np_ips / torch_ips, 3),
+    }
 
 
 def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
@@ -75,7 +93,11 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
     from . import cnn, conv, dropout, norm, pool
 
     if kind == "conv":  # LeNet's C3: 6 -> 16 channels, 5x5, on 14x14
-        x, w, b = rng.normal(size=(batch, 6, 14, 14)).astype(dtype), rng.normal(size=(16, 6, 5, 5)).astype(dtype), np.zeros(16, dtype)
+        x, w, b = (
+            rng.normal(size=(batch, 6, 14, 14)).astype(dtype),
+            rng.normal(size=(16, 6, 5, 5)).astype(dtype),
+            np.zeros(16, dtype),
+        )
         g = np.ones((batch, 16, 10, 10), dtype)
 
         def np_step(xb=x, gb=g):
@@ -89,9 +111,16 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
         def torch_step():
             torch.nn.functional.conv2d(tx, tw, tb).backward(torch.from_numpy(g))
     elif kind in ("maxpool", "avgpool"):  # LeNet's S2: 2x2 on 6 x 28 x 28
-        fwd, bwd = (pool.maxpool_forward, pool.maxpool_backward) if kind == "maxpool" else (pool.avgpool_forward, pool.avgpool_backward)
-        fwd_n, bwd_n = ((pool.maxpool_forward_naive, pool.maxpool_backward_naive) if kind == "maxpool"
-                        else (pool.avgpool_forward_naive, pool.avgpool_backward_naive))
+        fwd, bwd = (
+            (pool.maxpool_forward, pool.maxpool_backward)
+            if kind == "maxpool"
+            else (pool.avgpool_forward, pool.avgpool_backward)
+        )
+        fwd_n, bwd_n = (
+            (pool.maxpool_forward_naive, pool.maxpool_backward_naive)
+            if kind == "maxpool"
+            else (pool.avgpool_forward_naive, pool.avgpool_backward_naive)
+        )
         x = rng.normal(size=(batch, 6, 28, 28)).astype(dtype)
         g = np.ones((batch, 6, 14, 14), dtype)
 
@@ -108,7 +137,12 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
             tf(tx, 2).backward(torch.from_numpy(g))
     elif kind == "batchnorm":  # after LeNet's C1: 6 channels of 28 x 28
         x = rng.normal(size=(batch, 6, 28, 28)).astype(dtype)
-        gam, bet, rm, rv = np.ones(6, dtype), np.zeros(6, dtype), np.zeros(6, dtype), np.ones(6, dtype)
+        gam, bet, rm, rv = (
+            np.ones(6, dtype),
+            np.zeros(6, dtype),
+            np.zeros(6, dtype),
+            np.ones(6, dtype),
+        )
         g = np.ones_like(x)
 
         def np_step(xb=x, gb=g):
@@ -157,7 +191,9 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
             h5 = np.maximum(flat @ p["F5"].T + p["f5"], 0)
             h6 = np.maximum(h5 @ p["F6"].T + p["f6"], 0)
             logits = h6 @ p["F7"].T + p["f7"]
-            d = (np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()) - np.eye(10)[yb]
+            d = (np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()) - np.eye(10)[
+                yb
+            ]
             d6 = (d @ p["F7"]) * (h6 > 0)
             d5 = (d6 @ p["F6"]) * (h5 > 0)
             ds4 = (d5 @ p["F5"]).reshape(s4.shape)
@@ -167,6 +203,7 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
             conv.conv2d_backward_naive(da1, c1)
 
         from .zoo import lenet5
+
         net = lenet5(dtype=dtype).twin("cpu")  # the same seed-0 weights as p
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
 
@@ -175,14 +212,23 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
             torch.nn.functional.cross_entropy(net(tx), ty).backward()
     else:
         raise ValueError(f"unknown layer kind {kind!r}")
-    naive_batch = {"conv": 1, "maxpool": 1, "avgpool": 1, "batchnorm": 2, "dropout": 2, "lenet5": 1}[kind]
+    naive_batch = {
+        "conv": 1,
+        "maxpool": 1,
+        "avgpool": 1,
+        "batchnorm": 2,
+        "dropout": 2,
+        "lenet5": 1,
+    }[kind]
     return np_step, naive_step, torch_step, naive_batch
 
 
 LAYER_KINDS = ("conv", "maxpool", "avgpool", "batchnorm", "dropout", "lenet5")
 
 
-def layer_throughput(kind: str, dtype: type, batch: int = 128, repeats: int = 10, naive: bool = True) -> dict[str, float]:
+def layer_throughput(
+    kind: str, dtype: type, batch: int = 128, repeats: int = 10, naive: bool = True
+) -> dict[str, float]:
     """Training-step images/s (forward + backward) of the vectorized NumPy layer, its naive loops and torch CPU.
 
     The naive loops run on one or two images (they are thousands of times slower) and are
@@ -190,16 +236,22 @@ def layer_throughput(kind: str, dtype: type, batch: int = 128, repeats: int = 10
     """
     rng = np.random.default_rng(0)
     np_step, naive_step, torch_step, naive_batch = _layer_steps(kind, dtype, batch, rng)
-    out = {"numpy_images_per_s": throughput(np_step, batch, repeats=repeats, warmup=2),
-           "torch_cpu_images_per_s": throughput(torch_step, batch, repeats=repeats, warmup=2)}
+    out = {
+        "numpy_images_per_s": throughput(np_step, batch, repeats=repeats, warmup=2),
+        "torch_cpu_images_per_s": throughput(torch_step, batch, repeats=repeats, warmup=2),
+    }
     if naive:
-        out["naive_images_per_s"] = throughput(naive_step, naive_batch, repeats=1, warmup=0, rounds=2)
+        out["naive_images_per_s"] = throughput(
+            naive_step, naive_batch, repeats=1, warmup=0, rounds=2
+        )
         out["numpy_over_naive"] = out["numpy_images_per_s"] / out["naive_images_per_s"]
     out["numpy_over_torch"] = out["numpy_images_per_s"] / out["torch_cpu_images_per_s"]
     return {k: round(v, 3) if "over" in k else round(v, 1) for k, v in out.items()}
 
 
-def lenet5_list_vs_hand(dtype: type, batch: int = 128, repeats: int = 10, rounds: int = 5) -> dict[str, float]:
+def lenet5_list_vs_hand(
+    dtype: type, batch: int = 128, repeats: int = 10, rounds: int = 5
+) -> dict[str, float]:
     """Training-step images/s of LeNet-5 three ways, measured in the same run: the hand-unrolled
     functions of :mod:`cnnmath.cnn`, the same network as a list of layers (:func:`cnnmath.zoo.lenet5`)
     and its torch twin on the CPU. The three are timed in alternation, round after round, and each
@@ -220,13 +272,19 @@ def lenet5_list_vs_hand(dtype: type, batch: int = 128, repeats: int = 10, rounds
         twin.zero_grad(set_to_none=True)
         torch.nn.functional.cross_entropy(twin(tx), ty).backward()
 
-    steps = {"hand": lambda: cnn.lenet5_loss_and_grads(p, x, y), "list": lambda: net.loss_and_grads(x, y),
-             "torch_cpu": torch_step}
+    steps = {
+        "hand": lambda: cnn.lenet5_loss_and_grads(p, x, y),
+        "list": lambda: net.loss_and_grads(x, y),
+        "torch_cpu": torch_step,
+    }
     best = {k: 0.0 for k in steps}
     for _ in range(rounds):
         for k, step in steps.items():
             best[k] = max(best[k], throughput(step, batch, repeats=repeats, warmup=2, rounds=1))
-    return {"hand_images_per_s": round(best["hand"], 1), "list_images_per_s": round(best["list"], 1),
-            "torch_cpu_images_per_s": round(best["torch_cpu"], 1),
-            "list_over_hand": round(best["list"] / best["hand"], 3),
-            "list_over_torch": round(best["list"] / best["torch_cpu"], 3)}
+    return {
+        "hand_images_per_s": round(best["hand"], 1),
+        "list_images_per_s": round(best["list"], 1),
+        "torch_cpu_images_per_s": round(best["torch_cpu"], 1),
+        "list_over_hand": round(best["list"] / best["hand"], 3),
+        "list_over_torch": round(best["list"] / best["torch_cpu"], 3),
+    }

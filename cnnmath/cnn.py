@@ -9,6 +9,7 @@ Architecture (the thesis's LeNet-5 on 28x28 input with padding 2):
 conv 6@5x5 (padding 2) - ReLU - max-pool 2 - conv 16@5x5 - ReLU - max-pool 2 - flatten (400) -
 dense 120 - ReLU - dense 84 - ReLU - dense 10 (logits). 61,706 parameters.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,10 +31,18 @@ def lenet5_params(seed: int = 0, dtype: type = np.float32) -> Params:
     def conv_w(f, c, k):
         return init_weights("he_normal", c * k * k, f, rng, dtype).reshape(f, c, k, k)
 
-    return {"C1": conv_w(6, 1, 5), "c1": np.zeros(6, dtype), "C3": conv_w(16, 6, 5), "c3": np.zeros(16, dtype),
-            "F5": init_weights("he_normal", 400, 120, rng, dtype), "f5": np.zeros(120, dtype),
-            "F6": init_weights("he_normal", 120, 84, rng, dtype), "f6": np.zeros(84, dtype),
-            "F7": init_weights("he_normal", 84, 10, rng, dtype), "f7": np.zeros(10, dtype)}
+    return {
+        "C1": conv_w(6, 1, 5),
+        "c1": np.zeros(6, dtype),
+        "C3": conv_w(16, 6, 5),
+        "c3": np.zeros(16, dtype),
+        "F5": init_weights("he_normal", 400, 120, rng, dtype),
+        "f5": np.zeros(120, dtype),
+        "F6": init_weights("he_normal", 120, 84, rng, dtype),
+        "f6": np.zeros(84, dtype),
+        "F7": init_weights("he_normal", 84, 10, rng, dtype),
+        "f7": np.zeros(10, dtype),
+    }
 
 
 def lenet5_forward(p: Params, x: np.ndarray) -> tuple[np.ndarray, tuple]:

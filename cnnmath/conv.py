@@ -23,6 +23,7 @@ They also accept object arrays of SymPy expressions, so that SymPy can different
 code that defines the layer. ``conv2d_forward`` / ``conv2d_backward`` compute the same by unfolding
 the input into a matrix (one slab copy per kernel offset) and one matrix product per group.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,7 +36,11 @@ Pair = tuple[int, int]
 
 
 def _pair(value: int | tuple[int, int], name: str, minimum: int) -> Pair:
-    vals = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    vals = (
+        (value, value)
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        else value
+    )
     try:
         a, b = vals  # type: ignore[misc]
     except (TypeError, ValueError):
@@ -53,14 +58,21 @@ def output_size(n: int, kernel: int, stride: int = 1, padding: int = 0, dilation
 
     Raises ``ValueError`` when the (dilated) kernel does not fit in the padded input.
     """
-    for name, v, lo in (("n", n, 1), ("kernel", kernel, 1), ("stride", stride, 1), ("padding", padding, 0),
-                        ("dilation", dilation, 1)):
+    for name, v, lo in (
+        ("n", n, 1),
+        ("kernel", kernel, 1),
+        ("stride", stride, 1),
+        ("padding", padding, 0),
+        ("dilation", dilation, 1),
+    ):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}; got {v!r}")
     span = dilation * (kernel - 1) + 1
     if span > n + 2 * padding:
-        raise ValueError(f"the kernel spans {span} pixels (size {kernel}, dilation {dilation}) but the padded input "
-                         f"has only {n + 2 * padding} (size {n}, padding {padding} on each side)")
+        raise ValueError(
+            f"the kernel spans {span} pixels (size {kernel}, dilation {dilation}) but the padded input "
+            f"has only {n + 2 * padding} (size {n}, padding {padding} on each side)"
+        )
     return (n + 2 * padding - span) // stride + 1
 
 
@@ -91,8 +103,15 @@ class ConvGeometry:
         return self.F // self.groups
 
 
-def conv_geometry(x_shape: tuple[int, ...], w_shape: tuple[int, ...], b_shape: tuple[int, ...] | None, stride, padding,
-                  dilation, groups: int) -> ConvGeometry:
+def conv_geometry(
+    x_shape: tuple[int, ...],
+    w_shape: tuple[int, ...],
+    b_shape: tuple[int, ...] | None,
+    stride,
+    padding,
+    dilation,
+    groups: int,
+) -> ConvGeometry:
     """Check every shape and hyperparameter of a convolution; say what was expected and what was given."""
     if len(x_shape) != 4:
         raise ValueError(f"x must have shape (N, C, H, W); got shape {tuple(x_shape)}")
@@ -109,11 +128,19 @@ def conv_geometry(x_shape: tuple[int, ...], w_shape: tuple[int, ...], b_shape: t
     if F % groups:
         raise ValueError(f"the {F} filters are not divisible by groups={groups}")
     if Cg != C // groups:
-        raise ValueError(f"w must have C/groups = {C // groups} input channels (x has {C} channels, groups={groups}); "
-                         f"got w of shape {tuple(w_shape)}")
+        raise ValueError(
+            f"w must have C/groups = {C // groups} input channels (x has {C} channels, groups={groups}); "
+            f"got w of shape {tuple(w_shape)}"
+        )
     if b_shape is not None and tuple(b_shape) != (F,):
-        raise ValueError(f"b must have one bias per filter, shape ({F},); got shape {tuple(b_shape)}")
-    s, p, d = _pair(stride, "stride", 1), _pair(padding, "padding", 0), _pair(dilation, "dilation", 1)
+        raise ValueError(
+            f"b must have one bias per filter, shape ({F},); got shape {tuple(b_shape)}"
+        )
+    s, p, d = (
+        _pair(stride, "stride", 1),
+        _pair(padding, "padding", 0),
+        _pair(dilation, "dilation", 1),
+    )
     OH = output_size(H, KH, s[0], p[0], d[0])
     OW = output_size(W, KW, s[1], p[1], d[1])
     return ConvGeometry(N, C, H, W, F, KH, KW, int(groups), s, p, d, OH, OW)
@@ -141,15 +168,28 @@ def _exact_or_float(a: object, name: str, ndim: int | None = None) -> np.ndarray
 # --------------------------------------------------------------------------------------------
 
 
-def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride=1, padding=0, dilation=1,
-                         groups: int = 1) -> tuple[np.ndarray, tuple]:
+def conv2d_forward_naive(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> tuple[np.ndarray, tuple]:
     """The module's equation as nested loops; returns ``(Z, cache)``. Works on SymPy object arrays too."""
     x = _exact_or_float(x, "x", 4)
     w = _exact_or_float(w, "w", 4)
     b = None if b is None else _exact_or_float(b, "b", 1)
-    g = conv_geometry(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups)
+    g = conv_geometry(
+        x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups
+    )
     xp = _pad(x, g.padding)
-    dtype = object if object in (x.dtype, w.dtype) or (b is not None and b.dtype == object) else np.result_type(x, w)
+    dtype = (
+        object
+        if object in (x.dtype, w.dtype) or (b is not None and b.dtype == object)
+        else np.result_type(x, w)
+    )
     out = np.zeros((g.N, g.F, g.OH, g.OW), dtype=dtype)
     (sh, sw), (dh, dw) = g.stride, g.dilation
     for n in range(g.N):
@@ -161,18 +201,29 @@ def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = No
                     for c in range(g.Cg):
                         for u in range(g.KH):
                             for v in range(g.KW):
-                                acc = acc + w[f, c, u, v] * xp[n, c0 + c, i * sh + u * dh, j * sw + v * dw]
+                                acc = (
+                                    acc
+                                    + w[f, c, u, v]
+                                    * xp[n, c0 + c, i * sh + u * dh, j * sw + v * dw]
+                                )
                     out[n, f, i, j] = acc
     return out, (x, w, b is not None, g)
 
 
-def conv2d_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def conv2d_backward_naive(
+    dout: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Loops that send each upstream gradient back along every term of the forward sum: ``(dx, dw, db)``."""
-    x, w, has_bias, g = unpack_cache(cache, "conv2d_forward_naive",
-                                     {"x": np.ndarray, "w": np.ndarray, "has_bias": bool, "geometry": ConvGeometry})
+    x, w, has_bias, g = unpack_cache(
+        cache,
+        "conv2d_forward_naive",
+        {"x": np.ndarray, "w": np.ndarray, "has_bias": bool, "geometry": ConvGeometry},
+    )
     dout = _exact_or_float(dout, "dout", 4)
     if dout.shape != (g.N, g.F, g.OH, g.OW):
-        raise ValueError(f"dout must have the output's shape {(g.N, g.F, g.OH, g.OW)}; got {dout.shape}")
+        raise ValueError(
+            f"dout must have the output's shape {(g.N, g.F, g.OH, g.OW)}; got {dout.shape}"
+        )
     xp = _pad(x, g.padding)
     dtype = object if object in (x.dtype, w.dtype, dout.dtype) else np.result_type(x, w, dout)
     dxp = np.zeros(xp.shape, dtype=dtype)
@@ -191,7 +242,7 @@ def conv2d_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, n
                                 dw[f, c, u, v] = dw[f, c, u, v] + grad * xp[n, c0 + c, r, q]
                                 dxp[n, c0 + c, r, q] = dxp[n, c0 + c, r, q] + grad * w[f, c, u, v]
     ph, pw = g.padding
-    dx = dxp[:, :, ph:ph + g.H, pw:pw + g.W]
+    dx = dxp[:, :, ph : ph + g.H, pw : pw + g.W]
     db = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dw, db
 
@@ -204,11 +255,21 @@ def conv2d_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, n
 def _offset_slices(g: ConvGeometry, u: int, v: int) -> tuple[slice, slice]:
     """Rows and columns of the padded input that kernel entry (u, v) meets, one per output position."""
     (sh, sw), (dh, dw) = g.stride, g.dilation
-    return (slice(u * dh, u * dh + sh * (g.OH - 1) + 1, sh), slice(v * dw, v * dw + sw * (g.OW - 1) + 1, sw))
+    return (
+        slice(u * dh, u * dh + sh * (g.OH - 1) + 1, sh),
+        slice(v * dw, v * dw + sw * (g.OW - 1) + 1, sw),
+    )
 
 
-def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride=1, padding=0, dilation=1,
-                   groups: int = 1) -> tuple[np.ndarray, tuple]:
+def conv2d_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> tuple[np.ndarray, tuple]:
     """:math:`Z = W \\star X + b` (see the module docstring); returns ``(Z, cache)``.
 
     Shapes: ``x`` ``(N, C, H, W)``, ``w`` ``(F, C/groups, KH, KW)``, ``b`` ``(F,)`` or None; ``Z`` is
@@ -221,11 +282,15 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, st
     w = as_float_array(w, "w (the kernels, shape (F, C/groups, KH, KW))", ndim=4)
     if b is not None:
         b = as_float_array(b, "b (the biases)", ndim=1)
-    g = conv_geometry(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups)
+    g = conv_geometry(
+        x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups
+    )
     dtype = np.result_type(x, w)
     ph, pw = g.padding
-    xt = np.zeros((g.C, g.N, g.H + 2 * ph, g.W + 2 * pw), dtype=dtype)  # (C, N, Hp, Wp): padded and transposed
-    xt[:, :, ph:ph + g.H, pw:pw + g.W] = x.transpose(1, 0, 2, 3)
+    xt = np.zeros(
+        (g.C, g.N, g.H + 2 * ph, g.W + 2 * pw), dtype=dtype
+    )  # (C, N, Hp, Wp): padded and transposed
+    xt[:, :, ph : ph + g.H, pw : pw + g.W] = x.transpose(1, 0, 2, 3)
     cols = np.empty((g.C, g.KH, g.KW, g.N, g.OH, g.OW), dtype=dtype)
     for u in range(g.KH):
         for v in range(g.KW):
@@ -234,25 +299,40 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, st
     M, K = g.N * g.OH * g.OW, g.Cg * g.KH * g.KW
     cols = cols.reshape(g.groups, K, M)
     wm = w.reshape(g.groups, g.Fg, K).astype(dtype, copy=False)
-    out = np.matmul(wm, cols).reshape(g.F, g.N, g.OH, g.OW)                   # (F, N, OH, OW)
+    out = np.matmul(wm, cols).reshape(g.F, g.N, g.OH, g.OW)  # (F, N, OH, OW)
     if b is not None:
         out += b.astype(dtype, copy=False).reshape(-1, 1, 1, 1)
     return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), (cols, wm, b is not None, g, x.dtype)
 
 
-def conv2d_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+def conv2d_backward(
+    dout: np.ndarray, cache: tuple, need_dx: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
     """Return ``(dx, dw, db)`` for ``conv2d_forward`` (``dx`` is None with ``need_dx=False``).
 
     ``dw = dZ cols^T`` per group; ``dcols = W^T dZ`` is folded back onto the input by one slab
     addition per kernel offset, the transpose of the unfolding.
     """
-    cols, wm, has_bias, g, xdtype = unpack_cache(cache, "conv2d_forward", {
-        "cols": np.ndarray, "w": np.ndarray, "has_bias": bool, "geometry": ConvGeometry, "dtype": np.dtype})
+    cols, wm, has_bias, g, xdtype = unpack_cache(
+        cache,
+        "conv2d_forward",
+        {
+            "cols": np.ndarray,
+            "w": np.ndarray,
+            "has_bias": bool,
+            "geometry": ConvGeometry,
+            "dtype": np.dtype,
+        },
+    )
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != (g.N, g.F, g.OH, g.OW):
-        raise ValueError(f"dout must have the output's shape {(g.N, g.F, g.OH, g.OW)}; got {dout.shape}")
+        raise ValueError(
+            f"dout must have the output's shape {(g.N, g.F, g.OH, g.OW)}; got {dout.shape}"
+        )
     M = g.N * g.OH * g.OW
-    dmat = np.ascontiguousarray(dout.transpose(1, 0, 2, 3), dtype=cols.dtype).reshape(g.groups, g.Fg, M)
+    dmat = np.ascontiguousarray(dout.transpose(1, 0, 2, 3), dtype=cols.dtype).reshape(
+        g.groups, g.Fg, M
+    )
     dw = np.matmul(dmat, cols.transpose(0, 2, 1)).reshape(g.F, g.Cg, g.KH, g.KW)
     db = dout.sum(axis=(0, 2, 3)) if has_bias else None
     if not need_dx:
@@ -264,7 +344,7 @@ def conv2d_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True) -> tup
         for v in range(g.KW):
             rows, columns = _offset_slices(g, u, v)
             dxt[:, :, rows, columns] += dcols[:, u, v]
-    return dxt[:, :, ph:ph + g.H, pw:pw + g.W].transpose(1, 0, 2, 3).astype(xdtype), dw, db
+    return dxt[:, :, ph : ph + g.H, pw : pw + g.W].transpose(1, 0, 2, 3).astype(xdtype), dw, db
 
 
 def flip(w: np.ndarray) -> np.ndarray:
@@ -272,8 +352,9 @@ def flip(w: np.ndarray) -> np.ndarray:
     return np.asarray(w)[..., ::-1, ::-1]
 
 
-def conv2d_input_gradient_by_full_convolution(dout: np.ndarray, w: np.ndarray, input_hw: tuple[int, int], stride=1,
-                                              padding=0) -> np.ndarray:
+def conv2d_input_gradient_by_full_convolution(
+    dout: np.ndarray, w: np.ndarray, input_hw: tuple[int, int], stride=1, padding=0
+) -> np.ndarray:
     """:math:`\\partial E/\\partial X` by the textbook formula, independently of ``conv2d_backward``.
 
     Dilate the upstream gradient by the stride (insert ``s - 1`` zeros between entries), pad it
@@ -295,4 +376,4 @@ def conv2d_input_gradient_by_full_convolution(dout: np.ndarray, w: np.ndarray, i
     full = np.pad(dil, ((0, 0), (0, 0), (KH - 1, KH - 1 + extra_h), (KW - 1, KW - 1 + extra_w)))
     w_swapped = flip(w).transpose(1, 0, 2, 3)  # (C, F, KH, KW)
     dxp, _ = conv2d_forward_naive(full, w_swapped)
-    return dxp[:, :, ph:ph + H, pw:pw + W]
+    return dxp[:, :, ph : ph + H, pw : pw + W]

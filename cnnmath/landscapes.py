@@ -6,6 +6,7 @@
 - :func:`rosenbrock`: :math:`f(x, y) = (1-x)^2 + 100(y - x^2)^2`, a curved valley with its minimum
   at :math:`(1, 1)`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,11 +22,14 @@ Gradient = Callable[[np.ndarray], np.ndarray]
 
 def quadratic(a: float = 10.0, b: float = 1.0) -> tuple[Function, Gradient]:
     """:math:`\\tfrac12(a x^2 + b y^2)` and its gradient :math:`(a x, b y)`."""
-    return (lambda p: 0.5 * (a * p[0] ** 2 + b * p[1] ** 2)), (lambda p: np.array([a * p[0], b * p[1]]))
+    return (lambda p: 0.5 * (a * p[0] ** 2 + b * p[1] ** 2)), (
+        lambda p: np.array([a * p[0], b * p[1]])
+    )
 
 
 def rosenbrock() -> tuple[Function, Gradient]:
     """:math:`(1-x)^2 + 100(y-x^2)^2` and its gradient."""
+
     def f(p: np.ndarray) -> float:
         return float((1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2)
 
@@ -36,7 +40,9 @@ def rosenbrock() -> tuple[Function, Gradient]:
     return f, grad
 
 
-def trajectory(optimizer: Optimizer, grad: Gradient, start: tuple[float, float], steps: int) -> np.ndarray:
+def trajectory(
+    optimizer: Optimizer, grad: Gradient, start: tuple[float, float], steps: int
+) -> np.ndarray:
     """The points visited by ``optimizer`` from ``start``: an array of shape ``(steps + 1, 2)``."""
     steps = positive_int(steps, "steps")
     p = {"w": np.array(start, dtype=np.float64)}

@@ -10,6 +10,7 @@ local gradients :math:`\\delta^{(l)} = \\partial E/\\partial Z^{(l)}` from the l
 Parameters live in a dict ``{"W1": ..., "b1": ..., "W2": ...}``; :func:`mlp_forward` and
 :func:`mlp_backward` are pure functions of it, and :class:`MLP` is the thin wrapper that holds it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -22,7 +23,8 @@ from . import activations
 from .dense import affine_backward, affine_forward
 from .init import init_weights
 from .losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-from .validate import as_float_array, labels as check_labels, positive_int
+from .validate import as_float_array, positive_int
+from .validate import labels as check_labels
 
 if TYPE_CHECKING:
     from .network import Sequential
@@ -38,7 +40,9 @@ def parameter_count(sizes: Sequence[int]) -> int:
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
-def init_params(sizes: Sequence[int], rule: str = "he_normal", seed: int = 0, dtype: type = np.float64) -> Params:
+def init_params(
+    sizes: Sequence[int], rule: str = "he_normal", seed: int = 0, dtype: type = np.float64
+) -> Params:
     """Weights drawn by ``rule`` (see :mod:`cnnmath.init`), biases zero."""
     sizes = [positive_int(s, "layer size") for s in sizes]
     if len(sizes) < 2:
@@ -95,10 +99,18 @@ class MLP:
     params: Params = field(default_factory=dict)
 
     @classmethod
-    def create(cls, sizes: Sequence[int], activation: str = "relu", init: str | None = None, seed: int = 0,
-               dtype: type = np.float64) -> "MLP":
+    def create(
+        cls,
+        sizes: Sequence[int],
+        activation: str = "relu",
+        init: str | None = None,
+        seed: int = 0,
+        dtype: type = np.float64,
+    ) -> "MLP":
         activations.get(activation)  # unknown names fail here, with the list of known ones
-        rule = init or ("he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_normal")
+        rule = init or (
+            "he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_normal"
+        )
         return cls(tuple(sizes), activation, init_params(sizes, rule, seed, dtype))
 
     @property
@@ -108,7 +120,9 @@ class MLP:
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, list]:
         x = np.asarray(x)
         if x.reshape(x.shape[0], -1).shape[1] != self.sizes[0]:
-            raise ValueError(f"the network expects {self.sizes[0]} input features per example; got input of shape {x.shape}")
+            raise ValueError(
+                f"the network expects {self.sizes[0]} input features per example; got input of shape {x.shape}"
+            )
         return mlp_forward(self.params, x, self.activation)
 
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, Params, np.ndarray]:
@@ -131,13 +145,23 @@ class MLP:
             if l < L:
                 layers.append(Activation(self.activation, name=f"{self.activation}{l}"))
         dtype = self.params["W1"].dtype.type
-        net = Sequential(layers, (self.sizes[0],), dtype=dtype, name="MLP " + "-".join(map(str, self.sizes)))
-        net.params.update({f"dense{l}.{k}": self.params[f"{p}{l}"] for l in range(1, L + 1)
-                           for k, p in (("weight", "W"), ("bias", "b"))})
+        net = Sequential(
+            layers, (self.sizes[0],), dtype=dtype, name="MLP " + "-".join(map(str, self.sizes))
+        )
+        net.params.update(
+            {
+                f"dense{l}.{k}": self.params[f"{p}{l}"]
+                for l in range(1, L + 1)
+                for k, p in (("weight", "W"), ("bias", "b"))
+            }
+        )
         return net
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        out = [activations.softmax(self.forward(x[i:i + batch_size])[0]) for i in range(0, len(x), batch_size)]
+        out = [
+            activations.softmax(self.forward(x[i : i + batch_size])[0])
+            for i in range(0, len(x), batch_size)
+        ]
         return np.concatenate(out)
 
     def predict(self, x: np.ndarray) -> np.ndarray:

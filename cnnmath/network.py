@@ -17,6 +17,7 @@ Everything else reads the same list: :mod:`cnnmath.arch` computes the architectu
 torch weights back), and :func:`cnnmath.train.fit` trains the network through
 :meth:`Sequential.loss_and_grads` and :meth:`Sequential.predict_proba`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -25,8 +26,14 @@ import numpy as np
 
 from .activations import softmax
 from .layers import Layer
-from .losses import mse_backward, mse_forward, softmax_cross_entropy_backward, softmax_cross_entropy_forward
-from .validate import as_float_array, labels as check_labels
+from .losses import (
+    mse_backward,
+    mse_forward,
+    softmax_cross_entropy_backward,
+    softmax_cross_entropy_forward,
+)
+from .validate import as_float_array
+from .validate import labels as check_labels
 
 LOSSES = ("softmax_cross_entropy", "mse")
 
@@ -44,8 +51,16 @@ class Sequential:
     (logits; a classifier) or ``"mse"`` (a regression, such as an autoencoder).
     """
 
-    def __init__(self, layers: Iterable[Layer], input_shape: Sequence[int], *, seed: int = 0,
-                 dtype: type = np.float64, loss: str = "softmax_cross_entropy", name: str = "network"):
+    def __init__(
+        self,
+        layers: Iterable[Layer],
+        input_shape: Sequence[int],
+        *,
+        seed: int = 0,
+        dtype: type = np.float64,
+        loss: str = "softmax_cross_entropy",
+        name: str = "network",
+    ):
         self.layers: list[Layer] = list(layers)
         if not self.layers:
             raise NetworkError("a network needs at least one layer")
@@ -62,8 +77,10 @@ class Sequential:
             try:
                 shape = layer.build(shape)
             except (ValueError, TypeError) as exc:
-                raise NetworkError(f"layer {i} ({layer.name}: {type(layer).__name__}) cannot take an input of "
-                                   f"shape {shape}: {exc}") from None
+                raise NetworkError(
+                    f"layer {i} ({layer.name}: {type(layer).__name__}) cannot take an input of "
+                    f"shape {shape}: {exc}"
+                ) from None
         self.output_shape = shape
         rng = np.random.default_rng(seed)
         self.params: dict[str, np.ndarray] = {}
@@ -73,8 +90,13 @@ class Sequential:
                 self.params[f"{layer.name}.{k}"] = v
             for k, v in layer.init_buffers(self.dtype.type).items():
                 self.buffers[f"{layer.name}.{k}"] = v
-        self._keys = {layer.name: ([(k, f"{layer.name}.{k}") for k in layer.param_shapes()],
-                                   [(k, f"{layer.name}.{k}") for k in layer.buffer_shapes()]) for layer in self.layers}
+        self._keys = {
+            layer.name: (
+                [(k, f"{layer.name}.{k}") for k in layer.param_shapes()],
+                [(k, f"{layer.name}.{k}") for k in layer.buffer_shapes()],
+            )
+            for layer in self.layers
+        }
         #: dropout masks come from here, so that a NumPy run is repeatable
         self.rng = np.random.default_rng([seed, 1])
         with_params = [i for i, layer in enumerate(self.layers) if layer.param_shapes()]
@@ -86,7 +108,9 @@ class Sequential:
         try:
             shape = tuple(int(s) for s in input_shape)
         except (TypeError, ValueError):
-            raise NetworkError(f"input_shape must be a tuple of sizes such as (1, 28, 28); got {input_shape!r}") from None
+            raise NetworkError(
+                f"input_shape must be a tuple of sizes such as (1, 28, 28); got {input_shape!r}"
+            ) from None
         if not shape or min(shape) < 1 or any(s != t for s, t in zip(shape, input_shape)):
             raise NetworkError(f"input_shape must hold positive integers; got {input_shape!r}")
         return shape
@@ -97,7 +121,9 @@ class Sequential:
             if not isinstance(layer, Layer):
                 raise NetworkError(f"layer {i} is {layer!r}, not a cnnmath.layers.Layer")
             if any(layer is other for other in self.layers[:i]):
-                raise NetworkError(f"layer {i} ({layer!r}) appears twice in the list: make a new object for each layer")
+                raise NetworkError(
+                    f"layer {i} ({layer!r}) appears twice in the list: make a new object for each layer"
+                )
             if layer.name is None:
                 counts[layer.kind] = counts.get(layer.kind, 0) + 1
                 layer.name = f"{layer.kind}{counts[layer.kind]}"
@@ -110,7 +136,9 @@ class Sequential:
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise KeyError(f"no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}")
+        raise KeyError(
+            f"no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}"
+        )
 
     def _arrays(self, store: dict[str, np.ndarray], layer: Layer) -> dict[str, np.ndarray]:
         """The layer's arrays under their short names (``weight``), read from the network's dict."""
@@ -130,16 +158,19 @@ class Sequential:
     def summary(self, title: str | None = None):
         """The architecture table (:func:`cnnmath.arch.summary`)."""
         from .arch import summary
+
         return summary(self, title)
 
     def twin(self, device=None):
         """The ``torch.nn.Sequential`` twin holding copies of the weights (:func:`cnnmath.torch_twin.twin`)."""
         from .torch_twin import twin
+
         return twin(self, device)
 
     def load_twin(self, module) -> None:
         """Copy a twin's weights and buffers into this network (:func:`cnnmath.torch_twin.load`)."""
         from .torch_twin import load
+
         load(self, module)
 
     def __repr__(self) -> str:
@@ -150,8 +181,10 @@ class Sequential:
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "x (the network input)", finite=False)
         if x.ndim != len(self.input_shape) + 1 or x.shape[1:] != self.input_shape:
-            raise ValueError(f"{self.name} takes a batch of shape (N, {', '.join(map(str, self.input_shape))}); "
-                             f"got x of shape {x.shape}")
+            raise ValueError(
+                f"{self.name} takes a batch of shape (N, {', '.join(map(str, self.input_shape))}); "
+                f"got x of shape {x.shape}"
+            )
         return x.astype(self.dtype, copy=False)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> tuple[np.ndarray, list]:
@@ -159,31 +192,44 @@ class Sequential:
         h = self._check_x(x)
         caches = []
         for layer in self.layers:
-            h, cache = layer.forward(self._arrays(self.params, layer), h, training=training, rng=self.rng,
-                                     buffers=self._arrays(self.buffers, layer))
+            h, cache = layer.forward(
+                self._arrays(self.params, layer),
+                h,
+                training=training,
+                rng=self.rng,
+                buffers=self._arrays(self.buffers, layer),
+            )
             caches.append(cache)
         return h, caches
 
     def backward(self, dout: np.ndarray, caches: list) -> dict[str, np.ndarray]:
         """The gradient of every parameter, given the gradient of the loss for the last layer's output."""
         if len(caches) != len(self.layers):
-            raise ValueError(f"caches must hold one cache per layer ({len(self.layers)}); got {len(caches)}")
+            raise ValueError(
+                f"caches must hold one cache per layer ({len(self.layers)}); got {len(caches)}"
+            )
         grads: dict[str, np.ndarray] = {}
         g = dout
         for i in range(len(self.layers) - 1, self._first_trained - 1, -1):
             layer = self.layers[i]
-            g, local = layer.backward(self._arrays(self.params, layer), g, caches[i], need_dx=i > self._first_trained)
+            g, local = layer.backward(
+                self._arrays(self.params, layer), g, caches[i], need_dx=i > self._first_trained
+            )
             for k, v in local.items():
                 grads[f"{layer.name}.{k}"] = v
         return grads
 
-    def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+    def loss_and_grads(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
         """Training mode: the mean loss over the batch, the gradient of every parameter, and the output."""
         out, caches = self.forward(x, training=True)
         if self.loss == "mse":
             y = as_float_array(y, "y (the targets)", finite=False)
             if y.shape != out.shape:
-                raise ValueError(f"y (the targets) must have the output's shape {out.shape}; got {y.shape}")
+                raise ValueError(
+                    f"y (the targets) must have the output's shape {out.shape}; got {y.shape}"
+                )
             loss, lc = mse_forward(out, y)
             dout = mse_backward(1.0, lc)
         else:
@@ -195,12 +241,16 @@ class Sequential:
     def predict_output(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Evaluation mode output (logits of a classifier, reconstructions of an autoencoder), in batches."""
         x = self._check_x(x)
-        return np.concatenate([self.forward(x[i:i + batch_size])[0] for i in range(0, len(x), batch_size)])
+        return np.concatenate(
+            [self.forward(x[i : i + batch_size])[0] for i in range(0, len(x), batch_size)]
+        )
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Class probabilities (softmax of the logits) in evaluation mode."""
         if self.loss != "softmax_cross_entropy":
-            raise ValueError(f"predict_proba needs a classifier; {self.name} is trained with loss {self.loss!r}")
+            raise ValueError(
+                f"predict_proba needs a classifier; {self.name} is trained with loss {self.loss!r}"
+            )
         return softmax(self.predict_output(x, batch_size))
 
     def predict(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
@@ -212,7 +262,9 @@ class Sequential:
         if self.loss == "mse":
             y = as_float_array(y, "y (the targets)", finite=False)
             if y.shape != out.shape:
-                raise ValueError(f"y (the targets) must have the output's shape {out.shape}; got {y.shape}")
+                raise ValueError(
+                    f"y (the targets) must have the output's shape {out.shape}; got {y.shape}"
+                )
             return float(mse_forward(out, y)[0])
         y = check_labels(y, "y (the class labels)", n=len(out), num_classes=out.shape[1])
         return float(softmax_cross_entropy_forward(out, y)[0])

@@ -19,6 +19,7 @@ pooling shares it equally, :math:`1/(k_h k_w)` to each input of the window. With
 windows (stride smaller than the window) an input collects the contributions of every window it
 belongs to.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,7 +37,9 @@ def _geometry(shape: tuple[int, ...], kernel_size, stride, padding) -> tuple:
     p = _pair(padding, "padding", 0)
     for axis in (0, 1):
         if 2 * p[axis] > k[axis]:
-            raise ValueError(f"padding {p} must be at most half the window {k} (a window of only padding has no maximum)")
+            raise ValueError(
+                f"padding {p} must be at most half the window {k} (a window of only padding has no maximum)"
+            )
     OH, OW = output_size(H, k[0], s[0], p[0]), output_size(W, k[1], s[1], p[1])
     return N, C, H, W, k, s, p, OH, OW
 
@@ -50,7 +53,12 @@ def _padded(x: np.ndarray, p: tuple[int, int], value: float) -> np.ndarray:
 def _slices(k_offset: tuple[int, int], s, OH: int, OW: int) -> tuple[slice, slice, slice, slice]:
     """Index of the padded input's slab at window offset (u, v): one entry per output position."""
     u, v = k_offset
-    return (slice(None), slice(None), slice(u, u + s[0] * (OH - 1) + 1, s[0]), slice(v, v + s[1] * (OW - 1) + 1, s[1]))
+    return (
+        slice(None),
+        slice(None),
+        slice(u, u + s[0] * (OH - 1) + 1, s[0]),
+        slice(v, v + s[1] * (OW - 1) + 1, s[1]),
+    )
 
 
 def maxpool_forward(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
@@ -120,15 +128,27 @@ def maxpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     for u in range(k[0]):
         for v in range(k[1]):
             dxp[_slices((u, v), s, OH, OW)] += dout * (arg == u * k[1] + v)
-    return dxp[:, :, p[0]:p[0] + H, p[1]:p[1] + W]
+    return dxp[:, :, p[0] : p[0] + H, p[1] : p[1] + W]
 
 
 def _maxpool_cache(cache: object) -> tuple:
     """Check that ``cache`` is what :func:`maxpool_forward` returned."""
-    cache = unpack_cache(cache, "maxpool_forward", {"path": str, "switches": np.ndarray, "shape": tuple,
-                                                    "kernel": tuple, "stride": tuple, "padding": tuple})
+    cache = unpack_cache(
+        cache,
+        "maxpool_forward",
+        {
+            "path": str,
+            "switches": np.ndarray,
+            "shape": tuple,
+            "kernel": tuple,
+            "stride": tuple,
+            "padding": tuple,
+        },
+    )
     if cache[0] not in ("tiled", "general"):
-        raise ValueError(f"cache must be the tuple returned by maxpool_forward; its path is {cache[0]!r}")
+        raise ValueError(
+            f"cache must be the tuple returned by maxpool_forward; its path is {cache[0]!r}"
+        )
     return cache
 
 
@@ -146,8 +166,11 @@ def avgpool_forward(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple
 
 def avgpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Share each upstream gradient equally, :math:`1/(k_h k_w)`, among the inputs of its window."""
-    shape, k, s, p, OH, OW = unpack_cache(cache, "avgpool_forward", {"shape": tuple, "kernel": tuple, "stride": tuple,
-                                                                     "padding": tuple, "OH": int, "OW": int})
+    shape, k, s, p, OH, OW = unpack_cache(
+        cache,
+        "avgpool_forward",
+        {"shape": tuple, "kernel": tuple, "stride": tuple, "padding": tuple, "OH": int, "OW": int},
+    )
     N, C, H, W = shape
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != (N, C, OH, OW):
@@ -157,7 +180,7 @@ def avgpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     for u in range(k[0]):
         for v in range(k[1]):
             dxp[_slices((u, v), s, OH, OW)] += share
-    return dxp[:, :, p[0]:p[0] + H, p[1]:p[1] + W]
+    return dxp[:, :, p[0] : p[0] + H, p[1] : p[1] + W]
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,7 +188,9 @@ def avgpool_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def maxpool_forward_naive(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
+def maxpool_forward_naive(
+    x: np.ndarray, kernel_size, stride=None, padding=0
+) -> tuple[np.ndarray, tuple]:
     """Window by window, remembering where each maximum came from (the first one on ties)."""
     x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
     N, C, H, W, k, s, p, OH, OW = _geometry(x.shape, kernel_size, stride, padding)
@@ -187,7 +212,9 @@ def maxpool_forward_naive(x: np.ndarray, kernel_size, stride=None, padding=0) ->
 
 
 def maxpool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    switch, shape = unpack_cache(cache, "maxpool_forward_naive", {"switch": np.ndarray, "shape": tuple})
+    switch, shape = unpack_cache(
+        cache, "maxpool_forward_naive", {"switch": np.ndarray, "shape": tuple}
+    )
     dx = np.zeros(shape, dtype=np.result_type(dout, np.float32))
     N, C, OH, OW = switch.shape[:4]
     for n in range(N):
@@ -199,7 +226,9 @@ def maxpool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
     return dx
 
 
-def avgpool_forward_naive(x: np.ndarray, kernel_size, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
+def avgpool_forward_naive(
+    x: np.ndarray, kernel_size, stride=None, padding=0
+) -> tuple[np.ndarray, tuple]:
     x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
     N, C, H, W, k, s, p, OH, OW = _geometry(x.shape, kernel_size, stride, padding)
     out = np.zeros((N, C, OH, OW), dtype=x.dtype)
@@ -218,8 +247,11 @@ def avgpool_forward_naive(x: np.ndarray, kernel_size, stride=None, padding=0) ->
 
 
 def avgpool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    shape, k, s, p = unpack_cache(cache, "avgpool_forward_naive", {"shape": tuple, "kernel": tuple, "stride": tuple,
-                                                                   "padding": tuple})
+    shape, k, s, p = unpack_cache(
+        cache,
+        "avgpool_forward_naive",
+        {"shape": tuple, "kernel": tuple, "stride": tuple, "padding": tuple},
+    )
     N, C, H, W = shape
     dx = np.zeros(shape, dtype=np.result_type(dout, np.float32))
     OH, OW = dout.shape[2:]

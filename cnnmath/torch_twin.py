@@ -7,6 +7,7 @@ keys (``"conv1.weight"``, ``"bn1.running_var"``, ...) and the weights are copied
 gradients under the network's names. Torch code picks ``cuda`` when it is available and falls back
 to the CPU; :func:`device` says which it chose.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -28,13 +29,20 @@ def device(prefer_cuda: bool = True) -> torch.device:
 def twin(net: Sequential, dev: torch.device | str | None = None) -> torch.nn.Sequential:
     """The ``torch.nn.Sequential`` computing ``net`` with copies of its parameters and buffers, on ``dev``."""
     dtype = _DTYPES[net.dtype]
-    module = torch.nn.Sequential(OrderedDict((layer.name, layer.torch_module(dtype)) for layer in net.layers))
-    state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in {**net.params, **net.buffers}.items()}
+    module = torch.nn.Sequential(
+        OrderedDict((layer.name, layer.torch_module(dtype)) for layer in net.layers)
+    )
+    state = {
+        k: torch.from_numpy(np.ascontiguousarray(v))
+        for k, v in {**net.params, **net.buffers}.items()
+    }
     missing, unexpected = module.load_state_dict(state, strict=False)
     # torch's batch norm also counts its batches; nothing of the network corresponds to that counter
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]
     if missing or unexpected:
-        raise RuntimeError(f"the twin of {net.name} does not match it: missing {missing}, unexpected {unexpected}")
+        raise RuntimeError(
+            f"the twin of {net.name} does not match it: missing {missing}, unexpected {unexpected}"
+        )
     return module.to(device() if dev is None else dev)
 
 
@@ -47,7 +55,9 @@ def load(net: Sequential, module: torch.nn.Module) -> None:
                 raise KeyError(f"the torch module has no {k!r}; it has {sorted(state)}")
             src = state[k].detach().cpu().numpy()
             if src.shape != v.shape:
-                raise ValueError(f"{k}: the torch module holds shape {src.shape}, the network {v.shape}")
+                raise ValueError(
+                    f"{k}: the torch module holds shape {src.shape}, the network {v.shape}"
+                )
             v[...] = src
 
 

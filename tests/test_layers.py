@@ -1,4 +1,5 @@
 """Each layer class against its torch module: same output, same input gradient, same counts."""
+
 import numpy as np
 import pytest
 import torch
@@ -28,8 +29,13 @@ def test_layer_equals_its_torch_module(make, shape, rng):
     net = Sequential([layer], shape, seed=3)
     module = net.twin("cpu")[0]
     x = rng.normal(size=(4, *shape))
-    out, cache = layer.forward({k.split(".", 1)[1]: v for k, v in net.params.items()}, x, training=True,
-                               rng=net.rng, buffers={k.split(".", 1)[1]: v for k, v in net.buffers.items()})
+    out, cache = layer.forward(
+        {k.split(".", 1)[1]: v for k, v in net.params.items()},
+        x,
+        training=True,
+        rng=net.rng,
+        buffers={k.split(".", 1)[1]: v for k, v in net.buffers.items()},
+    )
     tx = torch.tensor(x, requires_grad=True)
     tout = module.train()(tx)
     assert out.shape == tuple(tout.shape) and out.shape[1:] == layer.out_shape
@@ -40,7 +46,9 @@ def test_layer_equals_its_torch_module(make, shape, rng):
     np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
     for name, p in module.named_parameters():
         np.testing.assert_allclose(grads[name], p.grad.numpy(), rtol=1e-9, atol=1e-12)
-    assert sum(int(np.prod(s)) for s in layer.param_shapes().values()) == sum(p.numel() for p in module.parameters())
+    assert sum(int(np.prod(s)) for s in layer.param_shapes().values()) == sum(
+        p.numel() for p in module.parameters()
+    )
 
 
 def test_multiply_adds_are_counted_per_output():
@@ -52,16 +60,19 @@ def test_multiply_adds_are_counted_per_output():
     assert dense.macs() == 21 and L.ReLU().macs() == 0
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: L.Conv2d(0, 3), "filters"),
-    (lambda: L.Conv2d(3, 0), "kernel_size"),
-    (lambda: L.Conv2d(3, 3, stride=0), "stride"),
-    (lambda: L.Conv2d(3, 3, init="zeros"), "initialization rule"),
-    (lambda: L.Dense(-1), "units"),
-    (lambda: L.Activation("swish"), "unknown activation"),
-    (lambda: L.BatchNorm(momentum=2), "momentum"),
-    (lambda: L.MaxPool2d((2, 2, 2)), "kernel_size"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: L.Conv2d(0, 3), "filters"),
+        (lambda: L.Conv2d(3, 0), "kernel_size"),
+        (lambda: L.Conv2d(3, 3, stride=0), "stride"),
+        (lambda: L.Conv2d(3, 3, init="zeros"), "initialization rule"),
+        (lambda: L.Dense(-1), "units"),
+        (lambda: L.Activation("swish"), "unknown activation"),
+        (lambda: L.BatchNorm(momentum=2), "momentum"),
+        (lambda: L.MaxPool2d((2, 2, 2)), "kernel_size"),
+    ],
+)
 def test_bad_hyperparameters_fail_when_the_layer_is_made(make, message):
     with pytest.raises((ValueError, TypeError), match=message):
         make()

@@ -6,13 +6,20 @@ import torch
 from cnnmath import activations as act
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.losses import softmax_cross_entropy_forward
-from cnnmath.mlp import MLP, mlp_backward, mlp_forward, parameter_count
+from cnnmath.mlp import MLP, mlp_forward, parameter_count
 from cnnmath.torch_twin import grads as twin_grads
 from cnnmath.torch_twin import mlp_twin
 
 
-@pytest.mark.parametrize("sizes, want", [((784, 128, 64, 10), 109386), ((784, 128, 64, 32, 10), 111146), ((4, 8, 6, 3), 115),
-                                         ((13, 8, 6, 1), 173)])
+@pytest.mark.parametrize(
+    "sizes, want",
+    [
+        ((784, 128, 64, 10), 109386),
+        ((784, 128, 64, 32, 10), 111146),
+        ((4, 8, 6, 3), 115),
+        ((13, 8, 6, 1), 173),
+    ],
+)
 def test_parameter_count(sizes, want):
     assert parameter_count(sizes) == want == MLP.create(sizes).n_params
 
@@ -27,15 +34,21 @@ def test_gradients_match_torch_and_finite_differences(activation, rng):
     tl.backward()
     assert np.isclose(loss, tl.item(), rtol=1e-12)
     net = model.as_network()
-    tg = {f"{'W' if k.endswith('weight') else 'b'}{k[5]}": v for k, v in twin_grads(net, twin).items()}
+    tg = {
+        f"{'W' if k.endswith('weight') else 'b'}{k[5]}": v for k, v in twin_grads(net, twin).items()
+    }
     assert set(tg) == set(grads)
     for k in grads:
         assert relative_error(grads[k], tg[k]) < 1e-12, k
     for k in ("W1", "b2", "W3"):
+
         def f(t, k=k):
             p = dict(model.params, **{k: t})
             return softmax_cross_entropy_forward(mlp_forward(p, x, activation)[0], y)[0]
-        assert relative_error(grads[k], numerical_gradient(f, model.params[k])) < tolerance(np.float64), k
+
+        assert relative_error(grads[k], numerical_gradient(f, model.params[k])) < tolerance(
+            np.float64
+        ), k
 
 
 def test_backward_matches_sympy_exact_gradient():
@@ -47,8 +60,10 @@ def test_backward_matches_sympy_exact_gradient():
     z = W2 * h
     E = -sp.log(act.sym_softmax(z)[1])
     model = MLP.create(sizes, "tanh", seed=0)
-    values = {**{W1[i]: v for i, v in enumerate(model.params["W1"].ravel())},
-              **{W2[i]: v for i, v in enumerate(model.params["W2"].ravel())}}
+    values = {
+        **{W1[i]: v for i, v in enumerate(model.params["W1"].ravel())},
+        **{W2[i]: v for i, v in enumerate(model.params["W2"].ravel())},
+    }
     _, grads, _ = model.loss_and_grads(np.array([[0.5, -1.0]]), np.array([1]))
     exact1 = np.array([float(sp.diff(E, W1[i]).subs(values)) for i in range(6)]).reshape(3, 2)
     exact2 = np.array([float(sp.diff(E, W2[i]).subs(values)) for i in range(6)]).reshape(2, 3)
@@ -58,7 +73,9 @@ def test_backward_matches_sympy_exact_gradient():
 
 def test_float32_stays_float32(rng):
     model = MLP.create((6, 5, 3), dtype=np.float32)
-    _, grads, logits = model.loss_and_grads(rng.normal(size=(4, 6)).astype(np.float32), np.array([0, 1, 2, 0]))
+    _, grads, logits = model.loss_and_grads(
+        rng.normal(size=(4, 6)).astype(np.float32), np.array([0, 1, 2, 0])
+    )
     assert logits.dtype == np.float32 and all(g.dtype == np.float32 for g in grads.values())
 
 
@@ -79,7 +96,13 @@ def test_images_are_flattened_and_bad_input_reported(rng):
 def test_mlp_equals_the_same_network_as_a_list_of_layers(activation, rng):
     model = MLP.create((6, 5, 4, 3), activation, seed=2)
     net = model.as_network()
-    assert [layer.name for layer in net.layers] == ["dense1", f"{activation}1", "dense2", f"{activation}2", "dense3"]
+    assert [layer.name for layer in net.layers] == [
+        "dense1",
+        f"{activation}1",
+        "dense2",
+        f"{activation}2",
+        "dense3",
+    ]
     assert net.n_params == model.n_params and net.params["dense2.weight"] is model.params["W2"]
     x, y = rng.normal(size=(7, 6)), rng.integers(0, 3, 7)
     loss, grads, logits = model.loss_and_grads(x, y)

@@ -1,4 +1,5 @@
 """The named networks: the list-built LeNet-5 equals the hand-unrolled one; the thesis CNN's counts."""
+
 import numpy as np
 import pytest
 import torch
@@ -6,8 +7,18 @@ import torch
 from cnnmath import cnn, zoo
 from cnnmath.torch_twin import grads as twin_grads
 
-HAND = {"C1": "C1.weight", "c1": "C1.bias", "C3": "C3.weight", "c3": "C3.bias", "F5": "F5.weight", "f5": "F5.bias",
-        "F6": "F6.weight", "f6": "F6.bias", "F7": "F7.weight", "f7": "F7.bias"}
+HAND = {
+    "C1": "C1.weight",
+    "c1": "C1.bias",
+    "C3": "C3.weight",
+    "c3": "C3.bias",
+    "F5": "F5.weight",
+    "f5": "F5.bias",
+    "F6": "F6.weight",
+    "f6": "F6.bias",
+    "F7": "F7.weight",
+    "f7": "F7.bias",
+}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -27,7 +38,9 @@ def test_list_built_lenet5_equals_hand_unrolled(dtype, rng):
 def test_lenet5_counts_and_twin(rng):
     net = zoo.lenet5(dtype=np.float64)
     table = net.summary()
-    assert table.total == net.n_params == 61_706 == sum(v.size for v in cnn.lenet5_params().values())
+    assert (
+        table.total == net.n_params == 61_706 == sum(v.size for v in cnn.lenet5_params().values())
+    )
     assert table.rows[0].macs == 6 * 28 * 28 * 25 and table.rows[3].macs == 16 * 10 * 10 * 6 * 25
     x, y = rng.normal(size=(3, 1, 28, 28)), rng.integers(0, 10, 3)
     loss, grads, _ = net.loss_and_grads(x, y)
