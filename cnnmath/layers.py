@@ -14,6 +14,7 @@ The arrays themselves live in the network (:class:`cnnmath.network.Sequential`),
 keyed ``"<layer name>.<array name>"`` with torch's array names (``weight``, ``bias``,
 ``running_mean``, ``running_var``), so the NumPy network and ``twin.state_dict()`` use the same keys.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -65,7 +66,9 @@ class Layer:
 
     def __init__(self, name: str | None = None):
         if name is not None and (not isinstance(name, str) or not name.isidentifier()):
-            raise ValueError(f"a layer name must be a Python identifier (it becomes a torch module name); got {name!r}")
+            raise ValueError(
+                f"a layer name must be a Python identifier (it becomes a torch module name); got {name!r}"
+            )
         self.name = name
         self.in_shape: Shape | None = None
         self.out_shape: Shape | None = None
@@ -100,12 +103,15 @@ class Layer:
         return self.kind
 
     # -- computation ----------------------------------------------------------------------------
-    def forward(self, p: Arrays, x: np.ndarray, *, training: bool, rng: np.random.Generator,
-                buffers: Arrays) -> tuple[np.ndarray, Any]:
+    def forward(
+        self, p: Arrays, x: np.ndarray, *, training: bool, rng: np.random.Generator, buffers: Arrays
+    ) -> tuple[np.ndarray, Any]:
         """``(out, cache)``; ``p`` and ``buffers`` hold this layer's arrays under their short names."""
         return x, None
 
-    def backward(self, p: Arrays, dout: np.ndarray, cache: Any, *, need_dx: bool = True) -> tuple[np.ndarray | None, Arrays]:
+    def backward(
+        self, p: Arrays, dout: np.ndarray, cache: Any, *, need_dx: bool = True
+    ) -> tuple[np.ndarray | None, Arrays]:
         """``(dx, grads)`` with ``grads`` keyed like :meth:`param_shapes`."""
         return dout, {}
 
@@ -121,7 +127,9 @@ class Layer:
 def _need_shape(layer: Layer, in_shape: Shape, ndim: int, what: str) -> Shape:
     in_shape = tuple(int(s) for s in in_shape)
     if len(in_shape) != ndim:
-        raise ValueError(f"{type(layer).__name__} needs {what} per example; got an input of shape {in_shape}")
+        raise ValueError(
+            f"{type(layer).__name__} needs {what} per example; got an input of shape {in_shape}"
+        )
     return in_shape
 
 
@@ -141,8 +149,18 @@ class Conv2d(Layer):
 
     kind = "conv"
 
-    def __init__(self, filters: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
-                 bias: bool = True, init: str = "he_normal", name: str | None = None):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        init: str = "he_normal",
+        name: str | None = None,
+    ):
         super().__init__(name)
         self.filters = positive_int(filters, "filters")
         self.kernel = _pair(kernel_size, "kernel_size", 1)
@@ -153,8 +171,15 @@ class Conv2d(Layer):
 
     def build(self, in_shape: Shape) -> Shape:
         C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
-        g = conv_geometry((1, C, H, W), (self.filters, max(C // self.groups, 1), *self.kernel),
-                          (self.filters,) if self.bias else None, self.stride, self.padding, self.dilation, self.groups)
+        g = conv_geometry(
+            (1, C, H, W),
+            (self.filters, max(C // self.groups, 1), *self.kernel),
+            (self.filters,) if self.bias else None,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+        )
         self.in_shape, self.out_shape = (C, H, W), (self.filters, g.OH, g.OW)
         return self.out_shape
 
@@ -177,14 +202,23 @@ class Conv2d(Layer):
 
     def describe(self) -> str:
         s = f"conv {self.filters}@{self.kernel[0]}x{self.kernel[1]}"
-        for label, v, default in (("stride", self.stride, (1, 1)), ("padding", self.padding, (0, 0)),
-                                  ("dilation", self.dilation, (1, 1))):
+        for label, v, default in (
+            ("stride", self.stride, (1, 1)),
+            ("padding", self.padding, (0, 0)),
+            ("dilation", self.dilation, (1, 1)),
+        ):
             if v != default:
                 s += f", {label} {v[0] if v[0] == v[1] else v}"
-        return s + (f", groups {self.groups}" if self.groups > 1 else "") + ("" if self.bias else ", no bias")
+        return (
+            s
+            + (f", groups {self.groups}" if self.groups > 1 else "")
+            + ("" if self.bias else ", no bias")
+        )
 
     def forward(self, p, x, *, training, rng, buffers):
-        return conv2d_forward(x, p["weight"], p.get("bias"), self.stride, self.padding, self.dilation, self.groups)
+        return conv2d_forward(
+            x, p["weight"], p.get("bias"), self.stride, self.padding, self.dilation, self.groups
+        )
 
     def backward(self, p, dout, cache, *, need_dx=True):
         dx, dw, db = conv2d_backward(dout, cache, need_dx=need_dx)
@@ -192,8 +226,18 @@ class Conv2d(Layer):
 
     def torch_module(self, dtype):
         import torch
-        return torch.nn.Conv2d(self.in_shape[0], self.filters, self.kernel, self.stride, self.padding, self.dilation,
-                               self.groups, bias=self.bias, dtype=dtype)
+
+        return torch.nn.Conv2d(
+            self.in_shape[0],
+            self.filters,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            bias=self.bias,
+            dtype=dtype,
+        )
 
 
 class _Pool(Layer):
@@ -229,6 +273,7 @@ class MaxPool2d(_Pool):
 
     def torch_module(self, dtype):
         import torch
+
         return torch.nn.MaxPool2d(self.kernel, self.stride, self.padding)
 
 
@@ -245,6 +290,7 @@ class AvgPool2d(_Pool):
 
     def torch_module(self, dtype):
         import torch
+
         return torch.nn.AvgPool2d(self.kernel, self.stride, self.padding)
 
 
@@ -252,8 +298,14 @@ class Activation(Layer):
     """An elementwise activation :math:`a = f(z)` from :mod:`cnnmath.activations`, by name."""
 
     kind = "act"
-    _TORCH = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "elu": "ELU", "leaky_relu": "LeakyReLU",
-              "identity": "Identity"}
+    _TORCH = {
+        "relu": "ReLU",
+        "tanh": "Tanh",
+        "sigmoid": "Sigmoid",
+        "elu": "ELU",
+        "leaky_relu": "LeakyReLU",
+        "identity": "Identity",
+    }
 
     def __init__(self, function: str, name: str | None = None):
         super().__init__(name)
@@ -272,6 +324,7 @@ class Activation(Layer):
 
     def torch_module(self, dtype):
         import torch
+
         # the package's leaky ReLU has slope 0.01 for z < 0, torch's default too; ELU alpha 1 likewise
         return getattr(torch.nn, self._TORCH[self.function])()
 
@@ -309,6 +362,7 @@ class Flatten(Layer):
 
     def torch_module(self, dtype):
         import torch
+
         return torch.nn.Flatten()
 
 
@@ -321,8 +375,14 @@ class Dense(Layer):
 
     kind = "dense"
 
-    def __init__(self, units: int, in_features: int | None = None, bias: bool = True, init: str = "he_normal",
-                 name: str | None = None):
+    def __init__(
+        self,
+        units: int,
+        in_features: int | None = None,
+        bias: bool = True,
+        init: str = "he_normal",
+        name: str | None = None,
+    ):
         super().__init__(name)
         self.units = positive_int(units, "units")
         self.in_features = None if in_features is None else positive_int(in_features, "in_features")
@@ -331,10 +391,14 @@ class Dense(Layer):
     def build(self, in_shape: Shape) -> Shape:
         in_shape = tuple(int(s) for s in in_shape)
         if len(in_shape) != 1:
-            raise ValueError(f"Dense needs a flat input (D,) per example; got shape {in_shape}: put a Flatten before it")
+            raise ValueError(
+                f"Dense needs a flat input (D,) per example; got shape {in_shape}: put a Flatten before it"
+            )
         if self.in_features is not None and in_shape[0] != self.in_features:
-            raise ValueError(f"Dense was declared with in_features={self.in_features} but its input has "
-                             f"{in_shape[0]} features")
+            raise ValueError(
+                f"Dense was declared with in_features={self.in_features} but its input has "
+                f"{in_shape[0]} features"
+            )
         self.in_shape, self.out_shape = in_shape, (self.units,)
         return self.out_shape
 
@@ -366,6 +430,7 @@ class Dense(Layer):
 
     def torch_module(self, dtype):
         import torch
+
         return torch.nn.Linear(self.in_shape[0], self.units, bias=self.bias, dtype=dtype)
 
 
@@ -401,18 +466,31 @@ class BatchNorm(Layer):
         return {"running_mean": (self.in_shape[0],), "running_var": (self.in_shape[0],)}
 
     def init_params(self, rng, dtype) -> Arrays:
-        return {"weight": np.ones(self.in_shape[0], dtype), "bias": np.zeros(self.in_shape[0], dtype)}
+        return {
+            "weight": np.ones(self.in_shape[0], dtype),
+            "bias": np.zeros(self.in_shape[0], dtype),
+        }
 
     def init_buffers(self, dtype) -> Arrays:
-        return {"running_mean": np.zeros(self.in_shape[0], dtype), "running_var": np.ones(self.in_shape[0], dtype)}
+        return {
+            "running_mean": np.zeros(self.in_shape[0], dtype),
+            "running_var": np.ones(self.in_shape[0], dtype),
+        }
 
     def describe(self) -> str:
         return "batch norm"
 
     def forward(self, p, x, *, training, rng, buffers):
-        y, cache, (mean, var) = batchnorm_forward(x, p["weight"], p["bias"], buffers["running_mean"],
-                                                  buffers["running_var"], training=training,
-                                                  momentum=self.momentum, eps=self.eps)
+        y, cache, (mean, var) = batchnorm_forward(
+            x,
+            p["weight"],
+            p["bias"],
+            buffers["running_mean"],
+            buffers["running_var"],
+            training=training,
+            momentum=self.momentum,
+            eps=self.eps,
+        )
         if training:  # in place, so the network's dict keeps the same arrays
             buffers["running_mean"][...] = mean
             buffers["running_var"][...] = var
@@ -424,6 +502,7 @@ class BatchNorm(Layer):
 
     def torch_module(self, dtype):
         import torch
+
         cls = torch.nn.BatchNorm1d if len(self.in_shape) == 1 else torch.nn.BatchNorm2d
         return cls(self.in_shape[0], eps=self.eps, momentum=self.momentum, dtype=dtype)
 
@@ -454,6 +533,7 @@ class Dropout(Layer):
 
     def torch_module(self, dtype):
         import torch
+
         return torch.nn.Dropout(self.p)
 
 
@@ -469,8 +549,14 @@ class LRN(Layer):
 
     kind = "lrn"
 
-    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0,
-                 name: str | None = None):
+    def __init__(
+        self,
+        size: int,
+        alpha: float = 1e-4,
+        beta: float = 0.75,
+        k: float = 1.0,
+        name: str | None = None,
+    ):
         super().__init__(name)
         self.size, self.alpha, self.beta, self.k = lrn_hyperparameters(size, alpha, beta, k)
 
@@ -498,6 +584,7 @@ class LRN(Layer):
 
     def torch_module(self, dtype):
         import torch
+
         return torch.nn.LocalResponseNorm(self.size, self.alpha, self.beta, self.k)
 
 
@@ -520,9 +607,19 @@ class ConvTranspose2d(Layer):
 
     kind = "convT"
 
-    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, init: str = "he_normal",
-                 name: str | None = None):
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        init: str = "he_normal",
+        name: str | None = None,
+    ):
         super().__init__(name)
         self.out_channels = positive_int(out_channels, "out_channels")
         self.kernel = _pair(kernel_size, "kernel_size", 1)
@@ -538,8 +635,16 @@ class ConvTranspose2d(Layer):
         C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
         w_shape = (C, self.out_channels // self.groups, *self.kernel)
         b_shape = (self.out_channels,) if self.bias else None
-        g = conv_transpose_geometry((1, C, H, W), w_shape, b_shape, self.stride, self.padding,
-                                    self.output_padding, self.dilation, self.groups)
+        g = conv_transpose_geometry(
+            (1, C, H, W),
+            w_shape,
+            b_shape,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.dilation,
+            self.groups,
+        )
         self.in_shape, self.out_shape = (C, H, W), (self.out_channels, g.OH, g.OW)
         return self.out_shape
 
@@ -569,18 +674,31 @@ class ConvTranspose2d(Layer):
 
     def describe(self) -> str:
         s = f"conv-transpose {self.out_channels}@{self.kernel[0]}x{self.kernel[1]}"
-        for label, v, default in (("stride", self.stride, (1, 1)),
-                                  ("padding", self.padding, (0, 0)),
-                                  ("output padding", self.output_padding, (0, 0)),
-                                  ("dilation", self.dilation, (1, 1))):
+        for label, v, default in (
+            ("stride", self.stride, (1, 1)),
+            ("padding", self.padding, (0, 0)),
+            ("output padding", self.output_padding, (0, 0)),
+            ("dilation", self.dilation, (1, 1)),
+        ):
             if v != default:
                 s += f", {label} {v[0] if v[0] == v[1] else v}"
-        return (s + (f", groups {self.groups}" if self.groups > 1 else "")
-                + ("" if self.bias else ", no bias"))
+        return (
+            s
+            + (f", groups {self.groups}" if self.groups > 1 else "")
+            + ("" if self.bias else ", no bias")
+        )
 
     def forward(self, p, x, *, training, rng, buffers):
-        return conv_transpose2d_forward(x, p["weight"], p.get("bias"), self.stride, self.padding,
-                                        self.output_padding, self.dilation, self.groups)
+        return conv_transpose2d_forward(
+            x,
+            p["weight"],
+            p.get("bias"),
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.dilation,
+            self.groups,
+        )
 
     def backward(self, p, dout, cache, *, need_dx=True):
         dx, dw, db = conv_transpose2d_backward(dout, cache)
@@ -588,10 +706,19 @@ class ConvTranspose2d(Layer):
 
     def torch_module(self, dtype):
         import torch
-        return torch.nn.ConvTranspose2d(self.in_shape[0], self.out_channels, self.kernel,
-                                        self.stride, self.padding, self.output_padding,
-                                        self.groups, bias=self.bias, dilation=self.dilation,
-                                        dtype=dtype)
+
+        return torch.nn.ConvTranspose2d(
+            self.in_shape[0],
+            self.out_channels,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            bias=self.bias,
+            dilation=self.dilation,
+            dtype=dtype,
+        )
 
 
 class Unflatten(Layer):
@@ -607,8 +734,9 @@ class Unflatten(Layer):
         try:
             self.shape = tuple(positive_int(s, "shape entry") for s in shape)
         except TypeError:
-            raise TypeError(f"shape must be a tuple of positive integers such as (16, 7, 7); "
-                            f"got {shape!r}") from None
+            raise TypeError(
+                f"shape must be a tuple of positive integers such as (16, 7, 7); got {shape!r}"
+            ) from None
         if not self.shape:
             raise ValueError("shape must have at least one axis")
 
@@ -616,8 +744,10 @@ class Unflatten(Layer):
         in_shape = tuple(int(s) for s in in_shape)
         size = int(np.prod(self.shape))
         if len(in_shape) != 1 or in_shape[0] != size:
-            raise ValueError(f"Unflatten to {_shape_text(self.shape)} needs a flat input of {size} "
-                             f"features per example; got shape {in_shape}")
+            raise ValueError(
+                f"Unflatten to {_shape_text(self.shape)} needs a flat input of {size} "
+                f"features per example; got shape {in_shape}"
+            )
         self.in_shape, self.out_shape = in_shape, self.shape
         return self.out_shape
 
@@ -632,6 +762,7 @@ class Unflatten(Layer):
 
     def torch_module(self, dtype):
         import torch
+
         return torch.nn.Unflatten(1, self.shape)
 
 
@@ -701,8 +832,16 @@ class TableConv2d(Layer):
 
     kind = "conv"
 
-    def __init__(self, table, kernel_size, stride=1, padding=0, bias: bool = True,
-                 init: str = "he_normal", name: str | None = None):
+    def __init__(
+        self,
+        table,
+        kernel_size,
+        stride=1,
+        padding=0,
+        bias: bool = True,
+        init: str = "he_normal",
+        name: str | None = None,
+    ):
         super().__init__(name)
         self.table = check_table(table)
         self.filters = self.table.shape[1]
@@ -717,8 +856,9 @@ class TableConv2d(Layer):
     def build(self, in_shape: Shape) -> Shape:
         C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
         check_table(self.table, channels=C)
-        g = conv_geometry((1, C, H, W), (self.filters, C, *self.kernel), None, self.stride,
-                          self.padding, 1, 1)
+        g = conv_geometry(
+            (1, C, H, W), (self.filters, C, *self.kernel), None, self.stride, self.padding, 1, 1
+        )
         self.in_shape, self.out_shape = (C, H, W), (self.filters, g.OH, g.OW)
         return self.out_shape
 
@@ -751,21 +891,25 @@ class TableConv2d(Layer):
         return OH * OW * self.connections * self.kernel[0] * self.kernel[1]
 
     def describe(self) -> str:
-        return (f"conv {self.filters}@{self.kernel[0]}x{self.kernel[1]}, "
-                f"table {self.connections} of "
-                f"{self.table.size} maps")
+        return (
+            f"conv {self.filters}@{self.kernel[0]}x{self.kernel[1]}, "
+            f"table {self.connections} of "
+            f"{self.table.size} maps"
+        )
 
     def forward(self, p, x, *, training, rng, buffers):
-        return table_conv_forward(x, p["weight"], p.get("bias"), self.table, self.stride,
-                                  self.padding)
+        return table_conv_forward(
+            x, p["weight"], p.get("bias"), self.table, self.stride, self.padding
+        )
 
     def backward(self, p, dout, cache, *, need_dx=True):
         dx, dw, db = table_conv_backward(dout, cache, need_dx=need_dx)
         return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
 
     def torch_module(self, dtype):
-        return torch_table_conv(self.table, self.kernel, self.stride, self.padding, self.bias,
-                                dtype)
+        return torch_table_conv(
+            self.table, self.kernel, self.stride, self.padding, self.bias, dtype
+        )
 
 
 class EuclideanRBF(Layer):
@@ -782,26 +926,37 @@ class EuclideanRBF(Layer):
     #: every unit sees its whole input (for :mod:`cnnmath.receptive`)
     sees_whole_input = True
 
-    def __init__(self, units: int, prototypes: np.ndarray | None = None, seed: int = 0,
-                 trainable: bool = False, name: str | None = None):
+    def __init__(
+        self,
+        units: int,
+        prototypes: np.ndarray | None = None,
+        seed: int = 0,
+        trainable: bool = False,
+        name: str | None = None,
+    ):
         super().__init__(name)
         self.units = positive_int(units, "units")
         self.prototypes = None if prototypes is None else np.asarray(prototypes, dtype=np.float64)
-        if self.prototypes is not None and (self.prototypes.ndim != 2
-                                            or len(self.prototypes) != self.units):
-            raise ValueError(f"prototypes must have shape ({self.units}, D); "
-                             f"got {self.prototypes.shape}")
+        if self.prototypes is not None and (
+            self.prototypes.ndim != 2 or len(self.prototypes) != self.units
+        ):
+            raise ValueError(
+                f"prototypes must have shape ({self.units}, D); got {self.prototypes.shape}"
+            )
         self.seed, self.trainable = seed, bool(trainable)
 
     def build(self, in_shape: Shape) -> Shape:
         in_shape = tuple(int(s) for s in in_shape)
         if len(in_shape) != 1:
-            raise ValueError(f"EuclideanRBF needs a flat input (D,) per example; "
-                             f"got shape {in_shape}")
+            raise ValueError(
+                f"EuclideanRBF needs a flat input (D,) per example; got shape {in_shape}"
+            )
         if self.prototypes is not None and self.prototypes.shape[1] != in_shape[0]:
-            raise ValueError(f"the prototypes have length {self.prototypes.shape[1]} but the input "
-                             f"has "
-                             f"{in_shape[0]} features")
+            raise ValueError(
+                f"the prototypes have length {self.prototypes.shape[1]} but the input "
+                f"has "
+                f"{in_shape[0]} features"
+            )
         self.in_shape, self.out_shape = in_shape, (self.units,)
         return self.out_shape
 
