@@ -1,4 +1,5 @@
 """Ledger: the guide §6 (convolutional autoencoder); chapter "A convolutional autoencoder"."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -21,14 +22,18 @@ def add_noise(images: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     return np.clip(noisy, 0.0, 1.0).astype(images.dtype)
 
 
-@claim("guide-cae-transposed-decoder", document="guide", where="§6, encoder and decoder",
-       stated="the decoder reconstructs the image from the latent representation with transposed "
-              "convolutional layers, expanding the features back to their original size",
-       verdict="holds",
-       correct="as stated: a transposed convolution with kernel 3, stride 2, padding 1 and output "
-               "padding 1 doubles each side (7 -> 14 -> 28), and it is the adjoint of a strided "
-               "convolution with the same weights: <conv(Y), X> = <Y, conv^T(X)>",
-       chapter=CHAPTER)
+@claim(
+    "guide-cae-transposed-decoder",
+    document="guide",
+    where="§6, encoder and decoder",
+    stated="the decoder reconstructs the image from the latent representation with transposed "
+    "convolutional layers, expanding the features back to their original size",
+    verdict="holds",
+    correct="as stated: a transposed convolution with kernel 3, stride 2, padding 1 and output "
+    "padding 1 doubles each side (7 -> 14 -> 28), and it is the adjoint of a strided "
+    "convolution with the same weights: <conv(Y), X> = <Y, conv^T(X)>",
+    chapter=CHAPTER,
+)
 def _transposed_decoder() -> Finding:
     from ..zoo import autoencoder
 
@@ -43,33 +48,44 @@ def _transposed_decoder() -> Finding:
     code = net.layer("code").out_shape[0]
     restores = net.output_shape == net.input_shape and code < int(np.prod(net.input_shape))
     ok = doubles and adjoint and restores
-    return Finding(ok, ok, f"sides 1..64 doubled; SymPy: 3x3 -> {Z.shape[2]}x{Z.shape[3]} is the "
-                           f"adjoint of the stride-2 convolution; the book's autoencoder maps "
-                           f"{net.input_shape} through a code of {code} numbers back to "
-                           f"{net.output_shape}")
+    return Finding(
+        ok,
+        ok,
+        f"sides 1..64 doubled; SymPy: 3x3 -> {Z.shape[2]}x{Z.shape[3]} is the "
+        f"adjoint of the stride-2 convolution; the book's autoencoder maps "
+        f"{net.input_shape} through a code of {code} numbers back to "
+        f"{net.output_shape}",
+    )
 
 
-@claim("guide-cae-mse-pixel-scale", document="guide", where="§6, MSE",
-       stated="MSE = (1/N) Σ (y_i - ŷ_i)^2, N the number of pixels in the image, y_i the true "
-              "pixel value (e.g., 0-255)",
-       verdict="convention",
-       correct="the value depends on the pixel scale: on values 0-255 the MSE is 255^2 = 65,025 "
-               "times the MSE of the same images scaled to [0, 1], the scale the book trains on "
-               "(its sigmoid output cannot reach 255); the mean over a batch of the images' MSEs "
-               "is the mean over all the batch's pixels",
-       chapter=CHAPTER)
+@claim(
+    "guide-cae-mse-pixel-scale",
+    document="guide",
+    where="§6, MSE",
+    stated="MSE = (1/N) Σ (y_i - ŷ_i)^2, N the number of pixels in the image, y_i the true "
+    "pixel value (e.g., 0-255)",
+    verdict="convention",
+    correct="the value depends on the pixel scale: on values 0-255 the MSE is 255^2 = 65,025 "
+    "times the MSE of the same images scaled to [0, 1], the scale the book trains on "
+    "(its sigmoid output cannot reach 255); the mean over a batch of the images' MSEs "
+    "is the mean over all the batch's pixels",
+    chapter=CHAPTER,
+)
 def _mse_scale() -> Finding:
     rng = np.random.default_rng(0)
     y = rng.integers(0, 256, size=(5, 1, 28, 28)).astype(np.float64)
     y_hat = np.clip(y + rng.normal(0, 20, size=y.shape), 0, 255)
-    per_image = [np.sum((a - b) ** 2) / a.size for a, b in zip(y, y_hat)]   # the guide's formula
+    per_image = [np.sum((a - b) ** 2) / a.size for a, b in zip(y, y_hat)]  # the guide's formula
     batch_255 = mse_forward(y_hat, y)[0]
     batch_01 = mse_forward(y_hat / 255, y / 255)[0]
     stated = bool(np.isclose(np.mean(per_image), batch_255, rtol=1e-12))
     ratio = batch_255 / batch_01
-    correct = stated and bool(np.isclose(ratio, 255 ** 2, rtol=1e-12))
-    return Finding(stated, correct, f"5 images: MSE {batch_255:.1f} on 0-255, {batch_01:.5f} on "
-                                    f"[0, 1], ratio {ratio:,.1f}")
+    correct = stated and bool(np.isclose(ratio, 255**2, rtol=1e-12))
+    return Finding(
+        stated,
+        correct,
+        f"5 images: MSE {batch_255:.1f} on 0-255, {batch_01:.5f} on [0, 1], ratio {ratio:,.1f}",
+    )
 
 
 @lru_cache(maxsize=1)
@@ -87,22 +103,42 @@ def digits_denoising(sigma: float = 0.4, epochs: int = 15) -> dict[str, float]:
     order = np.random.default_rng(0).permutation(len(x))
     train, test = x[order[:1500]], x[order[1500:]]
     net = autoencoder(16, input_shape=(1, 8, 8), seed=0)
-    fit(net, Optimizer("adam", 3e-3), add_noise(train, sigma, 1), train, epochs=epochs,
-        batch_size=50, seed=0, progress=False)
+    fit(
+        net,
+        Optimizer("adam", 3e-3),
+        add_noise(train, sigma, 1),
+        train,
+        epochs=epochs,
+        batch_size=50,
+        seed=0,
+        progress=False,
+    )
     noisy = add_noise(test, sigma, 2)
     denoised = net.predict_output(noisy)
-    return {"noisy": float(np.mean((noisy - test) ** 2)),
-            "denoised": float(np.mean((denoised - test) ** 2)), "n_test": len(test)}
+    return {
+        "noisy": float(np.mean((noisy - test) ** 2)),
+        "denoised": float(np.mean((denoised - test) ** 2)),
+        "n_test": len(test),
+    }
 
 
-@claim("guide-cae-denoising", document="guide", where="§6",
-       stated="a convolutional autoencoder serves noise reduction (denoising)", verdict="holds",
-       correct="as stated, when it is trained for it: trained to map noisy images to the clean "
-               "ones, its outputs for noisy test images are closer to the clean images than the "
-               "noisy images are",
-       chapter=CHAPTER)
+@claim(
+    "guide-cae-denoising",
+    document="guide",
+    where="§6",
+    stated="a convolutional autoencoder serves noise reduction (denoising)",
+    verdict="holds",
+    correct="as stated, when it is trained for it: trained to map noisy images to the clean "
+    "ones, its outputs for noisy test images are closer to the clean images than the "
+    "noisy images are",
+    chapter=CHAPTER,
+)
 def _denoising() -> Finding:
     r = digits_denoising()
     ok = r["denoised"] < r["noisy"]
-    return Finding(ok, ok, f"sklearn digits, Gaussian noise sigma 0.4, {r['n_test']} test digits: "
-                           f"MSE noisy {r['noisy']:.4f}, denoised {r['denoised']:.4f}")
+    return Finding(
+        ok,
+        ok,
+        f"sklearn digits, Gaussian noise sigma 0.4, {r['n_test']} test digits: "
+        f"MSE noisy {r['noisy']:.4f}, denoised {r['denoised']:.4f}",
+    )
