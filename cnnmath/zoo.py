@@ -168,7 +168,7 @@ def torchvision_alexnet(num_classes: int = 1000, dropout: float = 0.5):
 
 def alexnet_fashion(activation: str = "relu", dropout: float = 0.5, overlapping: bool = True,
                     lrn: bool = True, widths: tuple[int, int, int, int, int] = (8, 16, 24, 24, 16),
-                    hidden: int = 64, seed: int = 0, dtype: type = np.float32) -> Sequential:
+                    hidden: int = 128, seed: int = 0, dtype: type = np.float32) -> Sequential:
     """AlexNet's pattern at Fashion-MNIST's scale (1x28x28 input, 10 classes), for experiments.
 
     conv1 3x3 - act - LRN - pool1 - conv2 3x3, groups 2 - act - LRN - pool2 - conv3 3x3 - act -
