@@ -40,6 +40,7 @@ object arrays of SymPy expressions, so SymPy can differentiate the code that def
 whole array along the channel axis: :math:`O(n_s)` passes, no padding copy, and each sum is
 accumulated directly (no difference of cumulative sums, which would lose precision in float32).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -66,8 +67,9 @@ def _is_symbolic(v: object) -> bool:
     return type(v).__module__.startswith("sympy")
 
 
-def hyperparameters(size: int, alpha: float, beta: float, k: float,
-                    exact: bool = False) -> tuple[int, object, object, object]:
+def hyperparameters(
+    size: int, alpha: float, beta: float, k: float, exact: bool = False
+) -> tuple[int, object, object, object]:
     """Validated ``(size, alpha, beta, k)``: an integer ``size >= 1``, finite ``alpha >= 0``,
     ``beta`` and ``k > 0`` (so the divisor is never 0); SymPy objects pass when ``exact``."""
     size = positive_int(size, "size (the number of channels in the window)")
@@ -86,8 +88,9 @@ def hyperparameters(size: int, alpha: float, beta: float, k: float,
     if not _is_symbolic(alpha_v) and alpha_v < 0:
         raise ValueError(f"alpha must be >= 0 (it scales a sum of squares); got {alpha}")
     if not _is_symbolic(k_v) and k_v <= 0:
-        raise ValueError(f"k must be > 0, so that the divisor k + alpha/size * sum(a^2) "
-                         f"is never 0; got {k}")
+        raise ValueError(
+            f"k must be > 0, so that the divisor k + alpha/size * sum(a^2) is never 0; got {k}"
+        )
     return size, alpha_v, beta_v, k_v
 
 
@@ -96,8 +99,9 @@ def _input(x: object, exact: bool) -> np.ndarray:
     if not (exact and arr.dtype == object):
         arr = as_float_array(arr, "x (shape (N, C, ...))")
     if arr.ndim < 2:
-        raise ValueError(f"x must have shape (N, C, ...) with at least 2 dimensions; "
-                         f"got shape {arr.shape}")
+        raise ValueError(
+            f"x must have shape (N, C, ...) with at least 2 dimensions; got shape {arr.shape}"
+        )
     return arr
 
 
@@ -115,8 +119,9 @@ def _upstream(dout: object, shape: tuple[int, ...], exact: bool) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def lrn_forward_naive(x: np.ndarray, size: int, alpha: float = 1e-4, beta: float = 0.75,
-                      k: float = 1.0) -> tuple[np.ndarray, tuple]:
+def lrn_forward_naive(
+    x: np.ndarray, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> tuple[np.ndarray, tuple]:
     """:math:`b_{n,c,p} = a_{n,c,p}(k + \\frac{\\alpha}{n_s}\\sum_j a_{n,j,p}^2)^{-\\beta}` (loops).
 
     ``x`` has shape ``(N, C, ...)`` (float, or an object array of SymPy expressions; ``alpha``,
@@ -177,14 +182,15 @@ def channel_window_sum(v: np.ndarray, below: int, above: int) -> np.ndarray:
     out = v.copy()
     C = v.shape[1]
     for d in range(1, min(below, C - 1) + 1):  # neighbours below: channel c - d adds to c
-        out[:, d:] += v[:, :C - d]
+        out[:, d:] += v[:, : C - d]
     for d in range(1, min(above, C - 1) + 1):  # neighbours above: channel c + d adds to c
-        out[:, :C - d] += v[:, d:]
+        out[:, : C - d] += v[:, d:]
     return out
 
 
-def lrn_forward(x: np.ndarray, size: int, alpha: float = 1e-4, beta: float = 0.75,
-                k: float = 1.0) -> tuple[np.ndarray, tuple]:
+def lrn_forward(
+    x: np.ndarray, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> tuple[np.ndarray, tuple]:
     """:math:`b = a\\,s^{-\\beta}`, :math:`s = k + \\frac{\\alpha}{n_s}\\,\\text{window-sum}(a^2)`.
 
     ``x``: ``(N, C, ...)`` float32 or float64 (kept). ``size``: channels in the window (may exceed

@@ -5,6 +5,7 @@ twin and its training all read that one description. The hand-unrolled LeNet-5 o
 :mod:`cnnmath.cnn` stays beside these as the chain rule written out, tested equal to
 :func:`lenet5`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,27 +41,58 @@ def lenet5(seed: int = 0, dtype: type = np.float32) -> Sequential:
     flatten (400) - F5 dense 120 - ReLU - F6 dense 84 - ReLU - output dense 10 (logits);
     He-initialized, the same draws as :func:`cnnmath.cnn.lenet5_params`.
     """
-    layers = [Conv2d(6, 5, padding=2, name="C1"), ReLU(), MaxPool2d(2, name="S2"),
-              Conv2d(16, 5, name="C3"), ReLU(), MaxPool2d(2, name="S4"), Flatten(),
-              Dense(120, name="F5"), ReLU(), Dense(84, name="F6"), ReLU(), Dense(10, name="F7")]
-    return Sequential(layers, (1, 28, 28), seed=seed, dtype=dtype, name="LeNet-5 (28x28, ReLU, max-pool)")
+    layers = [
+        Conv2d(6, 5, padding=2, name="C1"),
+        ReLU(),
+        MaxPool2d(2, name="S2"),
+        Conv2d(16, 5, name="C3"),
+        ReLU(),
+        MaxPool2d(2, name="S4"),
+        Flatten(),
+        Dense(120, name="F5"),
+        ReLU(),
+        Dense(84, name="F6"),
+        ReLU(),
+        Dense(10, name="F7"),
+    ]
+    return Sequential(
+        layers, (1, 28, 28), seed=seed, dtype=dtype, name="LeNet-5 (28x28, ReLU, max-pool)"
+    )
 
 
-def thesis_cnn(seed: int = 0, dtype: type = np.float32, input_shape: tuple[int, int, int] = (1, 28, 28),
-               dropout: float = 0.25) -> Sequential:
+def thesis_cnn(
+    seed: int = 0,
+    dtype: type = np.float32,
+    input_shape: tuple[int, int, int] = (1, 28, 28),
+    dropout: float = 0.25,
+) -> Sequential:
     """The thesis's CNN (§5.1.2, used for Fashion-MNIST in §5.2).
 
     Two blocks of [conv 3x3 same padding - ReLU - batch norm] x 2 - max-pool 2 - dropout 0.25, with
     32 and then 64 filters; flatten - dense 64 - ReLU - dropout 0.25 - dense 10 (softmax in the loss).
     """
-    def block(filters: int, k: int) -> list:
-        return [Conv2d(filters, 3, padding=1, name=f"conv{k}"), ReLU(name=f"relu{k}"), BatchNorm(name=f"bn{k}"),
-                Conv2d(filters, 3, padding=1, name=f"conv{k + 1}"), ReLU(name=f"relu{k + 1}"),
-                BatchNorm(name=f"bn{k + 1}"), MaxPool2d(2, name=f"pool{k // 2 + 1}"),
-                Dropout(dropout, name=f"drop{k // 2 + 1}")]
 
-    layers = [*block(32, 1), *block(64, 3), Flatten(), Dense(64, name="dense1"), ReLU(name="relu5"),
-              Dropout(dropout, name="drop3"), Dense(10, name="dense2")]
+    def block(filters: int, k: int) -> list:
+        return [
+            Conv2d(filters, 3, padding=1, name=f"conv{k}"),
+            ReLU(name=f"relu{k}"),
+            BatchNorm(name=f"bn{k}"),
+            Conv2d(filters, 3, padding=1, name=f"conv{k + 1}"),
+            ReLU(name=f"relu{k + 1}"),
+            BatchNorm(name=f"bn{k + 1}"),
+            MaxPool2d(2, name=f"pool{k // 2 + 1}"),
+            Dropout(dropout, name=f"drop{k // 2 + 1}"),
+        ]
+
+    layers = [
+        *block(32, 1),
+        *block(64, 3),
+        Flatten(),
+        Dense(64, name="dense1"),
+        ReLU(name="relu5"),
+        Dropout(dropout, name="drop3"),
+        Dense(10, name="dense2"),
+    ]
     return Sequential(layers, input_shape, seed=seed, dtype=dtype, name="thesis CNN (§5.1.2)")
 
 
@@ -69,8 +101,15 @@ def thesis_cnn(seed: int = 0, dtype: type = np.float32, input_shape: tuple[int, 
 # --------------------------------------------------------------------------------------------
 
 
-def alexnet(input_size: int = 227, conv1_padding: int = 0, num_classes: int = 1000, seed: int = 0,
-            dtype: type = np.float32, groups: int = 2, lrn: bool = True) -> Sequential:
+def alexnet(
+    input_size: int = 227,
+    conv1_padding: int = 0,
+    num_classes: int = 1000,
+    seed: int = 0,
+    dtype: type = np.float32,
+    groups: int = 2,
+    lrn: bool = True,
+) -> Sequential:
     """AlexNet as the paper and the thesis describe it, its two GPU towers as grouped convolutions.
 
     conv1 96@11x11 stride 4 - ReLU - LRN - max-pool 3 stride 2 -
@@ -90,31 +129,54 @@ def alexnet(input_size: int = 227, conv1_padding: int = 0, num_classes: int = 10
     def norm(k: int) -> list:
         return [LRN(**ALEXNET_LRN, name=f"lrn{k}")] if lrn else []
 
-    layers = [Conv2d(96, 11, stride=4, padding=conv1_padding, name="conv1"), ReLU(name="relu1"),
-              *norm(1), MaxPool2d(3, 2, name="pool1"),
-              Conv2d(256, 5, padding=2, groups=g, name="conv2"), ReLU(name="relu2"),
-              *norm(2), MaxPool2d(3, 2, name="pool2"),
-              Conv2d(384, 3, padding=1, name="conv3"), ReLU(name="relu3"),
-              Conv2d(384, 3, padding=1, groups=g, name="conv4"), ReLU(name="relu4"),
-              Conv2d(256, 3, padding=1, groups=g, name="conv5"), ReLU(name="relu5"),
-              MaxPool2d(3, 2, name="pool3"), Flatten(name="flatten"),
-              Dense(4096, name="fc6"), ReLU(name="relu6"), Dropout(0.5, name="drop6"),
-              Dense(4096, name="fc7"), ReLU(name="relu7"), Dropout(0.5, name="drop7"),
-              Dense(num_classes, name="fc8")]
+    layers = [
+        Conv2d(96, 11, stride=4, padding=conv1_padding, name="conv1"),
+        ReLU(name="relu1"),
+        *norm(1),
+        MaxPool2d(3, 2, name="pool1"),
+        Conv2d(256, 5, padding=2, groups=g, name="conv2"),
+        ReLU(name="relu2"),
+        *norm(2),
+        MaxPool2d(3, 2, name="pool2"),
+        Conv2d(384, 3, padding=1, name="conv3"),
+        ReLU(name="relu3"),
+        Conv2d(384, 3, padding=1, groups=g, name="conv4"),
+        ReLU(name="relu4"),
+        Conv2d(256, 3, padding=1, groups=g, name="conv5"),
+        ReLU(name="relu5"),
+        MaxPool2d(3, 2, name="pool3"),
+        Flatten(name="flatten"),
+        Dense(4096, name="fc6"),
+        ReLU(name="relu6"),
+        Dropout(0.5, name="drop6"),
+        Dense(4096, name="fc7"),
+        ReLU(name="relu7"),
+        Dropout(0.5, name="drop7"),
+        Dense(num_classes, name="fc8"),
+    ]
     what = f"{input_size}x{input_size}, groups {g}" + (", LRN" if lrn else "")
-    return Sequential(layers, (3, input_size, input_size), seed=seed, dtype=dtype,
-                      name=f"AlexNet ({what})")
+    return Sequential(
+        layers, (3, input_size, input_size), seed=seed, dtype=dtype, name=f"AlexNet ({what})"
+    )
 
 
 #: Where :func:`alexnet_one_tower`'s layers sit in ``torchvision.models.alexnet`` (and in
 #: :func:`torchvision_alexnet`): our layer name -> torchvision's module path.
 TORCHVISION_ALEXNET_NAMES: dict[str, str] = {
-    "conv1": "features.0", "conv2": "features.3", "conv3": "features.6", "conv4": "features.8",
-    "conv5": "features.10", "fc6": "classifier.1", "fc7": "classifier.4", "fc8": "classifier.6"}
+    "conv1": "features.0",
+    "conv2": "features.3",
+    "conv3": "features.6",
+    "conv4": "features.8",
+    "conv5": "features.10",
+    "fc6": "classifier.1",
+    "fc7": "classifier.4",
+    "fc8": "classifier.6",
+}
 
 
-def alexnet_one_tower(num_classes: int = 1000, seed: int = 0,
-                      dtype: type = np.float32) -> Sequential:
+def alexnet_one_tower(
+    num_classes: int = 1000, seed: int = 0, dtype: type = np.float32
+) -> Sequential:
     """The single-tower AlexNet of ``torchvision.models.alexnet`` (after Krizhevsky 2014), 224x224.
 
     conv1 64@11x11 stride 4 padding 2 - ReLU - max-pool 3/2 - conv2 192@5x5 padding 2 - ReLU -
@@ -123,19 +185,32 @@ def alexnet_one_tower(num_classes: int = 1000, seed: int = 0,
     ReLU - dropout 0.5 - fc7 4096 - ReLU - fc8 ``num_classes``. No LRN, no groups. torchvision
     puts an adaptive average pool to 6x6 before the flatten: the identity at 224x224 (tested).
     """
-    layers = [Conv2d(64, 11, stride=4, padding=2, name="conv1"), ReLU(name="relu1"),
-              MaxPool2d(3, 2, name="pool1"),
-              Conv2d(192, 5, padding=2, name="conv2"), ReLU(name="relu2"),
-              MaxPool2d(3, 2, name="pool2"),
-              Conv2d(384, 3, padding=1, name="conv3"), ReLU(name="relu3"),
-              Conv2d(256, 3, padding=1, name="conv4"), ReLU(name="relu4"),
-              Conv2d(256, 3, padding=1, name="conv5"), ReLU(name="relu5"),
-              MaxPool2d(3, 2, name="pool3"), Flatten(name="flatten"),
-              Dropout(0.5, name="drop6"), Dense(4096, name="fc6"), ReLU(name="relu6"),
-              Dropout(0.5, name="drop7"), Dense(4096, name="fc7"), ReLU(name="relu7"),
-              Dense(num_classes, name="fc8")]
-    return Sequential(layers, (3, 224, 224), seed=seed, dtype=dtype,
-                      name="AlexNet, one tower (torchvision)")
+    layers = [
+        Conv2d(64, 11, stride=4, padding=2, name="conv1"),
+        ReLU(name="relu1"),
+        MaxPool2d(3, 2, name="pool1"),
+        Conv2d(192, 5, padding=2, name="conv2"),
+        ReLU(name="relu2"),
+        MaxPool2d(3, 2, name="pool2"),
+        Conv2d(384, 3, padding=1, name="conv3"),
+        ReLU(name="relu3"),
+        Conv2d(256, 3, padding=1, name="conv4"),
+        ReLU(name="relu4"),
+        Conv2d(256, 3, padding=1, name="conv5"),
+        ReLU(name="relu5"),
+        MaxPool2d(3, 2, name="pool3"),
+        Flatten(name="flatten"),
+        Dropout(0.5, name="drop6"),
+        Dense(4096, name="fc6"),
+        ReLU(name="relu6"),
+        Dropout(0.5, name="drop7"),
+        Dense(4096, name="fc7"),
+        ReLU(name="relu7"),
+        Dense(num_classes, name="fc8"),
+    ]
+    return Sequential(
+        layers, (3, 224, 224), seed=seed, dtype=dtype, name="AlexNet, one tower (torchvision)"
+    )
 
 
 def torchvision_alexnet(num_classes: int = 1000, dropout: float = 0.5):
@@ -150,15 +225,30 @@ def torchvision_alexnet(num_classes: int = 1000, dropout: float = 0.5):
             super().__init__()
             relu = [nn.ReLU(inplace=True) for _ in range(7)]
             self.features = nn.Sequential(
-                nn.Conv2d(3, 64, 11, stride=4, padding=2), relu[0], nn.MaxPool2d(3, 2),
-                nn.Conv2d(64, 192, 5, padding=2), relu[1], nn.MaxPool2d(3, 2),
-                nn.Conv2d(192, 384, 3, padding=1), relu[2],
-                nn.Conv2d(384, 256, 3, padding=1), relu[3],
-                nn.Conv2d(256, 256, 3, padding=1), relu[4], nn.MaxPool2d(3, 2))
+                nn.Conv2d(3, 64, 11, stride=4, padding=2),
+                relu[0],
+                nn.MaxPool2d(3, 2),
+                nn.Conv2d(64, 192, 5, padding=2),
+                relu[1],
+                nn.MaxPool2d(3, 2),
+                nn.Conv2d(192, 384, 3, padding=1),
+                relu[2],
+                nn.Conv2d(384, 256, 3, padding=1),
+                relu[3],
+                nn.Conv2d(256, 256, 3, padding=1),
+                relu[4],
+                nn.MaxPool2d(3, 2),
+            )
             self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
             self.classifier = nn.Sequential(
-                nn.Dropout(dropout), nn.Linear(256 * 6 * 6, 4096), relu[5],
-                nn.Dropout(dropout), nn.Linear(4096, 4096), relu[6], nn.Linear(4096, num_classes))
+                nn.Dropout(dropout),
+                nn.Linear(256 * 6 * 6, 4096),
+                relu[5],
+                nn.Dropout(dropout),
+                nn.Linear(4096, 4096),
+                relu[6],
+                nn.Linear(4096, num_classes),
+            )
 
         def forward(self, x):
             return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
@@ -166,9 +256,16 @@ def torchvision_alexnet(num_classes: int = 1000, dropout: float = 0.5):
     return AlexNet()
 
 
-def alexnet_fashion(activation: str = "relu", dropout: float = 0.5, overlapping: bool = True,
-                    lrn: bool = True, widths: tuple[int, int, int, int, int] = (8, 16, 24, 24, 16),
-                    hidden: int = 128, seed: int = 0, dtype: type = np.float32) -> Sequential:
+def alexnet_fashion(
+    activation: str = "relu",
+    dropout: float = 0.5,
+    overlapping: bool = True,
+    lrn: bool = True,
+    widths: tuple[int, int, int, int, int] = (8, 16, 24, 24, 16),
+    hidden: int = 128,
+    seed: int = 0,
+    dtype: type = np.float32,
+) -> Sequential:
     """AlexNet's pattern at Fashion-MNIST's scale (1x28x28 input, 10 classes), for experiments.
 
     conv1 3x3 - act - LRN - pool1 - conv2 3x3, groups 2 - act - LRN - pool2 - conv3 3x3 - act -
@@ -180,6 +277,7 @@ def alexnet_fashion(activation: str = "relu", dropout: float = 0.5, overlapping:
     (``overlapping=False``). ``activation`` names a function of :mod:`cnnmath.activations`
     ("relu", "tanh", ...); ``dropout=0`` leaves the dropout layers out.
     """
+
     def pool(k: int, size: int) -> MaxPool2d:
         if overlapping:
             return MaxPool2d(3, 2, padding=1 - size % 2, name=f"pool{k}")
@@ -195,16 +293,35 @@ def alexnet_fashion(activation: str = "relu", dropout: float = 0.5, overlapping:
         return [LRN(**ALEXNET_LRN, name=f"lrn{k}")] if lrn else []
 
     w1, w2, w3, w4, w5 = widths
-    layers = [Conv2d(w1, 3, padding=1, name="conv1"), act(1), *norm(1), pool(1, 28),
-              Conv2d(w2, 3, padding=1, groups=2, name="conv2"), act(2), *norm(2), pool(2, 14),
-              Conv2d(w3, 3, padding=1, name="conv3"), act(3),
-              Conv2d(w4, 3, padding=1, groups=2, name="conv4"), act(4),
-              Conv2d(w5, 3, padding=1, groups=2, name="conv5"), act(5), pool(3, 7),
-              Flatten(name="flatten"), Dense(hidden, name="fc6"), act(6), *drop(6),
-              Dense(hidden, name="fc7"), act(7), *drop(7), Dense(10, name="fc8")]
+    layers = [
+        Conv2d(w1, 3, padding=1, name="conv1"),
+        act(1),
+        *norm(1),
+        pool(1, 28),
+        Conv2d(w2, 3, padding=1, groups=2, name="conv2"),
+        act(2),
+        *norm(2),
+        pool(2, 14),
+        Conv2d(w3, 3, padding=1, name="conv3"),
+        act(3),
+        Conv2d(w4, 3, padding=1, groups=2, name="conv4"),
+        act(4),
+        Conv2d(w5, 3, padding=1, groups=2, name="conv5"),
+        act(5),
+        pool(3, 7),
+        Flatten(name="flatten"),
+        Dense(hidden, name="fc6"),
+        act(6),
+        *drop(6),
+        Dense(hidden, name="fc7"),
+        act(7),
+        *drop(7),
+        Dense(10, name="fc8"),
+    ]
     what = f"{activation}, dropout {dropout:g}, " + ("3x3/2" if overlapping else "2x2/2") + " pools"
-    return Sequential(layers, (1, 28, 28), seed=seed, dtype=dtype,
-                      name=f"AlexNet-style, Fashion-MNIST ({what})")
+    return Sequential(
+        layers, (1, 28, 28), seed=seed, dtype=dtype, name=f"AlexNet-style, Fashion-MNIST ({what})"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,9 +329,13 @@ def alexnet_fashion(activation: str = "relu", dropout: float = 0.5, overlapping:
 # --------------------------------------------------------------------------------------------
 
 
-def autoencoder(code_size: int = 32, seed: int = 0, dtype: type = np.float32,
-                input_shape: tuple[int, int, int] = (1, 28, 28),
-                channels: tuple[int, int] = (8, 16)) -> Sequential:
+def autoencoder(
+    code_size: int = 32,
+    seed: int = 0,
+    dtype: type = np.float32,
+    input_shape: tuple[int, int, int] = (1, 28, 28),
+    channels: tuple[int, int] = (8, 16),
+) -> Sequential:
     """A convolutional autoencoder (guide §6): encoder, a code of ``code_size`` numbers, decoder.
 
     Encoder: conv c1@3x3 (stride 2, padding 1) - ReLU - conv c2@3x3 (stride 2, padding 1) - ReLU -
@@ -229,20 +350,34 @@ def autoencoder(code_size: int = 32, seed: int = 0, dtype: type = np.float32,
     except (TypeError, ValueError):
         raise ValueError(f"input_shape must be (C, H, W); got {input_shape!r}") from None
     if min(C, H, W) < 1 or H % 4 or W % 4:
-        raise ValueError(f"the autoencoder halves the side twice and doubles it twice: H and W "
-                         f"must be positive multiples of 4; got input_shape {tuple(input_shape)}")
+        raise ValueError(
+            f"the autoencoder halves the side twice and doubles it twice: H and W "
+            f"must be positive multiples of 4; got input_shape {tuple(input_shape)}"
+        )
     c1, c2 = channels
-    layers = [Conv2d(c1, 3, stride=2, padding=1, name="enc1"), ReLU(name="enc1_relu"),
-              Conv2d(c2, 3, stride=2, padding=1, name="enc2"), ReLU(name="enc2_relu"), Flatten(),
-              Dense(code_size, name="code"),
-              Dense(c2 * (H // 4) * (W // 4), name="dec0"), ReLU(name="dec0_relu"),
-              Unflatten((c2, H // 4, W // 4)),
-              ConvTranspose2d(c1, 3, stride=2, padding=1, output_padding=1, name="dec1"),
-              ReLU(name="dec1_relu"),
-              ConvTranspose2d(C, 3, stride=2, padding=1, output_padding=1, name="dec2"),
-              Sigmoid(name="output")]
-    return Sequential(layers, (C, H, W), seed=seed, dtype=dtype, loss="mse",
-                      name=f"convolutional autoencoder (code {code_size})")
+    layers = [
+        Conv2d(c1, 3, stride=2, padding=1, name="enc1"),
+        ReLU(name="enc1_relu"),
+        Conv2d(c2, 3, stride=2, padding=1, name="enc2"),
+        ReLU(name="enc2_relu"),
+        Flatten(),
+        Dense(code_size, name="code"),
+        Dense(c2 * (H // 4) * (W // 4), name="dec0"),
+        ReLU(name="dec0_relu"),
+        Unflatten((c2, H // 4, W // 4)),
+        ConvTranspose2d(c1, 3, stride=2, padding=1, output_padding=1, name="dec1"),
+        ReLU(name="dec1_relu"),
+        ConvTranspose2d(C, 3, stride=2, padding=1, output_padding=1, name="dec2"),
+        Sigmoid(name="output"),
+    ]
+    return Sequential(
+        layers,
+        (C, H, W),
+        seed=seed,
+        dtype=dtype,
+        loss="mse",
+        name=f"convolutional autoencoder (code {code_size})",
+    )
 
 
 def encode(net: Sequential, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
@@ -254,10 +389,15 @@ def encode(net: Sequential, x: np.ndarray, batch_size: int = 1024) -> np.ndarray
     x = net._check_x(x)
     out = []
     for i in range(0, len(x), batch_size):
-        h = x[i:i + batch_size]
+        h = x[i : i + batch_size]
         for layer in net.layers[:stop]:
-            h, _ = layer.forward(net._arrays(net.params, layer), h, training=False, rng=net.rng,
-                                 buffers=net._arrays(net.buffers, layer))
+            h, _ = layer.forward(
+                net._arrays(net.params, layer),
+                h,
+                training=False,
+                rng=net.rng,
+                buffers=net._arrays(net.buffers, layer),
+            )
         out.append(h)
     return np.concatenate(out)
 
@@ -274,9 +414,20 @@ def lenet5_thesis(seed: int = 0, dtype: type = np.float32) -> Sequential:
     dense 84 - dense 10 (softmax in the loss). The thesis names no activation for LeNet-5; ReLU
     here, as in the book's trained version (:func:`lenet5`).
     """
-    layers = [Conv2d(6, 5, name="C1"), ReLU(), MaxPool2d(2, name="S2"), Conv2d(16, 5, name="C3"), ReLU(),
-              MaxPool2d(2, name="S4"), Flatten(), Dense(120, name="F5"), ReLU(), Dense(84, name="F6"),
-              ReLU(), Dense(10, name="F7")]
+    layers = [
+        Conv2d(6, 5, name="C1"),
+        ReLU(),
+        MaxPool2d(2, name="S2"),
+        Conv2d(16, 5, name="C3"),
+        ReLU(),
+        MaxPool2d(2, name="S4"),
+        Flatten(),
+        Dense(120, name="F5"),
+        ReLU(),
+        Dense(84, name="F6"),
+        ReLU(),
+        Dense(10, name="F7"),
+    ]
     return Sequential(layers, (1, 32, 32), seed=seed, dtype=dtype, name="LeNet-5, thesis §3.6.1")
 
 
@@ -288,11 +439,23 @@ def lenet5_keras(seed: int = 0, dtype: type = np.float32) -> Sequential:
     default Glorot-uniform initialization.
     """
     init = "glorot_uniform"
-    layers = [Conv2d(6, 5, init=init, name="C1"), Tanh(), AvgPool2d(2, name="S2"),
-              Conv2d(16, 5, init=init, name="C3"), Tanh(), AvgPool2d(2, name="S4"),
-              Conv2d(120, 5, init=init, name="C5"), Tanh(), Flatten(name="Flatten"),
-              Dense(84, init=init, name="F6"), Tanh(), Dense(10, init=init, name="Output")]
-    return Sequential(layers, (1, 32, 32), seed=seed, dtype=dtype, name="modified LeNet-5, guide §7")
+    layers = [
+        Conv2d(6, 5, init=init, name="C1"),
+        Tanh(),
+        AvgPool2d(2, name="S2"),
+        Conv2d(16, 5, init=init, name="C3"),
+        Tanh(),
+        AvgPool2d(2, name="S4"),
+        Conv2d(120, 5, init=init, name="C5"),
+        Tanh(),
+        Flatten(name="Flatten"),
+        Dense(84, init=init, name="F6"),
+        Tanh(),
+        Dense(10, init=init, name="Output"),
+    ]
+    return Sequential(
+        layers, (1, 32, 32), seed=seed, dtype=dtype, name="modified LeNet-5, guide §7"
+    )
 
 
 def lenet5_slides(seed: int = 0, dtype: type = np.float32) -> Sequential:
@@ -302,10 +465,23 @@ def lenet5_slides(seed: int = 0, dtype: type = np.float32) -> Sequential:
     (256) - dense 120 - dense 84 - dense 10. The slide shows no activation or pooling type; ReLU and
     max pooling here, as in :func:`lenet5`.
     """
-    layers = [Conv2d(6, 5, name="C1"), ReLU(), MaxPool2d(2, name="S2"), Conv2d(16, 5, name="C3"), ReLU(),
-              MaxPool2d(2, name="S4"), Flatten(), Dense(120, name="F5"), ReLU(), Dense(84, name="F6"),
-              ReLU(), Dense(10, name="F7")]
-    return Sequential(layers, (1, 28, 28), seed=seed, dtype=dtype, name="simplified LeNet-5 (28x28), slides")
+    layers = [
+        Conv2d(6, 5, name="C1"),
+        ReLU(),
+        MaxPool2d(2, name="S2"),
+        Conv2d(16, 5, name="C3"),
+        ReLU(),
+        MaxPool2d(2, name="S4"),
+        Flatten(),
+        Dense(120, name="F5"),
+        ReLU(),
+        Dense(84, name="F6"),
+        ReLU(),
+        Dense(10, name="F7"),
+    ]
+    return Sequential(
+        layers, (1, 28, 28), seed=seed, dtype=dtype, name="simplified LeNet-5 (28x28), slides"
+    )
 
 
 def lenet5_1998(seed: int = 0, dtype: type = np.float32, trainable_rbf: bool = False) -> Sequential:
@@ -318,11 +494,25 @@ def lenet5_1998(seed: int = 0, dtype: type = np.float32, trainable_rbf: bool = F
     :math:`1.7159\\tanh(2a/3)`); the prototypes are random :math:`\\pm 1` codes, not the paper's
     hand-drawn bitmaps. 60,000 trainable parameters and 840 fixed ones.
     """
-    layers = [Conv2d(6, 5, name="C1"), Tanh(), Subsampling(2, name="S2"), Tanh(),
-              TableConv2d(LENET5_C3_TABLE, 5, name="C3"), Tanh(), Subsampling(2, name="S4"), Tanh(),
-              Conv2d(120, 5, name="C5"), Tanh(), Flatten(), Dense(84, name="F6"), Tanh(),
-              EuclideanRBF(10, seed=seed, trainable=trainable_rbf, name="RBF")]
-    return Sequential(layers, (1, 32, 32), seed=seed, dtype=dtype, name="LeNet-5 as published in 1998")
+    layers = [
+        Conv2d(6, 5, name="C1"),
+        Tanh(),
+        Subsampling(2, name="S2"),
+        Tanh(),
+        TableConv2d(LENET5_C3_TABLE, 5, name="C3"),
+        Tanh(),
+        Subsampling(2, name="S4"),
+        Tanh(),
+        Conv2d(120, 5, name="C5"),
+        Tanh(),
+        Flatten(),
+        Dense(84, name="F6"),
+        Tanh(),
+        EuclideanRBF(10, seed=seed, trainable=trainable_rbf, name="RBF"),
+    ]
+    return Sequential(
+        layers, (1, 32, 32), seed=seed, dtype=dtype, name="LeNet-5 as published in 1998"
+    )
 
 
 def connections(net: Sequential) -> dict[str, int]:
@@ -339,10 +529,14 @@ def connections(net: Sequential) -> dict[str, int]:
             per_map = layer.table.sum(axis=0) * layer.kernel[0] * layer.kernel[1] + int(layer.bias)
             out[layer.name] = int(per_map.sum()) * layer.out_shape[1] * layer.out_shape[2]
         elif isinstance(layer, Conv2d):
-            fan_in = layer.in_shape[0] // layer.groups * layer.kernel[0] * layer.kernel[1] + int(layer.bias)
+            fan_in = layer.in_shape[0] // layer.groups * layer.kernel[0] * layer.kernel[1] + int(
+                layer.bias
+            )
             out[layer.name] = int(np.prod(layer.out_shape)) * fan_in
         elif isinstance(layer, Subsampling):
-            out[layer.name] = int(np.prod(layer.out_shape)) * (layer.kernel[0] * layer.kernel[1] + 1)
+            out[layer.name] = int(np.prod(layer.out_shape)) * (
+                layer.kernel[0] * layer.kernel[1] + 1
+            )
         elif isinstance(layer, Dense):
             out[layer.name] = layer.units * (layer.in_shape[0] + int(layer.bias))
         elif isinstance(layer, EuclideanRBF):
@@ -355,7 +549,12 @@ def layer_outputs(net: Sequential, x: np.ndarray) -> dict[str, np.ndarray]:
     h = net._check_x(x)
     out = {}
     for layer in net.layers:
-        h, _ = layer.forward(net._arrays(net.params, layer), h, training=False, rng=net.rng,
-                             buffers=net._arrays(net.buffers, layer))
+        h, _ = layer.forward(
+            net._arrays(net.params, layer),
+            h,
+            training=False,
+            rng=net.rng,
+            buffers=net._arrays(net.buffers, layer),
+        )
         out[layer.name] = h
     return out

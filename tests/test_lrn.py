@@ -73,8 +73,17 @@ def test_naive_gives_the_same_exact_gradient_for_numbers():
         assert sp.simplify(sp.diff(E, sym).subs(point) - value) == 0
 
 
-@pytest.mark.parametrize("size, shape", [(1, (2, 3, 2, 2)), (2, (2, 4, 3)), (3, (1, 5, 2, 3)),
-                                         (5, (2, 6, 2, 2)), (4, (2, 3, 2, 1, 2)), (9, (1, 4, 3))])
+@pytest.mark.parametrize(
+    "size, shape",
+    [
+        (1, (2, 3, 2, 2)),
+        (2, (2, 4, 3)),
+        (3, (1, 5, 2, 3)),
+        (5, (2, 6, 2, 2)),
+        (4, (2, 3, 2, 1, 2)),
+        (9, (1, 4, 3)),
+    ],
+)
 def test_backward_matches_finite_differences(size, shape):
     rng = np.random.default_rng(size)
     x = rng.normal(0, 2, shape)
@@ -136,12 +145,17 @@ def test_matches_torch_module_with_alexnets_setting():
     paper = np.empty_like(x)
     for i in range(12):
         lo, hi = max(0, i - 2), min(11, i + 2)
-        paper[:, i] = x[:, i] / (2 + 1e-4 * (x[:, lo:hi + 1] ** 2).sum(axis=1)) ** 0.75
+        paper[:, i] = x[:, i] / (2 + 1e-4 * (x[:, lo : hi + 1] ** 2).sum(axis=1)) ** 0.75
     np.testing.assert_allclose(y, paper, rtol=1e-12)
 
 
-@given(C=st.integers(1, 9), size=st.integers(1, 12), N=st.integers(1, 2), P=st.integers(1, 3),
-       seed=st.integers(0, 2**16))
+@given(
+    C=st.integers(1, 9),
+    size=st.integers(1, 12),
+    N=st.integers(1, 2),
+    P=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
 def test_naive_equals_vectorized(C, size, N, P, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(0, 3, (N, C, P))
@@ -149,15 +163,17 @@ def test_naive_equals_vectorized(C, size, N, P, seed):
     y, cache = lrn_forward(x, size, 0.3, 0.6, 1.2)
     yn, cache_n = lrn_forward_naive(x, size, 0.3, 0.6, 1.2)
     np.testing.assert_allclose(yn, y, rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(lrn_backward_naive(G, cache_n), lrn_backward(G, cache),
-                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        lrn_backward_naive(G, cache_n), lrn_backward(G, cache), rtol=1e-12, atol=1e-14
+    )
 
 
 @given(C=st.integers(1, 8), below=st.integers(0, 10), above=st.integers(0, 10))
 def test_channel_window_sum_is_a_clipped_sum(C, below, above):
     v = np.arange(2 * C * 3, dtype=float).reshape(2, C, 3) ** 2
-    expected = np.stack([v[:, max(0, c - below):c + above + 1].sum(axis=1) for c in range(C)],
-                        axis=1)
+    expected = np.stack(
+        [v[:, max(0, c - below) : c + above + 1].sum(axis=1) for c in range(C)], axis=1
+    )
     np.testing.assert_array_equal(channel_window_sum(v, below, above), expected)
 
 
@@ -165,14 +181,15 @@ def test_laws():
     rng = np.random.default_rng(3)
     x = rng.normal(0, 5, (3, 6, 4, 4))
     # alpha = 0: a pure rescaling by k^-beta
-    np.testing.assert_allclose(lrn_forward(x, 5, 0.0, 0.75, 2.0)[0], x * 2.0 ** -0.75, rtol=1e-15)
+    np.testing.assert_allclose(lrn_forward(x, 5, 0.0, 0.75, 2.0)[0], x * 2.0**-0.75, rtol=1e-15)
     # beta > 0: every response shrinks at least as much as by k alone; the sign is kept
     y, _ = lrn_forward(x, 5, 1e-2, 0.75, 2.0)
-    assert np.all(np.abs(y) <= np.abs(x) * 2.0 ** -0.75 + 1e-15)
+    assert np.all(np.abs(y) <= np.abs(x) * 2.0**-0.75 + 1e-15)
     assert np.all(np.sign(y) == np.sign(x))
     # odd: b(-a) = -b(a)
-    np.testing.assert_allclose(lrn_forward(-x, 3, 0.1, 0.5, 1.0)[0],
-                               -lrn_forward(x, 3, 0.1, 0.5, 1.0)[0])
+    np.testing.assert_allclose(
+        lrn_forward(-x, 3, 0.1, 0.5, 1.0)[0], -lrn_forward(x, 3, 0.1, 0.5, 1.0)[0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -187,8 +204,11 @@ def test_laws():
         (lambda: lrn_forward(np.ones((2, 3, 2)), 3, beta=float("nan")), ValueError, "beta must"),
         (lambda: lrn_forward(np.full((2, 3, 2), np.nan), 3), ValueError, "x .* non-finite"),
         (lambda: lrn_forward(np.array([["a"]]), 3), TypeError, "x .* real numbers"),
-        (lambda: lrn_backward(np.ones((2, 3)), lrn_forward(np.ones((2, 3, 2)), 3)[1]), ValueError,
-         r"dout must have the output's shape \(2, 3, 2\)"),
+        (
+            lambda: lrn_backward(np.ones((2, 3)), lrn_forward(np.ones((2, 3, 2)), 3)[1]),
+            ValueError,
+            r"dout must have the output's shape \(2, 3, 2\)",
+        ),
         (lambda: lrn_forward_naive(np.ones((2, 3, 2)), 3, k=-1.0), ValueError, "k must be > 0"),
     ],
 )
@@ -204,8 +224,18 @@ def test_bad_input_is_reported(call, error, pattern):
 
 def test_layer_in_a_network_equals_its_torch_twin():
     rng = np.random.default_rng(7)
-    net = Sequential([L.Conv2d(6, 3, padding=1), L.ReLU(), L.LRN(4, alpha=0.8, beta=0.6, k=1.5),
-                      L.MaxPool2d(2), L.Flatten(), L.Dense(3)], (2, 6, 6), dtype=np.float64)
+    net = Sequential(
+        [
+            L.Conv2d(6, 3, padding=1),
+            L.ReLU(),
+            L.LRN(4, alpha=0.8, beta=0.6, k=1.5),
+            L.MaxPool2d(2),
+            L.Flatten(),
+            L.Dense(3),
+        ],
+        (2, 6, 6),
+        dtype=np.float64,
+    )
     x, y = rng.normal(0, 2, (5, 2, 6, 6)), rng.integers(0, 3, 5)
     loss, grads, out = net.loss_and_grads(x, y)
     twin = net.twin("cpu")
