@@ -44,8 +44,8 @@ student-book: $(STAMP)
 	$(BIN)/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
 	@echo "The student edition is in $(STUDENT)/_build/html/index.html"
 
-test: $(STAMP) data
-	$(BIN)/python -m pytest tests book --nbval --nbval-current-env --durations=10
+test: $(STAMP) data lint
+	$(BIN)/python -m pytest tests book --nbval --nbval-current-env --durations=15
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
