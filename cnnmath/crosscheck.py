@@ -62,10 +62,10 @@ QUANTITIES = ("loss", "grads", "params", "buffers")
 #: several percent off its float64 value, so two float32 implementations agree no better. Adam
 #: moves every weight by about the learning rate whatever its gradient's size, so a weight whose
 #: gradient is rounding noise can move by +lr in one implementation and -lr in the other: 2e-3
-#: apart, about 1e-2 of weights of size 0.2.
+#: apart, which is a tenth of a bias array that has moved only some steps away from zero.
 TOLERANCES: dict[str, dict[str, float]] = {
     "float64": {"loss": 1e-8, "grads": 1e-8, "params": 1e-8, "buffers": 1e-8},
-    "float32": {"loss": 1e-5, "grads": 1e-1, "params": 1e-2, "buffers": 1e-5},
+    "float32": {"loss": 1e-5, "grads": 1e-1, "params": 1e-1, "buffers": 1e-5},
 }
 
 NETWORKS: dict[str, Callable[..., Sequential]] = {
@@ -226,6 +226,10 @@ class Trace:
     and ``"numpy float32-float64"``, ``"torch float32-float64"`` (each implementation's float32
     run against its float64 run: the float32 rounding error alone). ``worst[pair][quantity]``
     names the array where the largest difference over all steps occurred.
+
+    Free-running float32 trajectories drift apart as training amplifies rounding (the chapter
+    shows it), so :meth:`check` holds a free-running trace to the float64 tolerances only, and a
+    trace whose steps start from a common state (``common_state``) to those of every dtype.
     """
 
     network: str
@@ -233,6 +237,7 @@ class Trace:
     batch_size: int
     device: str
     dtypes: tuple[str, ...]
+    common_state: bool = False
     diffs: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     worst: dict[str, dict[str, str]] = field(default_factory=dict)
     losses: dict[str, np.ndarray] = field(default_factory=dict)
@@ -242,13 +247,22 @@ class Trace:
         """The largest difference over all steps, per quantity."""
         return {q: float(v.max()) if v.size else 0.0 for q, v in self.diffs[pair].items()}
 
+    @property
+    def label(self) -> str:
+        return f"{self.network}, {'from a common state' if self.common_state else 'free-running'}"
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The dtypes held to :data:`TOLERANCES`: all from a common state, float64 free-running."""
+        return self.dtypes if self.common_state else tuple(d for d in self.dtypes if d == "float64")
+
     def within(self, pair: str, tolerances: dict[str, float]) -> bool:
         return all(self.largest(pair)[q] <= tolerances[q] for q in QUANTITIES)
 
     def check(self, tolerances: dict[str, dict[str, float]] | None = None) -> None:
-        """Raise AssertionError unless NumPy and torch agree within the tolerances, every dtype."""
+        """Raise AssertionError unless NumPy and torch agree within the tolerances (required)."""
         tolerances = TOLERANCES if tolerances is None else tolerances
-        for dt in self.dtypes:
+        for dt in self.required:
             pair = f"numpy-torch {dt}"
             for q, v in self.largest(pair).items():
                 if not v <= tolerances[dt][q]:
@@ -258,9 +272,29 @@ class Trace:
                         f"{tolerances[dt][q]:.0e}"
                     )
 
+    def report(self) -> str:
+        """The largest difference over all steps, per comparison and quantity, in powers of ten.
+
+        Orders of magnitude (:func:`cnnmath.gradcheck.error_bound`) rather than digits, which are
+        rounding noise and change from one CPU to another.
+        """
+        from .gradcheck import error_bound
+
+        head = f"{'':24s}" + "".join(f"{q:>10s}" for q in QUANTITIES)
+        lines = [f"{self.label}: {self.steps} steps of {self.batch_size}", head]
+        for pair in self.diffs:
+            largest = self.largest(pair)
+            cells = "".join(
+                f"{'0' if largest[q] == 0 else error_bound(largest[q], 1e-16):>10s}"
+                for q in QUANTITIES
+            )
+            lines.append(f"{pair:24s}{cells}")
+        return "\n".join(lines)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "network": self.network,
+            "common_state": self.common_state,
             "steps": self.steps,
             "batch_size": self.batch_size,
             "device": self.device,
@@ -373,7 +407,7 @@ def lockstep(
         opts[dt] = (Optimizer("adam", lr), torch.optim.Adam(twins[dt].parameters(), lr=lr))
 
     name = reference.name if not isinstance(network, str) else network
-    trace = Trace(name, steps, batch_size, str(device), tuple(dtypes))
+    trace = Trace(name, steps, batch_size, str(device), tuple(dtypes), common_state)
     pairs = [f"numpy-torch {dt}" for dt in dtypes]
     if "float32" in dtypes and "float64" in dtypes:
         pairs += ["numpy float32-float64", "torch float32-float64"]
@@ -438,6 +472,18 @@ def lockstep(
                     best[p][q], worst[p][q] = d, where
     trace.diffs, trace.worst, trace.losses, trace.seconds = diffs, worst, losses, seconds
     return trace
+
+
+def tf32_round(a: np.ndarray) -> np.ndarray:
+    """Round float32 values to TF32 (8 exponent bits, 10 mantissa bits), as tensor cores do.
+
+    NVIDIA GPUs since Ampere multiply float32 matrices in TF32 when allowed (cuDNN convolutions by
+    default): the inputs keep 10 of their 23 mantissa bits (round to nearest), the products are
+    accumulated in float32. This emulates the input rounding on the CPU.
+    """
+    bits = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+    rounded = (bits + np.uint32(0x1000)) & np.uint32(0xFFFFE000)  # keep the top 10 mantissa bits
+    return rounded.view(np.float32)
 
 
 # -- trained on the best device, predicted by NumPy ------------------------------------------------
@@ -659,7 +705,7 @@ def record(
         "tolerances": TOLERANCES,
         "lockstep": [t.as_dict() for t in traces],
         "within_tolerances": {
-            t.network: all(t.within(f"numpy-torch {d}", TOLERANCES[d]) for d in t.dtypes)
+            t.label: all(t.within(f"numpy-torch {d}", TOLERANCES[d]) for d in t.required)
             for t in traces
         },
     }
@@ -725,7 +771,7 @@ def main(argv: list[str] | None = None) -> int:
         help="lockstep batch (default 32 LeNet-5, 8 thesis CNN)",
     )
     ap.add_argument(
-        "--epochs", type=int, default=3, help="epochs of LeNet-5 training on the device (0: skip)"
+        "--epochs", type=int, default=10, help="epochs of LeNet-5 training on the device (0: skip)"
     )
     ap.add_argument("--data", default="fashion-mnist", choices=("fashion-mnist", "random"))
     ap.add_argument("--json", default="crosscheck.json", help="where to write the record")
@@ -749,25 +795,19 @@ def main(argv: list[str] | None = None) -> int:
 
     traces = []
     for n in names:
-        tr = lockstep(
-            n,
-            x,
-            y,
-            steps=args.steps,
-            batch_size=args.batch_size or default_batch[n],
-            device=device,
-            seed=args.seed,
-        )
-        traces.append(tr)
-        print(
-            f"{n}: largest relative differences, NumPy against torch: "
-            + "; ".join(
-                f"{d}: "
-                + ", ".join(f"{q} {v:.1e}" for q, v in tr.largest(f"numpy-torch {d}").items())
-                for d in tr.dtypes
-            ),
-            file=sys.stderr,
-        )
+        for common in (False, True):
+            tr = lockstep(
+                n,
+                x,
+                y,
+                steps=args.steps,
+                batch_size=args.batch_size or default_batch[n],
+                device=device,
+                seed=args.seed,
+                common_state=common,
+            )
+            traces.append(tr)
+            print(tr.report(), file=sys.stderr)
     training, agreements = None, []
     if args.epochs:
         module, training = train_twin(
