@@ -37,6 +37,7 @@ def test_lenet5_numpy_and_torch_agree_step_for_step():
         "torch float32-float64",
     }
     assert all(len(v) == 3 for d in tr.diffs.values() for v in d.values())
+    assert tr.required == ("float64",)  # free-running float32 trajectories may drift apart
     tr.check()
     assert tr.largest("numpy-torch float64")["params"] <= 1e-12
     # the float32 runs differ from the float64 runs (a comparison blind to float32 would pass all)
@@ -63,6 +64,7 @@ def test_common_state_compares_single_steps_in_both_dtypes():
     x, y = _data(12, (1, 8, 8))
     free = cc.lockstep(small, x, y, steps=3, batch_size=4)
     common = cc.lockstep(small, x, y, steps=3, batch_size=4, common_state=True)
+    assert common.required == ("float64", "float32")
     common.check()
     # from one state, float32 and float64 differ by one step's rounding: less than after free runs
     assert (
@@ -201,7 +203,10 @@ def test_command_line_writes_the_record(tmp_path):
     rec = json.loads(out.read_text())
     assert rc == 0
     assert rec["machine"]["device"] == "cpu" and rec["machine"]["device_name"].startswith("CPU")
-    assert rec["tolerances"] == cc.TOLERANCES and rec["within_tolerances"] == {"lenet5": True}
+    assert rec["tolerances"] == cc.TOLERANCES and rec["within_tolerances"] == {
+        "lenet5, free-running": True,
+        "lenet5, from a common state": True,
+    }
     steps = rec["lockstep"][0]["largest_difference_per_step"]["numpy-torch float64"]["params"]
     assert len(steps) == 2 and max(steps) <= 1e-8
     assert [p["dtype"] for p in rec["predictions"]] == ["float64", "float32"]
