@@ -271,17 +271,18 @@ def _write(result: dict[str, Any], path: str | Path) -> None:
     os.replace(tmp, path)
 
 
-def _spawned(rank: int, world_size: int, directory: str, configs: list[dict[str, Any]]) -> None:
+def _spawned(
+    rank: int, world_size: int, rendezvous: str, result: str, kwargs: dict[str, Any]
+) -> None:
     torch.set_num_threads(1)
-    for i, kwargs in enumerate(configs):
-        result = train(
-            rank, world_size, init_method=f"file://{Path(directory) / f'rendezvous{i}'}", **kwargs
-        )
-        if result is not None:
-            _write(result, Path(directory) / f"result{i}.json")
+    out = train(rank, world_size, init_method=f"file://{rendezvous}", **kwargs)
+    if out is not None:
+        _write(out, Path(result))
 
 
-def run_spawned(configs: list[dict[str, Any]], world_size: int = 2) -> list[dict[str, Any]]:
+def run_spawned(
+    configs: list[dict[str, Any]], world_size: int = 2, timeout: float = 300.0
+) -> list[dict[str, Any]]:
     """Start ``world_size`` local processes that meet through files (no fixed port) and train.
 
     Each entry of ``configs`` holds keyword arguments of :func:`train` and gets a process group of
@@ -294,9 +295,29 @@ def run_spawned(configs: list[dict[str, Any]], world_size: int = 2) -> list[dict
     if isinstance(configs, dict) or not configs:
         raise ValueError("configs must be a non-empty list of dicts of train() arguments")
     os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
+    results = []
     with tempfile.TemporaryDirectory(prefix="cnnmath-ddp-") as d:
-        mp.spawn(_spawned, args=(world_size, d, list(configs)), nprocs=world_size, join=True)
-        return [json.loads((Path(d) / f"result{i}.json").read_text()) for i in range(len(configs))]
+        # fresh processes and a fresh rendezvous file for each configuration: a process group is
+        # never set up twice in one process, and a hung run fails after `timeout` seconds
+        for i, kwargs in enumerate(configs):
+            rendezvous, result = Path(d) / f"rendezvous{i}", Path(d) / f"result{i}.json"
+            ctx = mp.start_processes(
+                _spawned,
+                args=(world_size, str(rendezvous), str(result), dict(kwargs)),
+                nprocs=world_size,
+                join=False,
+                start_method="spawn",
+            )
+            deadline = time.monotonic() + timeout
+            while not ctx.join(timeout=5):
+                if time.monotonic() > deadline:
+                    for proc in ctx.processes:
+                        proc.kill()
+                    raise TimeoutError(
+                        f"data-parallel run {i} ({kwargs}) did not finish in {timeout:.0f} s"
+                    )
+            results.append(json.loads(result.read_text()))
+    return results
 
 
 def check(result: dict[str, Any], tolerance: float = TOLERANCE) -> None:
