@@ -34,15 +34,13 @@ from .lrn import ALEXNET as ALEXNET_LRN
 from .network import Sequential
 
 
-def lenet5(seed: int = 0, dtype: type = np.float32) -> Sequential:
-    """LeNet-5 for 28x28 images as the book trains it (thesis §3.6.1 with padding 2 on C1).
-
-    C1 conv 6@5x5 (padding 2) - ReLU - S2 max-pool 2 - C3 conv 16@5x5 - ReLU - S4 max-pool 2 -
-    flatten (400) - F5 dense 120 - ReLU - F6 dense 84 - ReLU - output dense 10 (logits);
-    He-initialized, the same draws as :func:`cnnmath.cnn.lenet5_params`.
-    """
-    layers = [
-        Conv2d(6, 5, padding=2, name="C1"),
+def _lenet5_layers(c1_padding: int) -> list:
+    """C1 conv 6@5x5 - ReLU - S2 max-pool 2 - C3 conv 16@5x5 - ReLU - S4 max-pool 2 - flatten -
+    F5 dense 120 - ReLU - F6 dense 84 - ReLU - F7 dense 10: the ReLU/max-pool LeNet-5 that the
+    book trains, the thesis draws and the slides simplify; they differ only in C1's padding and
+    the input size."""
+    return [
+        Conv2d(6, 5, padding=c1_padding, name="C1"),
         ReLU(),
         MaxPool2d(2, name="S2"),
         Conv2d(16, 5, name="C3"),
@@ -55,6 +53,16 @@ def lenet5(seed: int = 0, dtype: type = np.float32) -> Sequential:
         ReLU(),
         Dense(10, name="F7"),
     ]
+
+
+def lenet5(seed: int = 0, dtype: type = np.float32) -> Sequential:
+    """LeNet-5 for 28x28 images as the book trains it (thesis §3.6.1 with padding 2 on C1).
+
+    C1 conv 6@5x5 (padding 2) - ReLU - S2 max-pool 2 - C3 conv 16@5x5 - ReLU - S4 max-pool 2 -
+    flatten (400) - F5 dense 120 - ReLU - F6 dense 84 - ReLU - output dense 10 (logits);
+    He-initialized, the same draws as :func:`cnnmath.cnn.lenet5_params`.
+    """
+    layers = _lenet5_layers(c1_padding=2)
     return Sequential(
         layers, (1, 28, 28), seed=seed, dtype=dtype, name="LeNet-5 (28x28, ReLU, max-pool)"
     )
@@ -414,20 +422,7 @@ def lenet5_thesis(seed: int = 0, dtype: type = np.float32) -> Sequential:
     dense 84 - dense 10 (softmax in the loss). The thesis names no activation for LeNet-5; ReLU
     here, as in the book's trained version (:func:`lenet5`).
     """
-    layers = [
-        Conv2d(6, 5, name="C1"),
-        ReLU(),
-        MaxPool2d(2, name="S2"),
-        Conv2d(16, 5, name="C3"),
-        ReLU(),
-        MaxPool2d(2, name="S4"),
-        Flatten(),
-        Dense(120, name="F5"),
-        ReLU(),
-        Dense(84, name="F6"),
-        ReLU(),
-        Dense(10, name="F7"),
-    ]
+    layers = _lenet5_layers(c1_padding=0)
     return Sequential(layers, (1, 32, 32), seed=seed, dtype=dtype, name="LeNet-5, thesis §3.6.1")
 
 
@@ -465,20 +460,7 @@ def lenet5_slides(seed: int = 0, dtype: type = np.float32) -> Sequential:
     (256) - dense 120 - dense 84 - dense 10. The slide shows no activation or pooling type; ReLU and
     max pooling here, as in :func:`lenet5`.
     """
-    layers = [
-        Conv2d(6, 5, name="C1"),
-        ReLU(),
-        MaxPool2d(2, name="S2"),
-        Conv2d(16, 5, name="C3"),
-        ReLU(),
-        MaxPool2d(2, name="S4"),
-        Flatten(),
-        Dense(120, name="F5"),
-        ReLU(),
-        Dense(84, name="F6"),
-        ReLU(),
-        Dense(10, name="F7"),
-    ]
+    layers = _lenet5_layers(c1_padding=0)
     return Sequential(
         layers, (1, 28, 28), seed=seed, dtype=dtype, name="simplified LeNet-5 (28x28), slides"
     )
