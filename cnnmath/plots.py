@@ -171,7 +171,7 @@ def confusion(
         )
     class_names = _names(class_names, "class_names", cm.shape[0])
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.5, 5.5))
+        fig, ax = plt.subplots(figsize=(7.5, 6.2))
     else:
         fig = ax.figure
     shown = 100 * cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
@@ -190,7 +190,7 @@ def confusion(
                 f"{v:.0f}" if normalize else f"{int(v)}",
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=10,
                 color="white" if v > shown.max() / 2 else "black",
             )
     fig.colorbar(im, ax=ax, label="% of true class" if normalize else "count")
@@ -259,7 +259,7 @@ def predictions(
             f"{class_names[pred]} {100 * probs[k][pred]:.0f}%\n(true: "
             f"{class_names[int(labels[k])]})",
             color="tab:blue" if ok else "tab:red",
-            fontsize=9,
+            fontsize=10,
         )
         colors = ["0.75"] * len(class_names)
         colors[pred] = "tab:blue" if ok else "tab:red"
@@ -268,7 +268,7 @@ def predictions(
         bars[int(labels[k])].set_linewidth(1.2)
         ax_bar.set_ylim(0, 1)
         ax_bar.set_xticks(range(len(class_names)))
-        ax_bar.tick_params(labelsize=7)
+        ax_bar.tick_params(labelsize=9)
     fig.tight_layout()
     return fig
 
@@ -292,7 +292,7 @@ def chain_diagram(
             "forward "
             f"and {n - 1} backward labels; got {len(forward)} and {len(backward)}"
         )
-    fig, ax = plt.subplots(figsize=(1.9 * n, 2.6))
+    fig, ax = plt.subplots(figsize=(2.1 * n, 2.8))
     for i, label in enumerate(nodes):
         ax.text(
             2 * i,
@@ -300,7 +300,7 @@ def chain_diagram(
             label,
             ha="center",
             va="center",
-            fontsize=12,
+            fontsize=13,
             bbox=dict(boxstyle="round,pad=0.4", fc="white", ec="0.3"),
         )
     for i in range(n - 1):
@@ -310,14 +310,14 @@ def chain_diagram(
             xytext=(2 * i + 0.55, 0.35),
             arrowprops=dict(arrowstyle="->", color="k"),
         )
-        ax.text(2 * i + 1, 0.62, forward[i], ha="center", fontsize=9)
+        ax.text(2 * i + 1, 0.62, forward[i], ha="center", fontsize=11)
         ax.annotate(
             "",
             xy=(2 * i + 0.55, -0.35),
             xytext=(2 * i + 1.45, -0.35),
             arrowprops=dict(arrowstyle="->", color="tab:red"),
         )
-        ax.text(2 * i + 1, -0.75, backward[i], ha="center", fontsize=9, color="tab:red")
+        ax.text(2 * i + 1, -0.75, backward[i], ha="center", fontsize=11, color="tab:red")
     ax.set_xlim(-0.9, 2 * n - 1.1)
     ax.set_ylim(-1.1, 1.0)
     ax.axis("off")
