@@ -57,6 +57,7 @@ __all__ = [
     "split_validation",
     "standardize",
     "to_float",
+    "random_flip",
     "FASHION_MNIST_CLASSES",
     "CIFAR10_CLASSES",
 ]
@@ -655,3 +656,23 @@ def to_float(images: np.ndarray, dtype: type = np.float32) -> np.ndarray:
             f"images must hold pixel values 0..255; got values from {arr.min()} to {arr.max()}"
         )
     return (arr.astype(dtype) / dtype(255)).astype(dtype, copy=False)
+
+
+def random_flip(images: np.ndarray, seed: int, p: float = 0.5) -> np.ndarray:
+    """A copy of ``images`` (``(N, C, H, W)``) in which each image, with probability ``p``, is
+    mirrored left to right: :math:`x'_{c,i,j} = x_{c,i,W-1-j}`.
+
+    Data augmentation for classes that look the same in a mirror (a shirt, a shoe): every epoch
+    sees a different mix of the two orientations, which keeps the network from learning which way
+    an item faces. The choice is drawn from ``numpy.random.default_rng(seed)``, so a run repeats.
+    """
+    as_float_array(images, "images", ndim=4)  # checked; flipped in its own dtype (uint8 stays)
+    arr = np.asarray(images)
+    seed = check_seed(seed)
+    p = number(p, "p")
+    if not 0 <= p <= 1:
+        raise ValueError(f"p (the probability of a flip) must lie in [0, 1]; got {p}")
+    out = np.array(arr, copy=True)
+    flip = np.random.default_rng(seed).random(len(arr)) < p
+    out[flip] = arr[flip][..., ::-1]
+    return out

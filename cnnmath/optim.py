@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .validate import as_float_array, flag, in_range, positive_number
+from .validate import as_float_array, flag, in_range, positive_int, positive_number
 
 State = dict[str, Any]
 
@@ -230,6 +230,24 @@ _UNCHECKED: dict[str, Callable[..., np.ndarray]] = {
     "rmsprop": _rmsprop,
     "adam": _adam,
 }
+
+
+def cosine_lr(lr: float, epoch: int, epochs: int, lr_min: float = 0.0) -> float:
+    """The learning rate of epoch ``epoch`` (0, 1, ..., ``epochs - 1``) under cosine annealing:
+
+    .. math:: \\eta_e = \\eta_{\\min} + \\tfrac12(\\eta - \\eta_{\\min})\\,(1 + \\cos(\\pi e/E)),
+
+    from :math:`\\eta` at the first epoch down towards :math:`\\eta_{\\min}` at :math:`e = E`,
+    slowly at both ends and fastest in the middle. It is the closed form of torch's
+    ``CosineAnnealingLR(T_max=epochs, eta_min=lr_min)`` stepped once per epoch.
+    """
+    lr = positive_number(lr, "lr (the initial learning rate)")
+    epochs = positive_int(epochs, "epochs")
+    epoch = positive_int(epoch, "epoch", minimum=0)
+    if epoch >= epochs:
+        raise ValueError(f"epoch must lie in 0..{epochs - 1} for epochs={epochs}; got {epoch}")
+    lr_min = in_range(lr_min, "lr_min", 0.0, lr)
+    return lr_min + 0.5 * (lr - lr_min) * (1.0 + float(np.cos(np.pi * epoch / epochs)))
 
 
 class Optimizer:

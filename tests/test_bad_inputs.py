@@ -510,6 +510,14 @@ case(
     lambda v: D.to_float(np.arange(3, dtype=np.uint8), v),
 )
 case(
+    "random_flip",
+    "images",
+    st.one_of(not_numbers, non_finite(_arr(2, 1, 3, 4)), wrong_shape((2, 1, 3, 4))),
+    lambda v: D.random_flip(v, 0),
+)
+case("random_flip", "seed", bad_seeds, lambda v: D.random_flip(_arr(2, 1, 3, 4), v))
+case("random_flip", "p", bad_probabilities, lambda v: D.random_flip(_arr(2, 1, 3, 4), 0, v))
+case(
     "Dataset",
     "x",
     st.sampled_from([_arr(3, 2), None, 5]),
@@ -784,6 +792,23 @@ case(
     "grads",
     st.sampled_from([{"W": np.ones(4)}, {"W": "x"}, {"V": np.ones(3)}, None]),
     lambda v: O.Optimizer("sgd", 0.1).step({"W": np.ones(3)}, v),
+)
+
+case("cosine_lr", "lr", bad_positive_numbers, lambda v: O.cosine_lr(v, 0, 10))
+case(
+    "cosine_lr",
+    "epoch",
+    st.one_of(bad_ints(0), st.integers(10, 20)),
+    lambda v: O.cosine_lr(0.1, v, 10),
+)
+case("cosine_lr", "epochs", bad_ints(1), lambda v: O.cosine_lr(0.1, 0, v))
+case(
+    "cosine_lr",
+    "lr_min",
+    st.one_of(
+        st.floats(max_value=-1e-9), st.floats(min_value=0.2), st.sampled_from([np.nan, None])
+    ),
+    lambda v: O.cosine_lr(0.1, 0, 10, v),
 )
 
 # ------------------------------------------------------------------------------------- perceptron

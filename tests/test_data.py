@@ -263,3 +263,34 @@ def test_standardize_and_split_check_their_arguments():
         data.train_test_split(10, 0.3, seed=-1)
     with pytest.raises(ValueError, match=r"x must hold one example per label \(3\)"):
         data.Dataset(np.ones((4, 2)), np.arange(3), ("a", "b", "c"))
+
+
+def test_random_flip_mirrors_a_seeded_part_and_keeps_the_dtype():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(400, 2, 3, 5), dtype=np.uint8)
+    before = x.copy()
+    out = data.random_flip(x, seed=3)
+    assert out.dtype == np.uint8 and out.shape == x.shape and out is not x
+    same = np.all(out == x, axis=(1, 2, 3))
+    mirrored = np.all(out == x[..., ::-1], axis=(1, 2, 3))
+    assert np.all(same | mirrored)  # every image is itself or its mirror image
+    assert 150 < mirrored.sum() < 250  # about half (p = 0.5)
+    assert np.array_equal(out, data.random_flip(x, seed=3))  # the seed repeats it
+    assert not np.array_equal(out, data.random_flip(x, seed=4))
+    assert np.array_equal(data.random_flip(x, seed=3, p=0.0), x)
+    assert np.array_equal(data.random_flip(x, seed=3, p=1.0), x[..., ::-1])
+    assert np.array_equal(x, before)  # the input is not changed
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((np.zeros((2, 3, 4)), 0), "images"),
+        ((np.zeros((2, 1, 3, 4)), -1), "seed"),
+        ((np.zeros((2, 1, 3, 4)), 0, 1.5), r"p \(the probability"),
+        ((np.full((2, 1, 3, 4), np.nan), 0), "images"),
+    ],
+)
+def test_random_flip_bad_arguments(args, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        data.random_flip(*args)

@@ -161,3 +161,39 @@ def test_a_diverging_rule_is_not_stopped():
     with np.errstate(all="ignore"):
         Optimizer("sgd", 0.1).step(p, {"w": np.array([np.inf])})
     assert p["w"][0] == -np.inf
+
+
+def test_cosine_lr_equals_torch_cosine_annealing_per_epoch():
+    from cnnmath.optim import cosine_lr
+
+    for lr, lr_min, epochs in ((1e-3, 0.0, 16), (0.1, 1e-3, 7)):
+        w = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([w], lr=lr)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs, eta_min=lr_min)
+        for e in range(epochs):
+            assert cosine_lr(lr, e, epochs, lr_min) == pytest.approx(
+                opt.param_groups[0]["lr"], rel=1e-12, abs=1e-15
+            )
+            opt.step()
+            sched.step()
+    # the shape: eta at the start, the mean of the two ends half way, decreasing throughout
+    rates = [cosine_lr(2.0, e, 8, 1.0) for e in range(8)]
+    assert rates[0] == 2.0 and rates[4] == pytest.approx(1.5)
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((0.0, 0, 10), "lr"),
+        ((1e-3, 10, 10), "epoch must lie in 0..9"),
+        ((1e-3, -1, 10), "epoch"),
+        ((1e-3, 0, 0), "epochs"),
+        ((1e-3, 0, 10, 2e-3), "lr_min"),
+    ],
+)
+def test_cosine_lr_bad_arguments(args, message):
+    from cnnmath.optim import cosine_lr
+
+    with pytest.raises((ValueError, TypeError), match=message):
+        cosine_lr(*args)
