@@ -45,6 +45,7 @@ from . import zoo
 from .network import Sequential
 from .optim import Optimizer
 from .torch_twin import grads as twin_grads
+from .train import progress_mode
 from .validate import labels as check_labels
 from .validate import positive_int, positive_number
 
@@ -529,15 +530,16 @@ def train_twin(
     lr: float = 1e-3,
     seed: int = 0,
     device: torch.device | str = "cpu",
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> tuple[torch.nn.Module, Training]:
     """Train the torch twin of ``net`` with Adam on ``device``; return it and a :class:`Training`.
 
     The batches come from a seeded NumPy shuffle, the same on every device. Call
     :func:`deterministic` first for a repeatable run; the test accuracy is measured every epoch.
+    ``progress`` as in :func:`cnnmath.train.fit`: a progress bar (``"bar"``), one line per epoch
+    (``"summary"``, the form for an executed page) or nothing (``"off"``/``False``).
     """
-    from tqdm.auto import tqdm
-
+    mode = progress_mode(progress)
     epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
     y = check_labels(y, "y (the class labels)", n=len(x))
     y_test = check_labels(y_test, "y_test (the class labels)", n=len(x_test))
@@ -551,13 +553,12 @@ def train_twin(
     history: dict[str, list[float]] = {"loss": [], "acc": []}
     n_batches = -(-len(x) // batch_size)
     t0 = time.perf_counter()
-    bar = tqdm(
-        total=epochs * n_batches,
-        desc=f"training on {device}",
-        disable=not progress,
-        mininterval=1.0,
-    )
-    for _ in range(epochs):
+    bar = None
+    if mode == "bar":
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs * n_batches, desc=f"training on {device}", mininterval=1.0)
+    for epoch in range(1, epochs + 1):
         module.train()
         order = torch.from_numpy(rng.permutation(len(x))).to(device)
         total = torch.zeros((), dtype=tdtype, device=device)
@@ -568,13 +569,21 @@ def train_twin(
             loss.backward()
             opt.step()
             total += loss.detach() * len(idx)
-            bar.update()
+            if bar is not None:
+                bar.update()
         module.eval()
         pred = _batched_logits(module, x_test, device, tdtype).argmax(axis=1)
         history["loss"].append(float(total.cpu()) / len(x))
         history["acc"].append(float(np.mean(pred == y_test)))
-        bar.set_postfix(test_acc=f"{history['acc'][-1]:.4f}")
-    bar.close()
+        if bar is not None:
+            bar.set_postfix(test_acc=f"{history['acc'][-1]:.4f}")
+        elif mode == "summary":
+            print(
+                f"epoch {epoch}/{epochs} on {device}: training loss {history['loss'][-1]:.3f}, "
+                f"test accuracy {history['acc'][-1]:.4f} ({time.perf_counter() - t0:.0f} s)"
+            )
+    if bar is not None:
+        bar.close()
     seconds = time.perf_counter() - t0
     return module, Training(
         str(device), epochs, batch_size, lr, history["loss"], history["acc"], seconds

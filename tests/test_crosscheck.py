@@ -213,3 +213,17 @@ def test_command_line_writes_the_record(tmp_path):
     assert rec["predictions"][0]["differences"] == 0
     assert set(rec["step_milliseconds"]["lenet5"]) == {"numpy (CPU)", "torch (CPU)"}
     assert len(rec["training"]["test_accuracy"]) == 1
+
+
+def test_train_twin_progress_summary_prints_one_line_per_epoch(capsys):
+    x, y = _data(64)
+    y = (x.reshape(64, -1).mean(axis=1) > 0.5).astype(np.int64)
+    _, run = cc.train_twin(
+        zoo.lenet5(0, np.float32), x[:48], y[:48], x[48:], y[48:], epochs=2, progress="summary"
+    )
+    out, err = capsys.readouterr()
+    lines = out.strip().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("epoch 2/2 on cpu: training loss")
+    assert f"test accuracy {run.test_accuracy[1]:.4f}" in lines[1] and "%|" not in err
+    with pytest.raises(ValueError, match="progress"):
+        cc.train_twin(zoo.lenet5(0, np.float32), x, y, x, y, epochs=1, progress="loud")
