@@ -860,7 +860,7 @@ case("train_perceptron", "epochs", bad_ints(1), lambda v: P.train_perceptron(X42
 case(
     "train_perceptron",
     "batch_size",
-    bad_ints(1),
+    bad_ints(1).filter(lambda v: v is not None),  # None is valid: the whole set per step
     lambda v: P.train_perceptron(X42, Y4, epochs=1, batch_size=v),
 )
 case(
