@@ -30,6 +30,14 @@ $(STAMP): requirements.txt pyproject.toml
 data:
 	@bash scripts/get-data.sh
 
+# Debian's TeX packages (scripts/get-tex.sh; never texlive-fonts-extra): `tex-minimal` is what the
+# tests need (pdflatex, amsmath, pdftotext), `tex` what `make pdf` and the paper exams need.
+.PHONY: tex tex-minimal
+tex-minimal:
+	@bash scripts/get-tex.sh minimal
+tex:
+	@bash scripts/get-tex.sh full
+
 book: $(STAMP) data
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is in _build/html/index.html"
