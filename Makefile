@@ -50,6 +50,7 @@ student-book: $(STAMP)
 	$(BIN)/python -m cnnmath.quiz.student merge-config _config.yml _config_student.yml \
 		-o $(STUDENT)/_config.yml
 	$(BIN)/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
+	$(BIN)/python -m cnnmath.quiz.student check-build $(STUDENT)/_build/html book --public cnnmath
 	@echo "The student edition is in $(STUDENT)/_build/html/index.html"
 
 test: $(STAMP) data lint
