@@ -34,7 +34,7 @@ import torch
 import torch.distributed as dist
 
 from . import zoo
-from .validate import positive_int, positive_number
+from .validate import as_float_array, positive_int, positive_number
 
 #: the largest |difference| accepted between data-parallel and single-process parameters (float64)
 TOLERANCE = 1e-12
@@ -80,25 +80,39 @@ def loss_weights(shards: list[int], weighted: bool) -> list[float]:
 def combine_moments(
     counts: np.ndarray, means: np.ndarray, variances: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Whole-batch mean and (biased) variance from per-process counts, means and variances.
+    """:math:`n = n_a + n_b,\\ \\mu = \\mu_a + \\delta n_b/n,\\ n\\sigma^2 = n_a\\sigma_a^2 +
+    n_b\\sigma_b^2 + \\delta^2 n_a n_b/n` with :math:`\\delta = \\mu_b - \\mu_a`, pair by pair.
 
-    :math:`\\mu = \\sum_r n_r \\mu_r / N`,
-    :math:`\\sigma^2 = \\sum_r n_r(\\sigma_r^2 + \\mu_r^2)/N - \\mu^2`:
-    what a synchronized batch norm all-reduces (``counts`` ``(k,)``; ``means``, ``variances``
-    ``(k, C)``), instead of each process normalizing by its own shard's statistics.
+    Whole-batch mean and (biased) variance from per-process counts, means and variances: what a
+    synchronized batch norm all-reduces (``counts`` ``(k,)``; ``means``, ``variances`` ``(k, C)``),
+    instead of each process normalizing by its own shard's statistics. The shards are combined in
+    pairs, as a reduction tree does, by the update of Chan, Golub and LeVeque (1979): it adds
+    only non-negative terms and never subtracts two large squares, so the variance cannot come
+    out negative. The textbook form :math:`\\sum_r n_r(\\sigma_r^2 + \\mu_r^2)/N - \\mu^2` can: for
+    counts ``[3, 2]``, means ``1e8`` and ``1e8 + 1`` and variances 0 it gives -2 for the true
+    0.24, because :math:`\\mu^2 = 10^{16}` leaves no digit for the 0.24.
     """
-    counts = np.asarray(counts, dtype=np.float64)
-    means, variances = np.asarray(means, dtype=np.float64), np.asarray(variances, dtype=np.float64)
-    if counts.ndim != 1 or means.shape != variances.shape or means.shape[0] != counts.size:
+    counts = as_float_array(counts, "counts", ndim=1)
+    means = as_float_array(means, "means", ndim=2).astype(np.float64, copy=False)
+    variances = as_float_array(variances, "variances", ndim=2).astype(np.float64, copy=False)
+    if means.shape != variances.shape or means.shape[0] != counts.size:
         raise ValueError(
             f"counts (k,), means and variances (k, C) must agree; got {counts.shape}, "
             f"{means.shape}, {variances.shape}"
         )
     if np.any(counts <= 0):
-        raise ValueError("every process must hold at least one example (counts > 0)")
-    w = counts[:, None] / counts.sum()
-    mean = (w * means).sum(axis=0)
-    return mean, (w * (variances + means**2)).sum(axis=0) - mean**2
+        raise ValueError("counts: every process must hold at least one example (counts > 0)")
+    if np.any(variances < 0):
+        raise ValueError(f"variances must be >= 0; got a smallest of {variances.min():g}")
+    parts = [(float(n), mu, n * var) for n, mu, var in zip(counts, means, variances)]
+    while len(parts) > 1:  # one level of the tree: (0, 1), (2, 3), ...; an odd last one waits
+        paired = []
+        for (na, mua, m2a), (nb, mub, m2b) in zip(parts[::2], parts[1::2]):
+            n, delta = na + nb, mub - mua
+            paired.append((n, mua + delta * (nb / n), m2a + m2b + delta**2 * (na * nb / n)))
+        parts = paired + parts[len(paired) * 2 :]
+    n, mean, m2 = parts[0]
+    return mean, m2 / n
 
 
 # -- data ------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .validate import as_float_array, callable_arg, number, positive_number
+from .validate import as_float_array, callable_arg, flag, number, positive_number
 
 #: Accepted relative error between an analytic gradient and the reference, by dtype.
 TOLERANCE: dict[type, float] = {np.float64: 1e-7, np.float32: 1e-3}
@@ -32,13 +32,19 @@ def numerical_gradient(
     x: np.ndarray,
     upstream: np.ndarray | None = None,
     h: float = STEP,
-) -> np.ndarray:
+    *,
+    with_error: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Central differences of ``upstream · f(x)`` with respect to every entry of ``x`` (float64).
 
-    ``f`` must not keep a reference to ``x``: it is perturbed in place and restored.
+    ``f`` must not keep a reference to ``x``: it is perturbed in place and restored. With
+    ``with_error=True`` it returns ``(gradient, error)``, where ``error`` bounds each entry's own
+    error (see :func:`difference_error`; it costs two more calls of ``f`` per entry), to hand to
+    :func:`check_gradient` as ``reference_error``.
     """
     callable_arg(f, "f")
     h = positive_number(h, "h (the finite-difference step)")
+    with_error = flag(with_error, "with_error")
     x = as_float_array(x, "x").astype(np.float64, copy=True)
     out = as_float_array(f(x), "f(x)", finite=False).astype(np.float64, copy=False)
     g = (
@@ -49,16 +55,46 @@ def numerical_gradient(
     if g.shape != out.shape:
         raise ValueError(f"upstream must have f(x)'s shape {out.shape}; got {g.shape}")
     grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
+    error = np.zeros_like(x)
+    flat, gflat, eflat = x.reshape(-1), grad.reshape(-1), error.reshape(-1)
+
+    def contracted(i: int, step: float) -> tuple[float, float]:
+        """``g · f(x + step e_i)`` and ``|g| · |f(x + step e_i)|`` (the scale of its rounding)."""
         old = flat[i]
-        flat[i] = old + h
-        plus = float(np.sum(g * np.asarray(f(x), dtype=np.float64)))
-        flat[i] = old - h
-        minus = float(np.sum(g * np.asarray(f(x), dtype=np.float64)))
+        flat[i] = old + step
+        fx = np.asarray(f(x), dtype=np.float64)
         flat[i] = old
+        return float(np.sum(g * fx)), float(np.sum(np.abs(g * fx)))
+
+    for i in range(flat.size):
+        (plus, size_plus), (minus, size_minus) = contracted(i, h), contracted(i, -h)
         gflat[i] = (plus - minus) / (2 * h)
-    return grad
+        if with_error:
+            wide = (contracted(i, 2 * h)[0] - contracted(i, -2 * h)[0]) / (4 * h)
+            eflat[i] = difference_error(
+                gflat[i], wide, size_plus + size_minus, float(flat[i]), h, out.size
+            )
+    return (grad, error) if with_error else grad
+
+
+def difference_error(
+    d: float, d_wide: float, size: float, x: float, h: float, terms: int = 1
+) -> float:
+    """:math:`|D_{2h} - D_h| + (4 + \\log_2 m)\\,u\\,S/(2h) + u\\,|x|\\,|D_h|/h`: a bound on the
+    error of one central difference :math:`D_h`.
+
+    Truncation: :math:`D_h = f' + h^2 f^{(3)}/6 + O(h^4)`, so :math:`D_{2h} - D_h` is about three
+    times the truncation error; its full size is taken. Rounding: each of the two contracted
+    values (``size`` :math:`S` is the sum of :math:`|g\\,f|` over both, ``terms`` :math:`m`
+    outputs summed pairwise) carries a few units of roundoff :math:`u` of its size, divided by
+    :math:`2h`; and :math:`x \\pm h` rounds to a step off by up to :math:`u|x|`. Where
+    :math:`f'` is small beside :math:`f` (the sigmoid for :math:`z \\ge 8`: :math:`f \\approx 1`,
+    :math:`f' = 3.4\\cdot 10^{-4}`) rounding dominates: about :math:`10^{-10}` absolute with
+    ``h = 1e-6``, a relative error far above ``1e-7``.
+    """
+    u = float(np.finfo(np.float64).eps) / 2
+    rounding = (4 + np.log2(max(terms, 1))) * u * size / (2 * h)
+    return float(abs(d_wide - d) + rounding + u * abs(x) * abs(d) / h)
 
 
 def _tiny(a: np.ndarray, b: np.ndarray) -> float:
@@ -139,25 +175,61 @@ def error_bound(err: float, floor: float = 1e-12) -> str:
 
 
 def check_gradient(
-    analytic: np.ndarray, reference: np.ndarray, what: str, dtype: np.dtype | type = np.float64
+    analytic: np.ndarray,
+    reference: np.ndarray,
+    what: str,
+    dtype: np.dtype | type = np.float64,
+    *,
+    reference_error: np.ndarray | float | None = None,
 ) -> float:
     """Assert ``relative_error(analytic, reference) < tolerance(dtype)``, print the outcome, return
-    the error."""
+    the error.
+
+    ``reference_error`` bounds the reference's own error, entry by entry (or one number), such as
+    the bound :func:`numerical_gradient` returns with ``with_error=True``: then each entry passes
+    when :math:`|a_i - b_i| \\le \\text{tol}\\cdot\\text{scale} + e_i`. Central differences
+    cannot resolve a gradient much smaller than the function's values (the sigmoid's for
+    :math:`z \\ge 8`), and a correct analytic gradient must not fail for that; a wrong one still
+    fails wherever the differences can see it.
+    """
     if not isinstance(what, str):
         raise TypeError(
             f"what (the name of the gradient checked) must be a str; got {type(what).__name__}"
         )
     tol = tolerance(dtype)
-    err = _relative_error(
-        analytic,
-        reference,
-        f"analytic (the gradient checked: {what})",
-        f"reference (the gradient it is checked against: {what})",
-    )
-    if not err < tol:
+    name_a = f"analytic (the gradient checked: {what})"
+    name_b = f"reference (the gradient it is checked against: {what})"
+    err = _relative_error(analytic, reference, name_a, name_b)
+    if reference_error is None:
+        if not err < tol:
+            raise AssertionError(
+                f"{what}: relative error {err:.3e} exceeds the tolerance {tol:.0e} for "
+                f"{np.dtype(dtype).name}"
+            )
+        print(f"{what}: relative error {error_bound(err)} (tolerance {tol:.0e})")
+        return err
+    a = as_float_array(analytic, name_a).astype(np.float64, copy=False)
+    b = as_float_array(reference, name_b).astype(np.float64, copy=False)
+    e = as_float_array(reference_error, "reference_error").astype(np.float64, copy=False)
+    if e.shape not in ((), b.shape):
+        raise ValueError(
+            f"reference_error must be one number or have the reference's shape {b.shape}; "
+            f"got {e.shape}"
+        )
+    if np.any(e < 0):
+        raise ValueError(f"reference_error must be >= 0; got a smallest of {e.min():g}")
+    scale = max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)))
+    allowed = tol * scale + np.broadcast_to(e, b.shape)
+    excess = np.abs(a - b) - allowed
+    if np.any(excess > 0):
+        i = np.unravel_index(int(np.argmax(excess)), excess.shape)
         raise AssertionError(
             f"{what}: relative error {err:.3e} exceeds the tolerance {tol:.0e} for "
-            f"{np.dtype(dtype).name}"
+            f"{np.dtype(dtype).name} plus the reference's own error: at index {i}, "
+            f"|a - b| = {abs(a[i] - b[i]):.3e} > {allowed[i]:.3e}"
         )
-    print(f"{what}: relative error {error_bound(err)} (tolerance {tol:.0e})")
+    print(
+        f"{what}: relative error {error_bound(err)} (tolerance {tol:.0e} plus the "
+        "reference's own error bound)"
+    )
     return err

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import as_float_array
+from .validate import as_float_array, flag, unpack_cache
 
 
 def rbf_forward(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, tuple]:
     """:math:`y_{n,i} = \\|\\mathbf x_n - \\mathbf w_i\\|^2`; returns ``(y, cache)``.
 
-    ``x`` ``(N, D)``, ``w`` ``(K, D)``.
+    ``x`` ``(N, D)``, ``w`` ``(K, D)``; ``y`` ``(N, K)``, every entry >= 0.
     """
     x = as_float_array(x, "x (the input, shape (N, D))", ndim=2)
     w = as_float_array(w, "w (the prototypes, shape (K, D))", ndim=2)
@@ -31,13 +31,17 @@ def rbf_forward(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, tuple]:
         raise ValueError(
             f"w needs one prototype of length {x.shape[1]} per unit; got shape {w.shape}"
         )
-    y = (x * x).sum(1)[:, None] - 2 * x @ w.T + (w * w).sum(1)[None, :]
+    # the differences first, then their squares: never negative, and exact 0 at a prototype
+    # (the expansion |x|^2 - 2 x.w + |w|^2 cancels to rounding noise there, -2.8e-14 for one)
+    d = x[:, None, :] - w[None, :, :]
+    y = np.einsum("nkd,nkd->nk", d, d)
     return y, (x, w)
 
 
 def rbf_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True):
     """``(dx, dw)`` for :func:`rbf_forward` (``dx`` None with ``need_dx=False``)."""
-    x, w = cache
+    x, w = unpack_cache(cache, "rbf_forward", {"x": np.ndarray, "w": np.ndarray})
+    need_dx = flag(need_dx, "need_dx")
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != (x.shape[0], w.shape[0]):
         raise ValueError(

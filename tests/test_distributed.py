@@ -121,3 +121,24 @@ def test_two_processes_equal_one_process_on_the_whole_batch():
     with pytest.raises(AssertionError):
         ddp.check(unequal)
     ddp.check(weighted)
+
+
+def test_combine_moments_is_stable_when_the_means_dwarf_the_spread():
+    # the textbook form sum n (var + mean^2) / N - mean^2 gave -2.0 here for the true 0.24
+    x = np.array([1e8] * 3 + [1e8 + 1] * 2)[:, None]
+    mean, var = ddp.combine_moments(
+        np.array([3, 2]), np.array([[1e8], [1e8 + 1]]), np.zeros((2, 1))
+    )
+    assert mean[0] == x.mean() and var[0] == pytest.approx(0.24, rel=1e-12)
+    # many shards of different sizes around a large offset: every level of the pairwise tree
+    rng = np.random.default_rng(5)
+    x = 1e7 + rng.normal(size=(101, 3))
+    shards = [1, 7, 13, 2, 40, 5, 33]
+    parts = [x[s] for s in ddp.shard_slices(shards)]
+    mean, var = ddp.combine_moments(
+        np.array(shards), np.array([p.mean(0) for p in parts]), np.array([p.var(0) for p in parts])
+    )
+    np.testing.assert_allclose(mean, x.mean(0), rtol=1e-15)
+    np.testing.assert_allclose(var, x.var(0), rtol=1e-8)
+    with pytest.raises(ValueError, match="variances must be >= 0"):
+        ddp.combine_moments(np.array([1, 1]), np.zeros((2, 1)), -np.ones((2, 1)))

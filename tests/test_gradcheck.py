@@ -88,3 +88,47 @@ def test_bad_dtypes_and_errors_are_named():
         check_gradient(np.array([np.nan, 1.0]), np.ones(2), "toy")
     with pytest.raises(TypeError, match="f must be a function"):
         numerical_gradient("sin", np.ones(2))
+
+
+@pytest.mark.parametrize("z0", [8.0, 10.0, 12.0, 16.0, 25.0])
+def test_a_correct_sigmoid_gradient_passes_where_the_differences_cannot_resolve_it(z0, capsys):
+    # f ~ 1 and f' = 3.4e-4 at z = 8: the differences' rounding, eps |f| / h ~ 1e-10, is a
+    # relative error of 5e-7, above the tolerance; the bound they return accounts for it
+    z = z0 + np.linspace(0, 1, 5)
+    a = 1 / (1 + np.exp(-z))
+    exact = a * (1 - a)
+    num, bound = numerical_gradient(lambda t: 1 / (1 + np.exp(-t)), z, with_error=True)
+    if z0 == 8.0:  # the case of issue 18: the plain tolerance rejects the right answer
+        with pytest.raises(AssertionError, match="exceeds"):
+            check_gradient(exact, num, "sigmoid")
+    assert np.all(np.abs(num - exact) <= bound) and np.all(bound < 1e-8)
+    check_gradient(exact, num, "sigmoid", reference_error=bound)
+    assert "plus the reference's own error bound" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("z0", [8.0, 10.0, 12.0, 16.0])
+def test_a_wrong_sigmoid_gradient_still_fails(z0):
+    z = z0 + np.linspace(0, 1, 5)
+    a = 1 / (1 + np.exp(-z))
+    num, bound = numerical_gradient(lambda t: 1 / (1 + np.exp(-t)), z, with_error=True)
+    for wrong in (-a * (1 - a), 0 * a, a * (1 - a) ** 2, 2 * a * (1 - a)):
+        with pytest.raises(AssertionError, match="plus the reference's own error"):
+            check_gradient(wrong, num, "sigmoid", reference_error=bound)
+    if z0 <= 12:  # a 1% error (2e-8 or more) is still far above the bound (4e-9)
+        with pytest.raises(AssertionError, match="at index"):
+            check_gradient(1.01 * a * (1 - a), num, "sigmoid", reference_error=bound)
+
+
+def test_the_error_bound_covers_truncation(rng):
+    # exp(10 x) with h = 1e-3: truncation h^2 f'''/6 dominates and is estimated from D_2h - D_h
+    x = rng.uniform(-0.5, 0.5, size=4)
+    num, bound = numerical_gradient(lambda t: np.exp(10 * t), x, h=1e-3, with_error=True)
+    exact = 10 * np.exp(10 * x)
+    assert np.all(np.abs(num - exact) <= bound) and np.all(bound < 1e-2 * exact)
+    check_gradient(exact, num, "exp(10x)", reference_error=bound)
+    with pytest.raises(AssertionError):
+        check_gradient(exact * 1.05, num, "exp(10x)", reference_error=bound)
+    with pytest.raises(ValueError, match="reference_error must be one number"):
+        check_gradient(exact, num, "exp(10x)", reference_error=np.ones(3))
+    with pytest.raises(ValueError, match="reference_error must be >= 0"):
+        check_gradient(exact, num, "exp(10x)", reference_error=-1.0)

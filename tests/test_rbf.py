@@ -56,3 +56,15 @@ def test_bad_inputs():
         rbf_forward(np.zeros((2, 3)), np.zeros((4, 5)))
     with pytest.raises(ValueError, match="prototypes must have shape"):
         L.EuclideanRBF(10, prototypes=np.zeros((9, 4)))
+
+
+def test_the_squared_distance_is_never_negative_near_a_prototype():
+    # |x|^2 - 2 x.w + |w|^2 gave -2.8e-14 here: the expansion cancels to rounding noise
+    w = RNG.normal(size=(3, 84)) * 10
+    x = np.vstack([w[1], w[1] + 1e-9, w[2] * (1 + 1e-15)])
+    y, _ = rbf_forward(x, w)
+    assert np.all(y >= 0) and y[0, 1] == 0.0
+    exact = ((x[:, None].astype(np.longdouble) - w[None]) ** 2).sum(-1)
+    assert np.allclose(y, exact.astype(np.float64), rtol=1e-14, atol=0)
+    y32, _ = rbf_forward(x.astype(np.float32), w.astype(np.float32))
+    assert y32.dtype == np.float32 and np.all(y32 >= 0)
