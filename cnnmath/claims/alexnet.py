@@ -280,17 +280,24 @@ def _depth() -> Finding:
     where="'The Game Changer: AlexNet (2012)'",
     stated="16.4% top-5 error rate (winner), 26.2% runner-up: it decimated the competition, nearly "
     "halving the error rate",
-    verdict="wrong",
-    correct="by the slide's own figures the error fell by (26.2 - 16.4)/26.2 = 37%, to 63% of the "
-    "runner-up's: a large cut, but well short of half",
+    verdict="wording",
+    correct="the figures make the point, the words overstate it: by the slide's own numbers the "
+    "error fell by (26.2 - 16.4)/26.2 = 37%, to 63% of the runner-up's, a large cut but well "
+    "short of half (with the winning entry's 15.3%, the AlexNet paper's Table 2, by 42%)",
+    reference="Krizhevsky, Sutskever & Hinton (2012), 'ImageNet classification with deep "
+    "convolutional neural networks', NeurIPS 25, §6 and Table 2 (16.4% for five CNNs, 15.3% for "
+    "the seven-CNN entry, 26.2% for the second-best entry); only the 15.3% is by reference, the "
+    "ratio is computed from the slide's figures",
     chapter=CHAPTER,
 )
 def _halving() -> Finding:
-    ratio = 16.4 / 26.2
+    ratio = 16.4 / 26.2  # the slide's two figures
+    entry = 15.3 / 26.2  # the winning entry's error, by reference (the paper's Table 2)
     return Finding(
         0.45 <= ratio <= 0.55,
-        abs((1 - ratio) - 0.374) < 0.001,
-        f"16.4 / 26.2 = {ratio:.3f}: a reduction by {1 - ratio:.1%} (halving would be 50%)",
+        0.3 < 1 - ratio < 0.45 and 1 - entry < 0.5,
+        f"16.4 / 26.2 = {ratio:.3f}: a reduction by {1 - ratio:.1%} (halving would be 50%); "
+        f"with 15.3%: {1 - entry:.1%}",
     )
 
 

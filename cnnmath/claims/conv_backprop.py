@@ -241,23 +241,37 @@ def _paper17() -> Finding:
     document="thesis",
     where="§3.5.2 eq. 75-76",
     stated="∂z_(m,n)/∂X_(h,k) = 1 if max(...) = X_(h,k), else 0",
-    verdict="wrong",
-    correct="where several inputs tie for the maximum the rule gives each of them the whole "
-    "gradient, sending it back "
-    "several times; the maximum is not differentiable there and one input (torch: the "
-    "first) must be chosen",
+    verdict="convention",
+    correct="where the window's maximum is unique (almost surely, for real-valued inputs) eq. 75 "
+    "is the derivative. Where several inputs tie, the maximum has no derivative (its one-sided "
+    "derivatives differ) and any rule is a convention: eq. 75 gives every tied input the whole "
+    "gradient (as Theano's max pooling did), so the window sends back its gradient several "
+    "times; torch and this book give it to the first, which keeps the total (a subgradient)",
     chapter=CHAPTER,
 )
 def _ties() -> Finding:
-    x = np.full((1, 1, 2, 2), 3.0)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(1, 1, 4, 4))
     out, cache = maxpool_forward(x, 2)
-    literal = (x == out.max()).astype(float)  # eq. 75 read literally, times δ = 1
-    routed = maxpool_backward(np.ones_like(out), cache)
+    literal = np.zeros_like(x)  # eq. 75 read literally, times δ = 1, window by window
+    for m in range(2):
+        for n in range(2):
+            window = x[0, 0, 2 * m : 2 * m + 2, 2 * n : 2 * n + 2]
+            literal[0, 0, 2 * m : 2 * m + 2, 2 * n : 2 * n + 2] = window == window.max()
+    unique = bool(np.array_equal(literal, maxpool_backward(np.ones_like(out), cache)))
+    tie = np.full((1, 1, 2, 2), 3.0)
+    t_out, t_cache = maxpool_forward(tie, 2)
+    h = 1e-6  # one-sided difference quotients of the maximum in the first tied input
+    right = (max(3.0 + h, 3.0) - 3.0) / h
+    left = (3.0 - max(3.0 - h, 3.0)) / h
+    eq75 = float((tie == t_out.max()).sum())
+    ours = float(maxpool_backward(np.ones_like(t_out), t_cache).sum())
     return Finding(
-        literal.sum() == 1.0,
-        routed.sum() == 1.0,
-        f"a 2x2 window of equal values: eq. 75 sends back {literal.sum():g} gradients, "
-        f"cnnmath {routed.sum():g}",
+        unique and right != left,
+        ours == 1.0 and eq75 == tie.size,
+        f"a random 4x4 input (unique maxima): eq. 75 {'equals' if unique else 'differs from'} "
+        f"the gradient; a 2x2 window of equal values: one-sided derivatives {right:g} and "
+        f"{left:g}, eq. 75 sends back {eq75:g} gradients, cnnmath (as torch) {ours:g}",
     )
 
 

@@ -952,10 +952,11 @@ def _eq16() -> Finding:
     stated="for arrays that vanish outside $[0..n_x(k)-1]$ and $[0..n_x(m)-1]$, the "
     "convolution reduces to eq. 26 "
     "'where x ∈ [0..n_x(m) - 1] and y ∈ [0..n_y(m) - 1]'",
-    verdict="wrong",
-    correct="the sum of eq. 26 is right, but the convolution of such arrays is non-zero on "
-    "$[0..n_x(k) + n_x(m) - 2]$: restricted to $[0..n_x(m)-1]$ it loses its last $n_x(k) - "
-    "1$ rows and columns",
+    verdict="convention",
+    correct="eq. 26 gives the convolution at every position of that range: the range is the "
+    "paper's choice of output positions, the input's own extent. The convolution of such arrays "
+    "is non-zero on $[0..n_x(k) + n_x(m) - 2]$ (the 'full' convolution): the range keeps its "
+    "first $n_x(m)$ rows and columns and drops the last $n_x(k) - 1$",
     chapter=CHAPTER,
 )
 def _eq26() -> Finding:
@@ -965,12 +966,22 @@ def _eq26() -> Finding:
     for i in range(3):
         for j in range(3):
             full[i : i + 5, j : j + 4] += k[i, j] * m
+
+    def eq26(x: int, y: int) -> float:  # the sum of eq. 26, m zero outside its array
+        return sum(
+            k[u, v] * m[x - u, y - v]
+            for u in range(3)
+            for v in range(3)
+            if 0 <= x - u < 5 and 0 <= y - v < 4
+        )
+
+    in_range = all(np.isclose(eq26(x, y), full[x, y]) for x in range(5) for y in range(4))
     outside = np.count_nonzero(full[5:, :]) + np.count_nonzero(full[:5, 4:])
     return Finding(
-        outside == 0,
-        full.shape == (3 + 5 - 1, 3 + 4 - 1),
-        f"3x3 k and 5x4 m (positive entries): the convolution is non-zero on all 7x6 positions; "
-        f"{outside} of them lie outside [0..4] x [0..3]",
+        in_range,
+        outside > 0 and full.shape == (3 + 5 - 1, 3 + 4 - 1),
+        f"3x3 k and 5x4 m (positive entries): eq. 26 equals the convolution on all 5x4 positions "
+        f"of the range; the convolution is non-zero on 7x6, {outside} positions outside it",
     )
 
 

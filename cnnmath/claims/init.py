@@ -117,28 +117,32 @@ def _he() -> Finding:
     where="'Convolutional layer' (initial filter values)",
     stated="the filter values are 'initialized with a normal distribution or complete "
     "random in the range [-1, 1]'",
-    verdict="wrong",
-    correct="a scale that ignores the fan-in makes the signal explode (or vanish) through "
-    "the layers: for a 5x5x3 "
-    "filter (fan-in 75) U[-1, 1] has variance 1/3, 12.5 times He's 2/75; the scale must be "
-    "set by the "
-    "fan-in",
+    verdict="convention",
+    correct="a random start it is: it breaks the symmetry between filters, and through a network "
+    "as shallow as the blog's two convolutions the signal stays finite. But its scale ignores "
+    "the fan-in, so in a deep network the signal explodes: for a 5x5x3 filter (fan-in 75) "
+    "U[-1, 1] has variance 1/3, 12.5 times He's 2/75, which keeps the scale from layer to layer "
+    "(the book's convention, cnnmath.init)",
     chapter=CHAPTER,
 )
 def _uniform() -> Finding:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(512, 75))
 
-    def final_std(draw) -> float:
-        h = x
-        for _ in range(8):
+    def stds(draw, depth: int) -> list[float]:
+        h, out = x, []
+        for _ in range(depth):
             h = np.maximum(h @ draw((75, 75)), 0)
-        return float(h.std())
+            out.append(float(h.std()))
+        return out
 
-    uniform = final_std(lambda s: rng.uniform(-1, 1, s))
-    he = final_std(lambda s: rng.normal(0, np.sqrt(2 / 75), s))
+    uniform = stds(lambda s: rng.uniform(-1, 1, s), 8)
+    he = stds(lambda s: rng.normal(0, np.sqrt(2 / 75), s), 8)
+    filters = rng.uniform(-1, 1, (6, 75))
+    distinct = len({tuple(f) for f in filters}) == len(filters)
     return Finding(
-        uniform < 10,
-        0.3 < he < 3,
-        f"8 ReLU layers of fan-in 75: std {uniform:.1e} with U[-1, 1], {he:.2f} with He",
+        distinct and 0.1 < uniform[1] < 100,
+        uniform[-1] > 1e3 and 0.3 < he[-1] < 3,
+        f"fan-in 75, ReLU: std after 2 layers {uniform[1]:.1f} with U[-1, 1]; after 8 layers "
+        f"{uniform[-1]:.1e} with U[-1, 1], {he[-1]:.2f} with He",
     )

@@ -15,12 +15,27 @@ Verdicts
 ``inconsistent``  the source contradicts itself (two of its statements cannot both hold).
 ``convention``    the claim holds under the source's convention, which differs from another
                   source's or from the book's; both are stated.
+``wording``       the mathematics is right but the words say something else: a slip of the pen
+                  ("negative inverse" for "negative"), an overstatement ("nearly halving" for a
+                  37% cut), a loose phrase. Read literally the claim is false; what the source
+                  means, shown by its own equations or figures, holds. The check shows both.
+``editorial``     an editorial error: a figure or equation number that points to the wrong
+                  place, a word naming the wrong object, a repeated title. Nothing mathematical
+                  is at stake; the check shows where the reference should point.
+
+The verdicts *holds* and *convention* need a finding with ``stated_holds`` and
+``correct_holds``; *wrong*, *inconsistent*, *wording* and *editorial* need ``correct_holds``
+without ``stated_holds``. *wrong* and *inconsistent* are the sources' errors, *wording* and
+*editorial* their errata (:data:`ERRORS`, :data:`ERRATA`).
 
 Two notes qualify a verdict. ``doubt`` says what the check cannot see: the sources are text
 extracted from PDFs and web pages, so a formula may have lost its brackets, a listing its
 indentation, a slide its figure. ``reference`` names the literature a claim can only be checked
 against (dates, names, results of other people's experiments): the check then encodes what the
-cited work says, and the verdict is only as good as that citation.
+cited work says, and the verdict is only as good as that citation. Such a verdict is a
+*reference verdict*: its check returns :func:`by_reference`, whose evidence says that nothing was
+computed, and the tables show it as such. A check that compares values typed from the same
+citation cannot fail, so it must not pose as a computation (tests/test_ledger.py finds them).
 
 Claims are defined in :mod:`cnnmath.claims`, one module per chapter, with the :func:`claim`
 decorator; :func:`sections_of` maps each claim's citation to the units of its source's outline.
@@ -40,8 +55,29 @@ import numpy as np
 
 from .sources import OUTLINES, SOURCES, sections_of
 
-Verdict = Literal["holds", "wrong", "inconsistent", "convention"]
-VERDICTS: tuple[str, ...] = ("holds", "wrong", "inconsistent", "convention")
+Verdict = Literal["holds", "wrong", "inconsistent", "convention", "wording", "editorial"]
+VERDICTS: tuple[str, ...] = (
+    "holds",
+    "wrong",
+    "inconsistent",
+    "convention",
+    "wording",
+    "editorial",
+)
+#: What each verdict means, in one line (the tables' legends and the quizzes use it).
+VERDICT_MEANINGS: dict[str, str] = {
+    "holds": "the claim is right as stated",
+    "wrong": "the claim as stated is false",
+    "inconsistent": "the source contradicts itself",
+    "convention": "right under the source's convention, which differs from another's",
+    "wording": "the mathematics is right but the words say something else",
+    "editorial": "an editorial error: a reference or a word that points to the wrong thing",
+}
+#: The verdicts that find the source at fault in its mathematics, and those that find a slip.
+ERRORS: tuple[str, ...] = ("wrong", "inconsistent")
+ERRATA: tuple[str, ...] = ("wording", "editorial")
+#: How the evidence of a reference verdict begins.
+BY_REFERENCE = "by reference, not computed: "
 
 __all__ = [
     "Claim",
@@ -51,7 +87,13 @@ __all__ = [
     "Result",
     "SOURCES",
     "Table",
+    "BY_REFERENCE",
+    "ERRATA",
+    "ERRORS",
     "VERDICTS",
+    "VERDICT_MEANINGS",
+    "basis",
+    "by_reference",
     "claim",
     "claims",
     "consistent",
@@ -95,6 +137,17 @@ class Finding:
             raise LedgerError(f"Finding.evidence must be a str, got {type(self.evidence).__name__}")
 
 
+def by_reference(stated_holds: bool, note: str, correct_holds: bool = True) -> Finding:
+    """The finding of a reference verdict: what the cited literature says, with nothing computed.
+
+    ``note`` says what the citation gives (a year, a count, a result); the evidence begins with
+    :data:`BY_REFERENCE`, so no table can show it as a computation.
+    """
+    if not note:
+        raise LedgerError("by_reference needs a note saying what the citation gives")
+    return Finding(stated_holds, correct_holds, BY_REFERENCE + note)
+
+
 @dataclass(frozen=True)
 class Claim:
     """One checkable claim of a source document, with the book's verdict and correction.
@@ -132,6 +185,14 @@ class Claim:
 class Result:
     claim: Claim
     finding: Finding
+
+
+def basis(r: Result) -> str:
+    """What a verdict rests on: ``"reference"`` (the literature only, nothing computed),
+    ``"computation and reference"`` (a computation beside a citation), or ``"computation"``."""
+    if r.finding.evidence.startswith(BY_REFERENCE):
+        return "reference"
+    return "computation and reference" if r.claim.reference else "computation"
 
 
 _REGISTRY: dict[str, Claim] = {}
@@ -202,7 +263,7 @@ def consistent(verdict: str, f: Finding) -> bool:
         return False
     if verdict in ("holds", "convention"):
         return f.stated_holds
-    return not f.stated_holds  # wrong, inconsistent
+    return not f.stated_holds  # wrong, inconsistent, wording, editorial
 
 
 def verify(c: Claim | str) -> Result:
@@ -211,6 +272,8 @@ def verify(c: Claim | str) -> Result:
     f = c.check()
     if not isinstance(f, Finding):
         raise LedgerError(f"check of {c.id!r} returned {type(f).__name__}, not a Finding")
+    if f.evidence.startswith(BY_REFERENCE) and not c.reference:
+        raise LedgerError(f"claim {c.id!r} is checked by reference but cites no reference")
     if not consistent(c.verdict, f):
         raise LedgerError(
             f"claim {c.id!r} ({c.citation}) is recorded as {c.verdict!r}, but its check found "
@@ -239,7 +302,13 @@ def coverage(
 
 
 class Table:
-    """Verified claims, displayed as a styled HTML table in a notebook and as text elsewhere."""
+    """Verified claims, displayed as a styled HTML table in a notebook and as text elsewhere.
+
+    Each display form is built from :func:`cnnmath.ledger.render.table_rows`, one record per
+    claim with every cell as plain text: the HTML here, the short text of ``repr``, and a LaTeX
+    form for a printed edition (a ``_repr_latex_`` method, or an entry of the display bundle,
+    written from the same rows) show the same cells.
+    """
 
     def __init__(self, results: list[Result]):
         self.results = results
@@ -257,8 +326,13 @@ class Table:
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in self.counts().items() if n)
-        lines = [f"{len(self.results)} claims checked ({counts}):"]
-        lines += [f"  [{r.claim.verdict}] {r.claim.id}: {r.claim.citation}" for r in self.results]
+        lines = [f"{len(self.results)} claims checked ({counts}); the full table is HTML."]
+        for v in VERDICTS:
+            ids = [r.claim.id for r in self.results if r.claim.verdict == v]
+            if ids:
+                lines += textwrap.wrap(
+                    ", ".join(ids), 96, initial_indent=f"  {v}: ", subsequent_indent="    "
+                )
         return "\n".join(lines)
 
 
@@ -296,6 +370,7 @@ def records(
                 "chapter": c.chapter,
                 "doubt": c.doubt,
                 "reference": c.reference,
+                "basis": basis(r),
                 "stated_holds": r.finding.stated_holds,
                 "correct_holds": r.finding.correct_holds,
                 "evidence": r.finding.evidence,

@@ -4,6 +4,13 @@ Claim texts may hold LaTeX between single dollars; :func:`rich_text` escapes the
 formula as ``<span class="math">\\(...\\)</span>``, which MathJax typesets in the built book (myst's
 ``processHtmlClass`` includes ``math``) and in JupyterLab. Everything here is a pure function of
 the verified results, so a notebook that shows it has deterministic outputs.
+
+Every citation links to its source's entry on the sources page (:func:`source_link`). The claims
+table keeps every column on a narrow screen and on paper: its columns wrap within a fixed layout,
+long evidence folds into a ``<details>``, and under 40em (a phone) each row becomes a card whose
+cells are labelled by their column's header; the table keeps its ARIA roles, so a screen reader
+still reads a table. :func:`table_rows` gives the same cells as plain text, for any other format
+(a LaTeX table for a printed edition).
 """
 
 from __future__ import annotations
@@ -14,15 +21,42 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from . import OUTLINES, SOURCES, VERDICTS, Result
+from . import (
+    BY_REFERENCE,
+    ERRATA,
+    ERRORS,
+    OUTLINES,
+    SOURCES,
+    VERDICT_MEANINGS,
+    VERDICTS,
+    Claim,
+    Result,
+    basis,
+)
 
-#: Colours of the verdict badges (readable on light and dark themes, white text).
+#: Colours of the verdict badges (white text on each has a contrast of at least 4.5:1).
 VERDICT_COLOURS: dict[str, str] = {
     "holds": "#1a7f37",
     "wrong": "#cf222e",
     "inconsistent": "#bc4c00",
     "convention": "#0969da",
+    "wording": "#6e40c9",
+    "editorial": "#57606a",
 }
+
+#: The page of the book that describes the sources; each has an anchor ``source-<document>``.
+SOURCES_PAGE = "sources.html"
+
+#: The claims table's columns: (key of :func:`table_rows`, header).
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("claim", "claim and verdict"),
+    ("stated", "as stated"),
+    ("correct", "correct statement"),
+    ("evidence", "evidence"),
+)
+
+#: Evidence longer than this many characters is folded: its first part shows, the rest opens.
+EVIDENCE_FOLD = 140
 
 STYLE = """<style>
 .cnnmath-ledger {font-size: 0.86em; line-height: 1.4;}
@@ -33,19 +67,43 @@ table.cnnmath-ledger td {vertical-align: top; padding: 0.4em 0.5em;
   border-bottom: 1px solid rgba(128, 128, 128, 0.25);}
 table.cnnmath-ledger tbody tr:nth-child(even) td {background: rgba(128, 128, 128, 0.07);}
 table.cnnmath-ledger td.num, table.cnnmath-ledger th.num {text-align: right;}
+table.cnnmath-claims {table-layout: fixed;}
+table.cnnmath-claims th:nth-child(1) {width: 21%;}
+table.cnnmath-claims th:nth-child(2) {width: 25%;}
+table.cnnmath-claims th:nth-child(3) {width: 29%;}
+table.cnnmath-claims th:nth-child(4) {width: 25%;}
+table.cnnmath-claims td {overflow-wrap: anywhere; overflow-x: auto;}
+table.cnnmath-claims caption {caption-side: top; text-align: left; padding: 0.2em 0;
+  font-style: italic;}
 .cnnmath-verdict {display: inline-block; padding: 0.05em 0.55em; border-radius: 0.8em;
   color: #fff; font-size: 0.85em; font-weight: 600; white-space: nowrap;}
-.cnnmath-id {font-family: monospace; font-size: 0.9em; word-break: break-all;}
-.cnnmath-where {opacity: 0.8;}
+.cnnmath-id {font-family: monospace; font-size: 0.9em; overflow-wrap: anywhere;}
+.cnnmath-where {opacity: 0.85;}
 .cnnmath-note {display: block; margin-top: 0.25em; font-size: 0.92em; font-style: italic;
-  opacity: 0.85;}
+  opacity: 0.9;}
 div.cnnmath-erratum {border-left: 4px solid; padding: 0.2em 0 0.2em 0.9em; margin: 0 0 1.2em 0;}
 div.cnnmath-erratum dl {margin: 0.3em 0;}
 div.cnnmath-erratum dt {font-weight: 600; margin-top: 0.3em;}
 div.cnnmath-erratum dd {margin-left: 1.2em;}
-.cnnmath-ledger pre {font-size: 0.92em; overflow-x: auto; padding: 0.5em;
+.cnnmath-ledger pre {font-size: 0.92em; overflow-x: auto; padding: 0.5em; white-space: pre-wrap;
   background: rgba(128, 128, 128, 0.08);}
 .cnnmath-ledger details > summary {cursor: pointer;}
+@media (max-width: 40em) {
+  table.cnnmath-claims, table.cnnmath-claims tbody, table.cnnmath-claims tr,
+  table.cnnmath-claims td {display: block; width: auto;}
+  table.cnnmath-claims thead tr {position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); white-space: nowrap;}
+  table.cnnmath-claims tr {border-bottom: 2px solid rgba(128, 128, 128, 0.5);
+    padding: 0.3em 0;}
+  table.cnnmath-claims td {border-bottom: none; padding: 0.2em 0.3em;}
+  table.cnnmath-claims td::before {content: attr(data-label); display: block;
+    font-weight: 600; font-size: 0.9em;}
+}
+@media print {
+  table.cnnmath-ledger tr, div.cnnmath-erratum {break-inside: avoid;}
+  .cnnmath-ledger details > *:not(summary) {display: block;}
+  table.cnnmath-claims td {overflow: visible;}
+}
 </style>"""
 
 _MATH = re.compile(r"(?<![\\$])\$(?!\s)([^$]+?)(?<![\s\\])\$(?!\$)")
@@ -66,42 +124,129 @@ def rich_text(text: str) -> str:
 
 def badge(verdict: str) -> str:
     colour = VERDICT_COLOURS[verdict]
-    return f'<span class="cnnmath-verdict" style="background:{colour}">{verdict}</span>'
+    return (
+        f'<span class="cnnmath-verdict" style="background:{colour}" '
+        f'title="{html.escape(VERDICT_MEANINGS[verdict])}">{verdict}</span>'
+    )
 
 
-def _notes(c) -> str:
+def source_link(document: str, page: str = SOURCES_PAGE) -> str:
+    """The document's short name, linked to its entry on the sources page."""
+    return (
+        f'<a href="{html.escape(page)}#source-{html.escape(document)}" '
+        f'title="{html.escape(SOURCES[document])}">{html.escape(document)}</a>'
+    )
+
+
+def citation(c: Claim, page: str = SOURCES_PAGE) -> str:
+    """``document, where`` as HTML, the document linked to the sources page."""
+    return f"{source_link(c.document, page)}, {html.escape(c.where)}"
+
+
+def _notes(c: Claim) -> str:
     out = ""
     if c.doubt:
         out += f'<span class="cnnmath-note">Doubt: {rich_text(c.doubt)}</span>'
     if c.reference:
-        out += (
-            f'<span class="cnnmath-note">Checked by reference only: {rich_text(c.reference)}</span>'
-        )
+        out += f'<span class="cnnmath-note">Literature cited: {rich_text(c.reference)}</span>'
     return out
 
 
-def claims_table(results: Sequence[Result]) -> str:
-    """The verified claims as a styled table: place, as stated, verdict, correction, evidence."""
+def _math_safe_cuts(text: str) -> list[int]:
+    """Positions of the spaces in ``text`` that lie outside every ``$...$`` formula."""
+    inside = [False] * len(text)
+    for m in _MATH.finditer(text):
+        for i in range(m.start(), m.end()):
+            inside[i] = True
+    return [i for i, ch in enumerate(text) if ch == " " and not inside[i]]
+
+
+def fold(text: str, limit: int = EVIDENCE_FOLD) -> tuple[str, str]:
+    """``text`` split at a space (outside any formula) before ``limit`` characters: (head, rest).
+
+    A clause boundary ("; ", ": ", ", ") is preferred when there is one in the second half of the
+    allowed length; ``rest`` is empty when the text is short enough to show whole.
+    """
+    if len(text) <= limit:
+        return text, ""
+    cuts = [i for i in _math_safe_cuts(text) if i <= limit]
+    if not cuts:
+        return text, ""
+    clause = [i for i in cuts if i > limit // 2 and text[i - 1] in ";:,"]
+    cut = (clause or cuts)[-1]
+    return text[:cut], text[cut + 1 :]
+
+
+def evidence_html(c: Claim, evidence: str) -> str:
+    """The evidence cell: labelled as a reference where it is one, folded where it is long."""
+    label = ""
+    if evidence.startswith(BY_REFERENCE):
+        evidence = evidence[len(BY_REFERENCE) :]
+        label = "<i>By reference, not computed:</i> "
+    head, rest = fold(evidence)
+    if not rest:
+        return label + rich_text(evidence)
+    return (
+        f"<details><summary>{label}{rich_text(head)} &hellip;</summary>{rich_text(rest)}</details>"
+    )
+
+
+def table_rows(results: Sequence[Result]) -> list[dict[str, str]]:
+    """The claims table as plain text, one record per claim (for formats other than HTML).
+
+    Keys: ``id``, ``document``, ``where``, ``citation``, ``source_title``, ``stated``,
+    ``verdict``, ``correct``, ``evidence``, ``doubt``, ``reference``, ``basis``. Texts keep their
+    ``$...$`` math.
+    """
+    return [
+        {
+            "id": r.claim.id,
+            "document": r.claim.document,
+            "where": r.claim.where,
+            "citation": r.claim.citation,
+            "source_title": SOURCES[r.claim.document],
+            "stated": r.claim.stated,
+            "verdict": r.claim.verdict,
+            "correct": r.claim.correct,
+            "evidence": r.finding.evidence,
+            "doubt": r.claim.doubt,
+            "reference": r.claim.reference,
+            "basis": basis(r),
+        }
+        for r in results
+    ]
+
+
+def claims_table(results: Sequence[Result], caption: str = "") -> str:
+    """The verified claims as a styled table: claim and verdict, as stated, correction, evidence.
+
+    The cells carry their column's header as ``data-label`` (shown on a phone, where each row is
+    a card), and the table its ARIA roles, so that it stays a table to assistive technology.
+    """
+    labels = dict(COLUMNS)
     rows = []
     for r in results:
         c = r.claim
+        cells = {
+            "claim": f'<span class="cnnmath-id">{html.escape(c.id)}</span> {badge(c.verdict)}'
+            f'<br><span class="cnnmath-where">{citation(c)}</span>',
+            "stated": rich_text(c.stated),
+            "correct": f"{rich_text(c.correct)}{_notes(c)}",
+            "evidence": evidence_html(c, r.finding.evidence),
+        }
         rows.append(
-            "<tr>"
-            f'<td><span class="cnnmath-id">{html.escape(c.id)}</span><br>'
-            f'<span class="cnnmath-where">{html.escape(c.citation)}</span></td>'
-            f"<td>{rich_text(c.stated)}</td>"
-            f"<td>{badge(c.verdict)}</td>"
-            f"<td>{rich_text(c.correct)}{_notes(c)}</td>"
-            f"<td>{rich_text(r.finding.evidence)}</td>"
-            "</tr>"
+            '<tr role="row">'
+            + "".join(
+                f'<td role="cell" data-label="{labels[k]}">{cells[k]}</td>' for k, _ in COLUMNS
+            )
+            + "</tr>"
         )
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in ("claim", "as stated", "verdict", "correct statement", "evidence (computed)")
-    )
+    head = "".join(f'<th scope="col" role="columnheader">{h}</th>' for _, h in COLUMNS)
+    cap = f"<caption>{rich_text(caption)}</caption>" if caption else ""
     return (
-        f"{STYLE}<table class='cnnmath-ledger'><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"{STYLE}<table class='cnnmath-ledger cnnmath-claims' role='table'>{cap}"
+        f'<thead role="rowgroup"><tr role="row">{head}</tr></thead>'
+        f'<tbody role="rowgroup">{"".join(rows)}</tbody></table>'
     )
 
 
@@ -163,7 +308,7 @@ def plot_counts(results: Sequence[Result], ax=None):
         ax.barh(docs, widths, left=left, color=VERDICT_COLOURS[v], label=v)
         left = [a + b for a, b in zip(left, widths)]
     ax.set_xlabel("claims")
-    ax.legend(ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
@@ -257,15 +402,21 @@ def erratum(r: Result, chapters: dict[str, str], here: str = "errata") -> str:
     c = r.claim
     parts = [
         f"<p>{badge(c.verdict)} <span class='cnnmath-id'>{html.escape(c.id)}</span> "
-        f"<span class='cnnmath-where'>({html.escape(c.where)})</span></p><dl>",
+        f"<span class='cnnmath-where'>({citation(c)})</span></p><dl>",
         f"<dt>As stated</dt><dd>{rich_text(c.stated)}</dd>",
         f"<dt>Correct statement</dt><dd>{rich_text(c.correct)}</dd>",
-        f"<dt>Evidence (computed)</dt><dd>{rich_text(r.finding.evidence)}</dd>",
     ]
+    if r.finding.evidence.startswith(BY_REFERENCE):
+        evidence = r.finding.evidence[len(BY_REFERENCE) :]
+        parts.append(
+            f"<dt>Evidence (by reference, not computed)</dt><dd>{rich_text(evidence)}</dd>"
+        )
+    else:
+        parts.append(f"<dt>Evidence (computed)</dt><dd>{rich_text(r.finding.evidence)}</dd>")
     if c.doubt:
         parts.append(f"<dt>Doubt</dt><dd>{rich_text(c.doubt)}</dd>")
     if c.reference:
-        parts.append(f"<dt>Checked by reference only</dt><dd>{rich_text(c.reference)}</dd>")
+        parts.append(f"<dt>Literature cited</dt><dd>{rich_text(c.reference)}</dd>")
     parts.append(f"<dt>Discussed in</dt><dd>{_chapter_link(c.chapter, chapters, here)}</dd></dl>")
     parts.append(
         f"<details><summary>The check</summary><pre>{html.escape(c.code())}</pre></details>"
@@ -274,21 +425,43 @@ def erratum(r: Result, chapters: dict[str, str], here: str = "errata") -> str:
     return f"<div class='cnnmath-erratum' style='border-color:{colour}'>{''.join(parts)}</div>"
 
 
+def _in_reading_order(results: Sequence[Result], document: str, verdicts: Iterable[str]):
+    order = {k: i for i, k in enumerate(OUTLINES[document])}
+    chosen = [r for r in results if r.claim.document == document and r.claim.verdict in verdicts]
+    return sorted(
+        chosen, key=lambda r: min((order[s] for s in r.claim.sections), default=len(order))
+    )
+
+
 def errata(
     results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata"
 ) -> str:
     """Every wrong and inconsistent claim of ``document``, in the order of its sections."""
-    order = {k: i for i, k in enumerate(OUTLINES[document])}
-    bad = [
-        r
-        for r in results
-        if r.claim.document == document and r.claim.verdict in ("wrong", "inconsistent")
-    ]
-    bad.sort(key=lambda r: min((order[s] for s in r.claim.sections), default=len(order)))
+    bad = _in_reading_order(results, document, ERRORS)
     if not bad:
         return f"{STYLE}<div class='cnnmath-ledger'><p>No wrong or inconsistent claim.</p></div>"
     entries = "".join(erratum(r, chapters, here) for r in bad)
     return f"{STYLE}<div class='cnnmath-ledger'>{entries}</div>"
+
+
+def errata_list(
+    results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata"
+) -> str:
+    """The errata of ``document`` (wording slips and editorial errors), as a compact list."""
+    slips = _in_reading_order(results, document, ERRATA)
+    if not slips:
+        return f"{STYLE}<div class='cnnmath-ledger'><p>No wording or editorial erratum.</p></div>"
+    items = "".join(
+        f"<li>{badge(r.claim.verdict)} <span class='cnnmath-where'>{html.escape(r.claim.where)}"
+        f"</span>: for &ldquo;{rich_text(r.claim.stated)}&rdquo; read: {rich_text(r.claim.correct)}"
+        f" <i>({rich_text(r.finding.evidence)}; {_chapter_link(r.claim.chapter, chapters, here)}; "
+        f"claim <span class='cnnmath-id'>{html.escape(r.claim.id)}</span>)</i></li>"
+        for r in slips
+    )
+    return (
+        f"{STYLE}<div class='cnnmath-ledger'><p>Errata of the {document}: {len(slips)} wording "
+        f"and editorial slips, where the mathematics is right.</p><ul>{items}</ul></div>"
+    )
 
 
 def holding(
@@ -321,16 +494,18 @@ def holding(
 def source_report(
     results: Sequence[Result], document: str, chapters: dict[str, str], here: str = "errata"
 ) -> str:
-    """One source's part of the errata: title, coverage, errors in full, the rest collapsed."""
+    """One source's part of the errata: title, coverage, errors in full, slips listed, the rest
+    collapsed."""
     n = counts(results, document)
     summary = ", ".join(f"{n[v]} {v}" for v in VERDICTS if n[v])
     head = (
-        f"<div class='cnnmath-ledger'><p><i>{html.escape(SOURCES[document])}</i>: "
-        f"{sum(n.values())} claims ({summary}).</p></div>"
+        f"<div class='cnnmath-ledger'><p><i>{html.escape(SOURCES[document])}</i> "
+        f"({source_link(document)}): {sum(n.values())} claims ({summary}).</p></div>"
     )
     return (
         head
         + coverage_list(results, document)
         + errata(results, document, chapters, here)
+        + errata_list(results, document, chapters, here)
         + holding(results, document, chapters, here)
     )

@@ -288,12 +288,7 @@ def claim_verdict(rng: np.random.Generator) -> Draft:
         f"this one? "
         f"{_stated(c)}"
     )
-    meaning = {
-        "holds": "the claim is right as stated",
-        "wrong": "the claim as stated is false",
-        "inconsistent": "the source contradicts itself",
-        "convention": "right under the source's convention, which differs from another's",
-    }
+    meaning = ledger.VERDICT_MEANINGS
     wrong = [(f"{v}: {meaning[v]}", M.WRONG_VERDICT) for v in ledger.VERDICTS if v != c.verdict]
     sol = f"Verdict: {c.verdict}. The correct statement: {c.correct} (ledger claim {c.id})."
     return choice(

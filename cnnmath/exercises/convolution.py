@@ -1,0 +1,309 @@
+"""Exercises: the output size, the forward and the backward pass of a convolution.
+
+Chapters "Convolution" and "Backpropagation through convolution and pooling". The student writes
+the package's naive functions (:func:`cnnmath.conv.conv2d_forward_naive`,
+:func:`cnnmath.conv.conv2d_backward_naive`, :func:`cnnmath.conv.output_size`); the configurations
+use strides, padding, dilation, groups, non-square kernels and batches of several examples, so
+that each catalogued mistake changes the result.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .. import conv
+from . import mistakes as mk
+from .core import Bug, Config, Exercise, ShapeError, compare_exact
+from .oracles import finite_differences, have_torch, sympy_gradients, torch_gradients
+
+# --------------------------------------------------------------------------------------------
+# Output size
+# --------------------------------------------------------------------------------------------
+
+_SIZES = [  # (n, kernel, stride, padding, dilation)
+    (5, 3, 1, 0, 1),
+    (7, 3, 2, 1, 1),
+    (8, 3, 2, 0, 1),
+    (10, 4, 3, 1, 1),
+    (9, 3, 1, 2, 2),
+    (11, 2, 2, 1, 3),
+    (32, 5, 1, 2, 1),
+    (227, 11, 4, 0, 1),
+    (13, 3, 3, 1, 2),
+    (6, 6, 1, 0, 1),
+]
+
+
+def _size_configs() -> list[Config]:
+    return [
+        Config(
+            f"n={n}, kernel={k}, stride={s}, padding={p}, dilation={d}",
+            (n, k, s, p, d),
+            data={"n": n, "k": k, "s": s, "p": p, "d": d},
+        )
+        for n, k, s, p, d in _SIZES
+    ]
+
+
+def _size_call(fn: Callable, cfg: Config) -> dict[str, object]:
+    n, k, s, p, d = cfg.args
+    return {"size": fn(n, k, stride=s, padding=p, dilation=d)}
+
+
+def _brute_force_size(cfg: Config) -> dict[str, object]:
+    """Count the window positions one by one: the first entry a window reads, then the last."""
+    n, k, s, p, d = (cfg.data[key] for key in "nkspd")
+    count, start = 0, 0
+    while start + d * (k - 1) <= n + 2 * p - 1:
+        count, start = count + 1, start + s
+    return {"size": count}
+
+
+def _torch_size(cfg: Config) -> dict[str, object] | None:
+    if not have_torch():
+        return None
+    torch = importlib.import_module("torch")
+    n, k, s, p, d = (cfg.data[key] for key in "nkspd")
+    out = torch.nn.functional.conv1d(
+        torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s, padding=p, dilation=d
+    )
+    return {"size": int(out.shape[-1])}
+
+
+def _size_compare(got: object, expected: object) -> str | None:
+    return compare_exact(got, expected)
+
+
+OUTPUT_SIZE = Exercise(
+    name="conv_output_size",
+    target=conv.output_size,
+    chapter="convolution",
+    task="Return the number of window positions, an int.",
+    outputs=("size",),
+    configs=_size_configs,
+    call=_size_call,
+    oracles={"counting the windows one by one": _brute_force_size, "torch": _torch_size},
+    compare=_size_compare,
+    bugs=(
+        Bug(
+            mk.quiz("ceil"),
+            lambda n, k, stride=1, padding=0, dilation=1: (
+                math.ceil((n + 2 * padding - dilation * (k - 1) - 1) / stride) + 1
+            ),
+        ),
+        Bug(
+            mk.quiz("no_plus_one"),
+            lambda n, k, stride=1, padding=0, dilation=1: (
+                (n + 2 * padding - dilation * (k - 1) - 1) // stride
+            ),
+        ),
+        Bug(
+            mk.quiz("no_padding"),
+            lambda n, k, stride=1, padding=0, dilation=1: (
+                (n - dilation * (k - 1) - 1) // stride + 1
+            ),
+        ),
+        Bug(
+            mk.quiz("pad_once"),
+            lambda n, k, stride=1, padding=0, dilation=1: (
+                (n + padding - dilation * (k - 1) - 1) // stride + 1
+            ),
+        ),
+        Bug(
+            mk.quiz("no_dilation"),
+            lambda n, k, stride=1, padding=0, dilation=1: (n + 2 * padding - k) // stride + 1,
+        ),
+        Bug(
+            mk.quiz("no_stride"),
+            lambda n, k, stride=1, padding=0, dilation=1: (
+                (n + 2 * padding - dilation * (k - 1) - 1) + 1
+            ),
+        ),
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
+# Backward
+# --------------------------------------------------------------------------------------------
+
+_GEOMETRIES = [  # label, (N, C, H, W), (F, KH, KW), stride, padding, dilation, groups, bias
+    ("1 example, 1 channel, 3x3 input, 2x2 kernel", (1, 1, 3, 3), (1, 2, 2), 1, 0, 1, 1, True),
+    (
+        "2 examples, 2 channels, 5x6 input, 2 filters 3x2, stride 2, padding 1",
+        (2, 2, 5, 6),
+        (2, 3, 2),
+        2,
+        1,
+        1,
+        1,
+        True,
+    ),
+    (
+        "3 examples, 3 channels, 6x5 input, 4 filters 2x3, stride (1, 2)",
+        (3, 3, 6, 5),
+        (4, 2, 3),
+        (1, 2),
+        0,
+        1,
+        1,
+        True,
+    ),
+    (
+        "2 examples, 2 channels, 7x7 input, 3 filters 3x3, dilation 2, padding 2",
+        (2, 2, 7, 7),
+        (3, 3, 3),
+        1,
+        2,
+        2,
+        1,
+        True,
+    ),
+    (
+        "2 examples, 4 channels, 5x5 input, 2 filters 3x3 in 2 groups, stride 2",
+        (2, 4, 5, 5),
+        (2, 3, 3),
+        2,
+        0,
+        1,
+        2,
+        True,
+    ),
+]
+
+
+def _conv_configs() -> list[Config]:
+    rng = np.random.default_rng(59)
+    out = []
+    for label, (N, C, H, W), (F, KH, KW), s, p, d, groups, bias in _GEOMETRIES:
+        x = np.round(rng.normal(0, 1, (N, C, H, W)), 2)
+        w = np.round(rng.normal(0, 1, (F, C // groups, KH, KW)), 2)
+        b = np.round(rng.normal(0, 1, F), 2) if bias else None
+        z, cache = conv.conv2d_forward_naive(x, w, b, s, p, d, groups)
+        dout = np.round(rng.normal(0, 1, z.shape), 2)
+        hyper = {"stride": s, "padding": p, "dilation": d, "groups": groups}
+        data = {"x": x, "w": w, "b": b, "dout": dout, "hyper": hyper}
+        out.append(Config(label, (dout, cache), data=data))
+    return out
+
+
+def _triple(result: object, names: tuple[str, ...]) -> dict[str, object]:
+    if not isinstance(result, (tuple, list)) or len(result) != len(names):
+        raise ShapeError(f"returned {type(result).__name__}; expected a tuple ({', '.join(names)})")
+    return dict(zip(names, result))
+
+
+def _backward_call(fn: Callable, cfg: Config) -> dict[str, object]:
+    return _triple(fn(*cfg.args), ("dx", "dw", "db"))
+
+
+_NAMES = {"x": "dx", "w": "dw", "b": "db"}
+
+
+def _conv_fd(cfg: Config) -> dict[str, object]:
+    d = cfg.data
+    return finite_differences(
+        lambda x, w, b: conv.conv2d_forward(x, w, b, **d["hyper"])[0],
+        {"x": d["x"], "w": d["w"], "b": d["b"]},
+        d["dout"],
+        _NAMES,
+    )
+
+
+def _conv_sympy(cfg: Config) -> dict[str, object] | None:
+    d = cfg.data
+    if d["x"].size > 9:  # exact differentiation of the small configuration only
+        return None
+    return sympy_gradients(
+        lambda x, w, b: conv.conv2d_forward_naive(x, w, b, **d["hyper"])[0],
+        {"x": d["x"], "w": d["w"], "b": d["b"]},
+        d["dout"],
+        _NAMES,
+    )
+
+
+def _conv_torch(cfg: Config) -> dict[str, object] | None:
+    d = cfg.data
+
+    def f(x, w, b):
+        torch = importlib.import_module("torch")
+        return torch.nn.functional.conv2d(x, w, b, **d["hyper"])
+
+    return torch_gradients(f, {"x": d["x"], "w": d["w"], "b": d["b"]}, d["dout"], _NAMES)
+
+
+def _buggy_conv_backward(mistake: str) -> Callable:
+    """The naive backward loop with one mistake in it."""
+
+    def backward(dout, cache):
+        x, w, has_bias, g = cache
+        xp = np.pad(x, ((0, 0), (0, 0), (g.padding[0],) * 2, (g.padding[1],) * 2))
+        dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
+        (sh, sw), (dh, dl) = g.stride, g.dilation
+        examples = range(1) if mistake == "no_batch_sum" else range(g.N)
+        for n in examples:
+            for f in range(g.F):
+                c0 = (f // g.Fg) * g.Cg
+                for i in range(g.OH):
+                    for j in range(g.OW):
+                        for c in range(g.Cg):
+                            for u in range(g.KH):
+                                for v in range(g.KW):
+                                    r, q = i * sh + u * dh, j * sw + v * dl
+                                    if mistake == "dw_no_stride":
+                                        dw[f, c, u, v] += (
+                                            dout[n, f, i, j] * xp[n, c0 + c, i + u * dh, j + v * dl]
+                                        )
+                                    else:
+                                        dw[f, c, u, v] += dout[n, f, i, j] * xp[n, c0 + c, r, q]
+                                    if mistake == "backward_no_flip":
+                                        wk = w[f, c, g.KH - 1 - u, g.KW - 1 - v]
+                                    else:
+                                        wk = w[f, c, u, v]
+                                    if mistake != "no_filter_sum" or f % g.Fg == 0:
+                                        dxp[n, c0 + c, r, q] += dout[n, f, i, j] * wk
+        ph, pw = g.padding
+        dx = dxp if mistake == "dx_padded" else dxp[:, :, ph : ph + g.H, pw : pw + g.W]
+        db = dout.sum(axis=(0, 2, 3))
+        if mistake == "bias_grad_no_sum":
+            db = dout[:, :, 0, 0].sum(axis=0)
+        if mistake == "no_batch_sum":
+            db = dout[0].sum(axis=(1, 2))
+        if mistake == "mean_not_sum":
+            dw, db = dw / g.N, db / g.N
+        return dx, dw, db
+
+    return backward
+
+
+_CONV_BUGS = (
+    mk.quiz("backward_no_flip"),
+    mk.DW_NO_STRIDE,
+    mk.quiz("bias_grad_no_sum"),
+    mk.quiz("no_batch_sum"),
+    mk.quiz("no_filter_sum"),
+    mk.quiz("mean_not_sum"),
+    mk.DX_PADDED,
+)
+
+CONV2D_BACKWARD = Exercise(
+    name="conv2d_backward",
+    target=conv.conv2d_backward_naive,
+    chapter="conv_backprop",
+    task=(
+        "The cache is what conv2d_forward_naive(x, w, b, stride, padding, dilation, groups) "
+        "returns: (x, w, has_bias, g), where g is a conv.ConvGeometry with the fields N, C, H, W, "
+        "F, KH, KW, groups, stride, padding, dilation (pairs), OH, OW, Cg = C/groups and "
+        "Fg = F/groups. Return (dx, dw, db), of the shapes of x, w and b."
+    ),
+    outputs=("dx", "dw", "db"),
+    configs=_conv_configs,
+    call=_backward_call,
+    oracles={"finite differences": _conv_fd, "SymPy": _conv_sympy, "torch": _conv_torch},
+    bugs=tuple(Bug(m, _buggy_conv_backward(m.key)) for m in _CONV_BUGS),
+)
+
+EXERCISES = (OUTPUT_SIZE, CONV2D_BACKWARD)

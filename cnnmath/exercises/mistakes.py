@@ -1,0 +1,72 @@
+"""The mistakes of implementation exercises, in the student's terms.
+
+Where the quiz catalogue (:data:`cnnmath.quiz.mistakes.CATALOG`) already names a mistake, the
+exercise uses the same :class:`~cnnmath.quiz.mistakes.Mistake` (with its ledger citation where a
+source makes it); the mistakes that only code can make are added here. Every mistake is paired
+with a real wrong implementation in the exercise modules, and the tests check that the checker
+diagnoses each of them.
+"""
+
+from __future__ import annotations
+
+from ..quiz.mistakes import CATALOG as QUIZ_CATALOG
+from ..quiz.mistakes import Mistake
+
+#: The mistakes defined here (those of the quiz catalogue are reused by :func:`quiz`).
+MISTAKES: dict[str, Mistake] = {}
+
+
+def quiz(key: str) -> Mistake:
+    """The quiz catalogue's mistake ``key``."""
+    return QUIZ_CATALOG[key]
+
+
+def m(key: str, what: str, claim: str | None = None) -> Mistake:
+    """A mistake of this catalogue (``what``: lowercase, no final period, as in the quiz's)."""
+    if key in MISTAKES or key in QUIZ_CATALOG:
+        raise ValueError(f"mistake {key!r} is defined twice")
+    MISTAKES[key] = Mistake(key, what, claim)
+    return MISTAKES[key]
+
+
+NO_UPSTREAM = m(
+    "no_upstream",
+    "the upstream gradient was not multiplied in: the backward pass returns "
+    "dE/dz = dE/da * f'(z), not the local derivative f'(z) alone",
+)
+CACHE_AS_INPUT = m(
+    "cache_as_input",
+    "the activation was applied again to the cached output a, as if it were z: the "
+    "derivative must be evaluated at z, and a = f(z) is already what it needs",
+)
+ONE_FACTOR = m(
+    "one_factor", "only the factor (1 - a) was kept: the derivative of the sigmoid is a(1 - a)"
+)
+TANH_FOR_SIGMOID = m(
+    "tanh_derivative", "this is the derivative of tanh, 1 - a^2; the sigmoid's is a(1 - a)"
+)
+SIGMOID_FOR_TANH = m(
+    "sigmoid_derivative", "this is the derivative of the sigmoid, a(1 - a); tanh's is 1 - a^2"
+)
+MASK_FROM_UPSTREAM = m(
+    "mask_from_upstream",
+    "the mask was taken from the sign of the upstream gradient; ReLU passes the gradient where "
+    "its input z was positive",
+)
+MASK_INVERTED = m(
+    "mask_inverted",
+    "the mask is inverted: ReLU passes the gradient where z > 0 and blocks it elsewhere",
+)
+LEAKY_SLOPE = m(
+    "leaky_slope", "a slope (0.01) was kept for z <= 0: that is leaky ReLU; ReLU's slope there is 0"
+)
+DW_NO_STRIDE = m(
+    "dw_no_stride",
+    "the stride was ignored in the weight gradient: output position (i, j) read the input at "
+    "(i s + u d, j s + v d), so dW pairs dZ[i, j] with that input, not with (i + u d, j + v d)",
+)
+DX_PADDED = m(
+    "dx_padded",
+    "the gradient of the padded input was returned: cut the padding away, the zeros added "
+    "around the input are not inputs",
+)
