@@ -133,8 +133,9 @@ BIAS_GRAD_NO_SUM = _m(
 MEAN_NOT_SUM = _m("mean_not_sum", "the gradients were averaged instead of summed")
 POOL_TIES_ALL = _m(
     "pool_ties_all",
-    "the gradient was sent to every input that ties for the maximum; it "
-    "goes to one of them (the first), or the total is counted twice",
+    "the gradient was sent to every input that ties for the maximum, the thesis's convention; "
+    "with the convention asked for here it goes to one of them (the first), and the total is "
+    "not counted twice",
     "thesis-eq75-ties",
 )
 POOL_OVERLAP_OVERWRITE = _m(
