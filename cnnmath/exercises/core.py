@@ -116,7 +116,8 @@ class Exercise:
         doc = inspect.getdoc(self.target) or ""
         task = textwrap.fill(self.task, 84)
         doc = doc + "\n\n" + task if doc else task
-        body = textwrap.indent('"""' + doc.replace('"""', "'''") + '\n"""', "    ")
+        quote = 'r"""' if "\\" in doc else '"""'
+        body = textwrap.indent(quote + doc.replace('"""', "'''") + '\n"""', "    ")
         return (
             f"def {self.solution_name}{_plain_signature(sig)}:\n{body}\n"
             f"    raise NotImplementedError  # your code here\n"
