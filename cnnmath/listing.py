@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import html
 import inspect
-import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ class Block:
     ``def``; ``None`` as a number marks an elision (``⋮``)."""
 
     title: str
-    summary: str
+    has_docstring: bool
     lines: tuple[tuple[int | None, str], ...]
 
 
@@ -50,16 +49,13 @@ def _where(obj: object) -> str:
         return path.name
 
 
-def _docstring_lines(source: str) -> tuple[range, str]:
-    """The 0-based line range of the docstring of the (dedented) definition and its first line."""
+def _docstring_lines(source: str) -> range:
+    """The 0-based line range of the docstring of the (dedented) definition."""
     node = ast.parse(source).body[0]
-    doc = ast.get_docstring(node)  # type: ignore[arg-type]
-    if doc is None:
-        return range(0), ""
+    if ast.get_docstring(node) is None:  # type: ignore[arg-type]
+        return range(0)
     expr = node.body[0]  # type: ignore[attr-defined]
-    first = doc.strip().splitlines()[0]
-    first = re.sub(r":(?:math|class|func|data|mod):`([^`]*)`", r"\1", first).replace("``", "")
-    return range(expr.lineno - 1, expr.end_lineno), first
+    return range(expr.lineno - 1, expr.end_lineno)
 
 
 def _find(lines: list[str], needle: str, after: int, what: str, name: str) -> int:
@@ -78,7 +74,7 @@ def _block(obj: object, docstring: bool, between: tuple[str, str] | None) -> Blo
     raw, _ = inspect.getsourcelines(obj)  # type: ignore[arg-type]
     source = textwrap.dedent("".join(raw))
     lines = source.rstrip("\n").split("\n")
-    doc_range, summary = _docstring_lines(source)
+    doc_range = _docstring_lines(source)
     keep = [i for i in range(len(lines)) if docstring or i not in doc_range]
     shown: list[tuple[int | None, str]] = []
     if between is not None:
@@ -97,7 +93,7 @@ def _block(obj: object, docstring: bool, between: tuple[str, str] | None) -> Blo
             shown.append((None, ""))
     else:
         shown = [(i + 1, lines[i]) for i in keep]
-    return Block(f"{_where(obj)}: {name}", summary, tuple(shown))
+    return Block(f"{_where(obj)}: {name}", docstring or not doc_range, tuple(shown))
 
 
 def _code_html(code_lines: list[str]) -> list[str]:
@@ -142,9 +138,9 @@ class Listing:
     def __repr__(self) -> str:
         parts = []
         for b, block in enumerate(self.blocks):
-            width = max(len(code) for _, code in block.lines)
-            head = block.title + (f"  ({block.summary})" if block.summary else "")
-            rows = [head]
+            noted = [block.lines[k][1] for (bb, k) in self.notes if bb == b]
+            width = max((len(code) for code in noted), default=0)
+            rows = [self._heading(block)]
             for k, (number, code) in enumerate(block.lines):
                 if number is None:
                     rows.append("   ⋮")
@@ -157,6 +153,10 @@ class Listing:
             parts.append("\n".join(rows))
         return "\n\n".join(parts)
 
+    @staticmethod
+    def _heading(block: Block) -> str:
+        return block.title + ("" if block.has_docstring else "  (docstring left out)")
+
     def _repr_html_(self) -> str:
         out = []
         for b, block in enumerate(self.blocks):
@@ -168,23 +168,22 @@ class Listing:
                     continue
                 note = self.notes.get((b, k))
                 style = f' style="background:{_MARK}"' if note else ""
-                cell = (
-                    f'<td style="color:{_NOTE};padding-left:1.5em;white-space:nowrap">'
-                    f"◀ {html.escape(note)}</td>"
+                mark = (
+                    f'<span style="color:{_NOTE};font-family:sans-serif">    ◀ '
+                    f"{html.escape(note)}</span>"
                     if note
-                    else "<td></td>"
+                    else ""
                 )
                 rows.append(
                     f"<tr{style}>"
-                    f'<td style="text-align:right;color:#888;padding-right:0.8em;'
+                    f'<td style="text-align:right;color:#888;padding:0 0.8em 0 0;'
                     f'user-select:none">{number}</td>'
-                    f'<td style="white-space:pre">{next(coded)}</td>{cell}</tr>'
+                    f'<td style="white-space:pre;padding:0">{next(coded)}{mark}</td></tr>'
                 )
-            summary = f" <span>({html.escape(block.summary)})</span>" if block.summary else ""
             out.append(
                 '<div class="cnnmath-listing" style="overflow-x:auto;margin:0.5em 0">'
-                f'<div style="font-size:0.9em;color:#555"><code>{html.escape(block.title)}</code>'
-                f"{summary}</div>"
+                f'<div style="font-size:0.9em;color:#555">{html.escape(self._heading(block))}'
+                "</div>"
                 '<table style="border-collapse:collapse;font-family:monospace;'
                 'font-size:0.85em;line-height:1.35;border:none">' + "".join(rows) + "</table></div>"
             )
@@ -202,7 +201,7 @@ def listing(
 
     ``notes`` maps a piece of code, which must occur on exactly one shown line, to the note shown
     beside that line (the symbol or equation it implements). ``docstring=False`` leaves the
-    docstrings out (their first line, the equation, stays in the heading); ``between=(first,
+    docstrings out (the heading says so); ``between=(first,
     last)`` shows only the lines from the first one containing ``first`` to the next containing
     ``last`` (with the ``def`` line), for a loop inside a long function.
     """

@@ -32,10 +32,10 @@ def test_a_note_whose_code_is_missing_or_repeated_is_an_error():
         listing(optim._adam, {"w -=": "x"})
 
 
-def test_docstring_left_out_keeps_its_first_line_in_the_heading_and_the_numbers():
+def test_docstring_left_out_is_said_and_the_numbers_stay():
     full, short = listing(conv.conv2d_backward), listing(conv.conv2d_backward, docstring=False)
     assert '"""' in repr(full) and '"""' not in repr(short)
-    assert "Return (dx, dw, db)" in repr(short).split("\n")[0]
+    assert repr(short).split("\n")[0].endswith("(docstring left out)")
     last = repr(short).split("\n")[-1]
     assert last == repr(full).split("\n")[-1]  # the same line, the same number
 
