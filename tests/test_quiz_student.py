@@ -103,7 +103,9 @@ def test_merge_config_cli_on_the_books_configs(tmp_path):
     book = yaml.safe_load((ROOT / "_config.yml").read_text())
     merged = yaml.safe_load(out.read_text())
     assert merged["title"].endswith("(student edition)")
-    assert merged["execute"]["execute_notebooks"] == "off"
+    # the chapters render their stored outputs; only the MyST notebooks (.md) are executed
+    assert merged["execute"]["execute_notebooks"] == "force"
+    assert merged["execute"]["exclude_patterns"] == ["*.ipynb"]
     assert merged["sphinx"]["config"]["cnnmath_hide_solutions"] is True
     extensions = merged["sphinx"]["extra_extensions"]
     assert extensions[-1] == "cnnmath.quiz.student"

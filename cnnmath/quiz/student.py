@@ -193,7 +193,8 @@ def strip_solutions_in_folder(folder: Path) -> list[Path]:
     """Every notebook and MyST page under ``folder`` rewritten without solutions; the changed."""
     changed = []
     for path in sorted(Path(folder).rglob("*")):
-        if path.suffix == ".ipynb":
+        # Sphinx names a copy after its source plus html_sourcelink_suffix (".txt" unless set)
+        if path.name.endswith((".ipynb", ".ipynb.txt")):
             text = path.read_text(encoding="utf-8")
             stripped = json.dumps(strip_solutions(json.loads(text)), indent=1, ensure_ascii=False)
             stripped += "\n"
@@ -345,8 +346,20 @@ def _readable_text(path: Path) -> str:
     return "\n".join(_normal(t) for t in texts)
 
 
-def find_leaks(build: Path, solutions: list[Solution]) -> list[str]:
-    """Every place in the folder ``build`` where a solution's text or image occurs."""
+@dataclass(frozen=True)
+class Leak:
+    """A solution's text (or image) found in a file of a built edition."""
+
+    path: Path
+    where: str  # which solution
+    what: str  # the piece of text found, or "an image"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.where}: {self.what!r}"
+
+
+def find_leaks(build: Path, solutions: list[Solution]) -> list[Leak]:
+    """Every file in the folder ``build`` that holds a solution's text or image (one per pair)."""
     build = Path(build)
     if not build.is_dir():
         raise ValueError(f"build {str(build)!r} is not a folder")
@@ -355,12 +368,12 @@ def find_leaks(build: Path, solutions: list[Solution]) -> list[str]:
     for path in sorted(p for p in build.rglob("*") if p.is_file()):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest in images:
-            leaks.append(f"{path}: an image of {images[digest]}")
+            leaks.append(Leak(path, images[digest], "an image"))
         text = _readable_text(path)
         for s in solutions:
             hits = [p for p in s.pieces if p in text]
             if hits:
-                leaks.append(f"{path}: {s.where}: {hits[0]!r}")
+                leaks.append(Leak(path, s.where, hits[0]))
     return leaks
 
 
