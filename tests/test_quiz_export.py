@@ -22,9 +22,16 @@ from cnnmath.quiz import (
     to_jupyterquiz,
     variants,
 )
-from cnnmath.quiz.export import math_html, option_html, question_html, solution_html
+from cnnmath.quiz.export import (
+    math_html,
+    name,
+    option_html,
+    question_html,
+    solution_html,
+    unit_exponent,
+)
 from cnnmath.quiz.gift import escape
-from cnnmath.quiz.question import Numeric
+from cnnmath.quiz.question import Grid, Numeric
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +80,15 @@ def test_moodle_xml_has_what_moodles_importer_reads(groups):
             assert el.findtext("category/text").startswith("$course$/cnnmath/")
             continue
         q = next(questions)
-        assert el.findtext("name/text").endswith(f"[{q.id}]")
+        assert el.findtext("name/text") == name(q)
         assert el.find("questiontext").get("format") == "html"
+        answers = el.findall("answer")
+        if isinstance(q.answer, Grid):  # cloze: the text holds the fields, no <answer>
+            assert el.get("type") == "cloze" and not answers
+            assert el.findtext("questiontext/text").startswith(question_html(q))
+            continue
         assert html.unescape(el.findtext("questiontext/text")) == html.unescape(question_html(q))
         assert el.findtext("generalfeedback/text") == solution_html(q)
-        answers = el.findall("answer")
         fractions = [float(a.get("fraction")) for a in answers]
         assert fractions.count(100) == 1 and set(fractions) <= {0.0, 100.0}
         for a in answers:
@@ -87,10 +98,16 @@ def test_moodle_xml_has_what_moodles_importer_reads(groups):
             texts = [a.findtext("text") for a in answers]
             assert texts[-1] == "*"
             values = [float(t) for t in texts[:-1]]
-            assert values[0] == pytest.approx(q.answer.number, rel=1e-11, abs=1e-300)
-            assert [pytest.approx(v, rel=1e-11) for v, _ in q.answer.distractors] == values[1:]
-            assert all(float(a.findtext("tolerance")) >= 0 for a in answers)
-            assert float(answers[0].findtext("tolerance")) == pytest.approx(q.answer.tol)
+            scale = 10.0 ** -unit_exponent(q)
+            assert values[0] == pytest.approx(q.answer.number * scale, rel=1e-11, abs=1e-300)
+            assert [pytest.approx(v * scale, rel=1e-11) for v, _ in q.answer.distractors] == values[
+                1:
+            ]
+            tols = [float(a.findtext("tolerance")) for a in answers[:-1]]
+            assert tols[0] == pytest.approx(q.answer.tol * scale)
+            assert tols[1:] == [
+                pytest.approx(q.answer.tol_of(v) * scale) for v, _ in q.answer.distractors
+            ]
         else:
             assert el.get("type") == "multichoice" and el.findtext("single") == "true"
             opts = q.options()
@@ -222,16 +239,20 @@ def test_gift_round_trip(groups):
             assert item["category"].startswith("$course$/cnnmath/")
             continue
         q = next(questions)
-        assert item["name"] == f"{q.title} [{q.id}]"
+        assert item["name"] == name(q)
         assert item["text"] == question_html(q)
         assert item["general"] == solution_html(q)
         if isinstance(q.answer, Numeric):
             assert item["type"] == "numerical"
             (v, tol, weight, fb), *wrong = item["answers"]
-            assert (v, weight) == (pytest.approx(q.answer.number, rel=1e-11, abs=1e-300), 100)
-            assert tol == pytest.approx(q.answer.tol)
+            scale = 10.0 ** -unit_exponent(q)
+            assert (v, weight) == (
+                pytest.approx(q.answer.number * scale, rel=1e-11, abs=1e-300),
+                100,
+            )
+            assert tol == pytest.approx(q.answer.tol * scale)
             assert [
-                (pytest.approx(d, rel=1e-11), 0.0, math_html(m.feedback()))
+                (pytest.approx(d * scale, rel=1e-11), 0.0, math_html(m.feedback()))
                 for d, m in q.answer.distractors
             ] == [(w[0], w[2], w[3]) for w in wrong]
             assert item["wrong"].startswith("<p>Not correct")
@@ -307,10 +328,11 @@ def test_qti_groups_items_and_feedback(groups):
                 assert fields["question_type"] == "numerical_question"
                 lo = float(scored[0].find(".//q:vargte", NS).text)
                 hi = float(scored[0].find(".//q:varlte", NS).text)
-                assert lo <= q.answer.number <= hi and hi - lo == pytest.approx(
-                    2 * q.answer.tol, abs=1e-12
+                scale = 10.0 ** -unit_exponent(q)
+                assert lo <= q.answer.number * scale <= hi and hi - lo == pytest.approx(
+                    2 * q.answer.tol * scale, abs=1e-12
                 )
-                assert len(feedback_ids) == 3 + len(q.answer.distractors)
+                assert feedback_ids == {"general_fb", "correct_fb", "general_incorrect_fb"}
             else:
                 assert fields["question_type"] == "multiple_choice_question"
                 labels = item.findall(".//q:response_label", NS)

@@ -7,9 +7,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .export import FORMATS, MAX_VARIANTS, bank, export
+from .export import FORMATS, MAX_VARIANTS, bank, export, warnings
 from .grade import answer_key, exam, grade, marks_csv, scores
 from .registry import MAX_SEED, TOPICS, QuizError, check_seed, generators, get
+from .versions import FIRST_PUBLIC_SEED, read_secret
 
 EPILOG = f"""\
 topics (chapters): {", ".join(TOPICS)}; 'all' means every one.
@@ -132,14 +133,22 @@ def cmd_show(args: argparse.Namespace) -> None:
 def cmd_export(args: argparse.Namespace) -> None:
     if args.format == "qti" and args.output in (None, "-"):
         raise QuizError("a QTI package is a zip file: give --output FILE.zip")
-    groups = bank(args.topics, args.kinds, args.variants, args.seed)
-    data = export(args.format, groups, title=args.title)
+    secret = None
+    if args.secret is not None or args.secret_file is not None:
+        if args.seed is not None:
+            raise QuizError("give either --secret (or --secret-file) or --seed, not both")
+        secret = read_secret(args.secret, args.secret_file)
+    groups = bank(args.topics, args.kinds, args.variants, args.seed, secret)
+    data = export(args.format, groups, title=args.title, secret=secret)
     _write(args.output, data)
     n = sum(len(qs) for _, qs in groups)
-    short = [f"{qs[0].kind} ({len(qs)})" for _, qs in groups if len(qs) < args.variants]
-    if short:
+    for line in warnings(groups, args.variants):
+        print(f"warning: {line}", file=sys.stderr)
+    if secret is None:
         print(
-            f"note: fewer distinct variants exist than asked for: {', '.join(short)}",
+            "note: without --secret the variants use public seeds (from "
+            f"{FIRST_PUBLIC_SEED if args.seed is None else args.seed}); anyone with the package "
+            "can reproduce them",
             file=sys.stderr,
         )
     print(f"{len(groups)} question groups, {n} questions ({args.format})", file=sys.stderr)
@@ -226,8 +235,14 @@ def parser() -> argparse.ArgumentParser:
         help=f"variants per kind, 1 to {MAX_VARIANTS} (default 5)",
     )
     s.add_argument(
-        "--seed", type=_seed, default=0, help="first seed; the variants use seed, seed+1, ..."
+        "--seed",
+        type=_seed,
+        help=f"first public seed (default {FIRST_PUBLIC_SEED}); the variants use seed, seed+1, ...",
     )
+    s.add_argument(
+        "--secret", help="the instructor's passphrase: variants drawn from it, unknown to students"
+    )
+    s.add_argument("--secret-file", help="a file whose contents are the secret")
     s.add_argument("--title", default="cnnmath quiz", help="the quiz's title (QTI)")
     s.add_argument(
         "-o", "--output", help="output file ('-' or none: standard output; required for qti)"

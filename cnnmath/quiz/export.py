@@ -7,24 +7,39 @@ seeds), grouped so that every student draws one of them:
   (``$course$/cnnmath/<topic>/<kind>``); a quiz then adds "a random question" from it;
 - Canvas QTI puts each kind in a question group (a ``section`` with ``selection_number`` 1).
 
-Numeric questions become Moodle's and Canvas's numerical type with the tolerance, and every
-known mistake becomes a wrong answer with its own feedback; grid, symbolic and choice questions
-become multiple choice, their distractors being the mistakes' answers. Math is written
-``\\(...\\)``,
-which Moodle's MathJax filter and Canvas render; HTML is escaped.
+Every format grades exactly as the package does, and the tests read each file back as the
+platform's importer reads it (tests/test_quiz_import.py):
+
+- numeric questions are numerical questions with the right answer's tolerance. Moodle (XML and
+  GIFT) also gets one wrong answer per known mistake (fraction 0, matched at the precision the
+  student is told to use, with the mistake's feedback). Canvas's importer turns *every* numeric
+  condition of a numerical item into one more correct answer, whatever its score, so a Canvas
+  item has one condition, the right one, and the known mistakes go into its incorrect-answer
+  feedback ("if your answer was 12: ..."). An answer smaller than 1e-4 in size is asked in units
+  of a power of ten (Moodle adds an absolute 1e-14 to every tolerance, which would accept 0);
+- grids are Moodle embedded-answer (cloze) questions with one numerical field per entry (XML);
+  in GIFT and Canvas, and for formulas everywhere, multiple choice with at least four options
+  (the right value, every known mistake's value, then other wrong values) in a seeded order;
+- names and identifiers carry an opaque code, never the seed (which would give the answer away).
 """
 
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Iterable, Sequence
 
-from .question import Numeric, Question
+from .question import Grid, Numeric, Question, fmt
 from .registry import QuizError, check_seed, generators, get
+from .versions import FIRST_PUBLIC_SEED, question_code, version_seed
 
 FORMATS = ("moodle", "gift", "qti")
 MAX_VARIANTS = 200
+#: Fewer distinct question texts or answers than this in a group is worth a warning.
+MIN_DISTINCT = 20
+#: Numeric answers smaller than this are asked in units of a power of ten.
+TINY = 1e-4
 
 
 def math_html(text: str) -> str:
@@ -48,6 +63,9 @@ def question_html(q: Question) -> str:
     body = math_html(q.text)
     if q.code:
         body += pre(q.code)
+    unit = unit_exponent(q)
+    if unit:
+        body += math_html(numeric_answers(q)[0])
     return body
 
 
@@ -69,9 +87,55 @@ def option_html(q: Question, text: str) -> str:
     return math_html(text)
 
 
-def as_choice(q: Question) -> bool:
-    """Whether LMS exports render the question as multiple choice (all but numeric answers)."""
+def as_choice(q: Question, cloze: bool = False) -> bool:
+    """Whether an export renders ``q`` as multiple choice: all but numeric answers, and grids
+    too unless the format has embedded numerical fields (``cloze``)."""
+    if isinstance(q.answer, Grid) and cloze:
+        return False
     return not isinstance(q.answer, Numeric)
+
+
+def name(q: Question, secret: bytes | None = None) -> str:
+    """The question's name in a bank: its title and an opaque code (never its seed)."""
+    return f"{q.title} [{question_code(secret, q.kind, q.seed)}]"
+
+
+def unit_exponent(q: Question) -> int:
+    """``k`` such that the numeric answer is asked in units of ``10^k`` (0: as it is)."""
+    a = q.answer
+    if not isinstance(a, Numeric) or a.number == 0 or abs(a.number) >= TINY:
+        return 0
+    return math.floor(math.log10(abs(a.number)))
+
+
+def numeric_answers(q: Question) -> tuple[str, list[tuple[float, float, str]]]:
+    """What a numerical item needs: a sentence to add to the text (the unit, if any) and
+    ``[(value, tolerance, feedback), ...]``: the right answer first, then each known mistake
+    with its own tolerance (:meth:`Numeric.tol_of`), all in the asked unit."""
+    a = q.answer
+    assert isinstance(a, Numeric)
+    k = unit_exponent(q)
+    scale = 10.0**-k
+    unit = (
+        f"Give the answer in units of $10^{{{k}}}$ (for $3.5 \\times 10^{{{k}}}$ write 3.5)."
+        if k
+        else ""
+    )
+    out = [(a.number * scale, a.tol * scale, "Correct.")]
+    out += [(v * scale, a.tol_of(v) * scale, m.feedback()) for v, m in a.distractors]
+    return unit, out
+
+
+def mistakes_feedback(q: Question) -> str:
+    """The known mistakes of a numeric question as one feedback text (HTML), for formats that
+    cannot give a wrong answer its own feedback without making it right (Canvas)."""
+    unit, answers = numeric_answers(q)
+    if len(answers) == 1:
+        return "<p>Not correct: see the worked solution.</p>"
+    items = "".join(f"<li>{html.escape(fmt(v))}: {math_html(fb)}</li>" for v, _, fb in answers[1:])
+    return (
+        f"<p>Not correct. If your answer was one of these, here is the mistake:</p><ul>{items}</ul>"
+    )
 
 
 def number_text(v: float) -> str:
@@ -83,28 +147,63 @@ def number_text(v: float) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def variants(kind: str, count: int, seed: int = 0) -> list[Question]:
-    """``count`` different questions of one kind, from the seeds ``seed, seed + 1, ...``.
+def variants(
+    kind: str, count: int, seed: int | None = None, secret: bytes | None = None
+) -> list[Question]:
+    """``count`` different questions of one kind.
 
-    Seeds that repeat an earlier question (same text, data and options) are skipped; a kind with
-    fewer
-    distinct questions than ``count`` gives as many as it has (after trying ``20 * count`` seeds).
+    With an instructor's ``secret`` their seeds are drawn from it (:func:`version_seed` of
+    ``variant-1``, ``variant-2``, ...: unknown to anyone without the secret); without, they are
+    ``seed, seed + 1, ...`` from ``seed`` (default :data:`FIRST_PUBLIC_SEED`, after the book's own
+    seeds). Seeds that repeat an earlier question (same text, data and options) are skipped; a
+    kind with fewer distinct questions than ``count`` gives as many as it has (after trying
+    ``20 * count`` seeds).
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_VARIANTS:
         raise QuizError(
             f"the number of variants must be a whole number from 1 to {MAX_VARIANTS}; got {count!r}"
         )
-    seed = check_seed(seed)
+    if secret is not None and seed is not None:
+        raise QuizError("give either a secret or a first seed, not both")
+    first = FIRST_PUBLIC_SEED if seed is None else check_seed(seed)
     gen = get(kind)
     seen, out = set(), []
-    for s in range(seed, seed + 20 * count):
-        q = gen(s % (2**32))
+    for i in range(20 * count):
+        s = version_seed(secret, f"variant-{i + 1}", kind) if secret else (first + i) % 2**32
+        q = gen(s)
         key = q.fingerprint
         if key not in seen:
             seen.add(key)
             out.append(q)
             if len(out) == count:
                 break
+    return out
+
+
+def distinct_answers(questions: Sequence[Question]) -> int:
+    """How many different right answers the questions have (a choice by its option's text)."""
+    return len({answer_id(q) for q in questions})
+
+
+def answer_id(q: Question) -> str:
+    a = q.answer
+    return a.options[a.correct] if a.type == "choice" else a.key()  # type: ignore[attr-defined]
+
+
+def warnings(groups: Sequence[tuple[str, list[Question]]], count: int) -> list[str]:
+    """What an instructor should know about a bank: kinds with fewer distinct questions than
+    asked, or fewer than :data:`MIN_DISTINCT` distinct answers (students who share an answer)."""
+    out = []
+    for _, qs in groups:
+        kind = qs[0].kind
+        if len(qs) < count:
+            out.append(f"{kind}: only {len(qs)} distinct questions exist (asked for {count})")
+        n = distinct_answers(qs)
+        if n < min(count, MIN_DISTINCT):
+            out.append(
+                f"{kind}: only {n} distinct answers among {len(qs)} variants: students who draw "
+                "different variants may share an answer"
+            )
     return out
 
 
@@ -123,31 +222,38 @@ def bank(
     topics: Sequence[str] | None = None,
     kinds: Sequence[str] | None = None,
     count: int = 5,
-    seed: int = 0,
+    seed: int | None = None,
+    secret: bytes | None = None,
 ) -> list[tuple[str, list[Question]]]:
-    """``[(category, variants), ...]``: one group of ``count`` variants per selected kind."""
+    """``[(category, variants), ...]``: one group of ``count`` variants per selected kind
+    (seeds drawn from ``secret`` if given, else from ``seed``: see :func:`variants`)."""
     out = []
     for kind in select_kinds(topics, kinds):
-        qs = variants(kind, count, seed)
+        qs = variants(kind, count, seed, secret)
         out.append((f"cnnmath/{qs[0].topic}/{kind}", qs))
     return out
 
 
 def export(
-    fmt: str, groups: Iterable[tuple[str, list[Question]]], title: str = "cnnmath quiz"
+    platform: str,
+    groups: Iterable[tuple[str, list[Question]]],
+    title: str = "cnnmath quiz",
+    secret: bytes | None = None,
 ) -> bytes:
-    """The bank in format ``fmt`` (one of :data:`FORMATS`) as bytes: XML, GIFT text or a QTI zip."""
+    """The bank in ``platform`` (one of :data:`FORMATS`) as bytes: XML, GIFT text or a QTI zip.
+
+    ``secret`` only keys the questions' opaque names (:func:`name`)."""
     groups = list(groups)
-    if fmt == "moodle":
+    if platform == "moodle":
         from .moodle import to_moodle_xml
 
-        return to_moodle_xml(groups).encode("utf-8")
-    if fmt == "gift":
+        return to_moodle_xml(groups, secret).encode("utf-8")
+    if platform == "gift":
         from .gift import to_gift
 
-        return to_gift(groups).encode("utf-8")
-    if fmt == "qti":
+        return to_gift(groups, secret).encode("utf-8")
+    if platform == "qti":
         from .qti import to_qti_zip
 
-        return to_qti_zip(groups, title)
-    raise QuizError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        return to_qti_zip(groups, title, secret)
+    raise QuizError(f"unknown format {platform!r}; expected one of {', '.join(FORMATS)}")

@@ -4,12 +4,25 @@ GIFT gives ``~ = # { } :`` a meaning, so every one of them in a text is written 
 (and a backslash itself as two); new lines become ``\\n``. LaTeX survives this: ``\\frac{a}{b}``
 is written ``\\\\frac\\{a\\}\\{b\\}`` and Moodle reads it back as it was. Texts are HTML
 (``[html]``), with math in ``\\(...\\)``. Each kind's variants follow a ``$CATEGORY:`` line.
+
+Numeric questions are numerical questions with a wrong answer per known mistake (weight 0, its
+own tolerance); GIFT has no embedded answers, so grids and formulas are multiple choice with at
+least four options.
 """
 
 from __future__ import annotations
 
-from .export import as_choice, math_html, number_text, option_html, question_html, solution_html
-from .question import Numeric, Question
+from .export import (
+    as_choice,
+    math_html,
+    name,
+    number_text,
+    numeric_answers,
+    option_html,
+    question_html,
+    solution_html,
+)
+from .question import Question
 
 _RESERVED = {
     "\\": "\\\\",
@@ -29,8 +42,8 @@ def escape(text: str) -> str:
     return "".join(_RESERVED.get(ch, ch) for ch in text)
 
 
-def _question(q: Question) -> str:
-    head = f"::{escape(f'{q.title} [{q.id}]')}::[html]{escape(question_html(q))}"
+def _question(q: Question, secret: bytes | None = None) -> str:
+    head = f"::{escape(name(q, secret))}::[html]{escape(question_html(q))}"
     general = f"\t####{escape(solution_html(q))}\n"
     if as_choice(q):
         lines = [
@@ -38,12 +51,10 @@ def _question(q: Question) -> str:
             for opt, ok, fb in q.options()
         ]
         return head + "{\n" + "\n".join(lines) + "\n" + general + "}\n"
-    a = q.answer
-    assert isinstance(a, Numeric)
-    tol = number_text(a.tol)
-    lines = [f"\t=%100%{number_text(a.number)}:{tol}#{escape(math_html('Correct.'))}"]
-    lines += [
-        f"\t=%0%{number_text(v)}:{tol}#{escape(math_html(m.feedback()))}" for v, m in a.distractors
+    _, answers = numeric_answers(q)
+    lines = [
+        f"\t=%{100 if i == 0 else 0}%{number_text(v)}:{number_text(t)}#{escape(math_html(fb))}"
+        for i, (v, t, fb) in enumerate(answers)
     ]
     lines.append(
         "\t~#"
@@ -54,9 +65,9 @@ def _question(q: Question) -> str:
     return head + "{#\n" + "\n".join(lines) + "\n" + general + "}\n"
 
 
-def to_gift(groups: list[tuple[str, list[Question]]]) -> str:
+def to_gift(groups: list[tuple[str, list[Question]]], secret: bytes | None = None) -> str:
     out = ["// cnnmath question bank: each category holds seeded variants of one question.\n"]
     for category, questions in groups:
         out.append(f"$CATEGORY: $course$/{category}\n")
-        out += [_question(q) for q in questions]
+        out += [_question(q, secret) for q in questions]
     return "\n".join(out)

@@ -1,17 +1,35 @@
 """Moodle XML (the format of Moodle's question bank import), one category per question kind.
 
-Numeric questions are ``numerical`` questions: the right answer with its tolerance (fraction 100),
-then one answer per known mistake (fraction 0, with the mistake's feedback), then ``*`` for any
-other answer. The rest are ``multichoice`` questions with one right answer. The worked solution is
-the general feedback, shown after the attempt.
+- numeric answers: ``numerical`` questions: the right answer with its tolerance (fraction 100),
+  then one answer per known mistake (fraction 0, its own tolerance, the mistake's feedback), then
+  ``*`` for any other answer. Moodle takes the first answer an attempt is within the tolerance of,
+  and the right one comes first;
+- grids: ``cloze`` (embedded answers): a table with one numerical field per entry, each worth the
+  same, so a grid earns partial credit entry by entry; the known mistakes' grids and what they
+  mean are in the general feedback, shown after the attempt;
+- formulas and choices: ``multichoice`` with one right answer among at least four options.
+
+The worked solution is the general feedback. Names carry an opaque code, never the seed.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from .export import as_choice, math_html, number_text, option_html, question_html, solution_html
-from .question import Numeric, Question
+from .export import (
+    as_choice,
+    math_html,
+    name,
+    number_text,
+    numeric_answers,
+    option_html,
+    pre,
+    question_html,
+    solution_html,
+)
+from .question import Grid, Question
+
+OTHER = "Not correct, and not one of the known mistakes: see the worked solution."
 
 
 def _text(
@@ -22,29 +40,29 @@ def _text(
     return el
 
 
-def _common(q: Question, qtype: str, root: ET.Element) -> ET.Element:
+def _common(
+    q: Question, qtype: str, root: ET.Element, secret: bytes | None, text: str, general: str
+) -> ET.Element:
     el = ET.SubElement(root, "question", {"type": qtype})
-    _text(el, "name", f"{q.title} [{q.id}]", fmt=None)
-    _text(el, "questiontext", question_html(q))
-    _text(el, "generalfeedback", solution_html(q))
+    _text(el, "name", name(q, secret), fmt=None)
+    _text(el, "questiontext", text)
+    _text(el, "generalfeedback", general)
     ET.SubElement(el, "defaultgrade").text = "1.0000000"
     ET.SubElement(el, "penalty").text = "0.3333333"
     ET.SubElement(el, "hidden").text = "0"
-    ET.SubElement(el, "idnumber").text = q.id
+    ET.SubElement(el, "idnumber").text = name(q, secret).rsplit("[", 1)[1].rstrip("]")
     return el
 
 
-def _numerical(q: Question, root: ET.Element) -> None:
-    a = q.answer
-    assert isinstance(a, Numeric)
-    el = _common(q, "numerical", root)
-    tol = number_text(a.tol)
-    answers = [(number_text(a.number), "100", "Correct.", tol)]
-    answers += [(number_text(v), "0", m.feedback(), tol) for v, m in a.distractors]
-    answers.append(
-        ("*", "0", "Not correct, and not one of the known mistakes: see the worked solution.", "0")
-    )
-    for value, fraction, feedback, t in answers:
+def _numerical(q: Question, root: ET.Element, secret: bytes | None) -> None:
+    el = _common(q, "numerical", root, secret, question_html(q), solution_html(q))
+    _, answers = numeric_answers(q)
+    rows = [
+        (number_text(v), "100" if i == 0 else "0", fb, number_text(t))
+        for i, (v, t, fb) in enumerate(answers)
+    ]
+    rows.append(("*", "0", OTHER, "0"))
+    for value, fraction, feedback, t in rows:
         ans = ET.SubElement(el, "answer", {"fraction": fraction, "format": "moodle_auto_format"})
         ET.SubElement(ans, "text").text = value
         _text(ans, "feedback", math_html(feedback))
@@ -55,8 +73,43 @@ def _numerical(q: Question, root: ET.Element) -> None:
     ET.SubElement(el, "unitsleft").text = "0"
 
 
-def _multichoice(q: Question, root: ET.Element) -> None:
-    el = _common(q, "multichoice", root)
+def cloze_field(value: float, tol: float) -> str:
+    """One embedded numerical field: ``{1:NUMERICAL:=value:tolerance#Correct.}``."""
+    return f"{{1:NUMERICAL:={number_text(value)}:{number_text(tol)}#Correct.}}"
+
+
+def grid_cloze_html(q: Question) -> str:
+    """The grid question's text followed by a table of embedded fields, one per entry."""
+    a = q.answer
+    assert isinstance(a, Grid)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{cloze_field(v, a.tol)}</td>" for v in row) + "</tr>"
+        for row in a.array
+    )
+    r, c = a.array.shape
+    return (
+        question_html(q)
+        + f"<p>Enter the {r} &times; {c} result, one number per box:</p>"
+        + f"<table>{rows}</table>"
+    )
+
+
+def mistakes_html(q: Question) -> str:
+    """The known mistakes' grids with their explanations (general feedback of a cloze grid)."""
+    a = q.answer
+    if not a.distractors:
+        return ""
+    items = "".join(f"<li>{pre(a.text(v))}{math_html(m.feedback())}</li>" for v, m in a.distractors)
+    return f"<p>If your grid was one of these, here is the mistake:</p><ul>{items}</ul>"
+
+
+def _cloze(q: Question, root: ET.Element, secret: bytes | None) -> None:
+    el = _common(q, "cloze", root, secret, grid_cloze_html(q), mistakes_html(q) + solution_html(q))
+    el.remove(el.find("defaultgrade"))  # a cloze question's grade is its number of fields
+
+
+def _multichoice(q: Question, root: ET.Element, secret: bytes | None) -> None:
+    el = _common(q, "multichoice", root, secret, question_html(q), solution_html(q))
     ET.SubElement(el, "single").text = "true"
     ET.SubElement(el, "shuffleanswers").text = "true"
     ET.SubElement(el, "answernumbering").text = "abc"
@@ -70,7 +123,7 @@ def _multichoice(q: Question, root: ET.Element) -> None:
         _text(ans, "feedback", math_html(feedback))
 
 
-def to_moodle_xml(groups: list[tuple[str, list[Question]]]) -> str:
+def to_moodle_xml(groups: list[tuple[str, list[Question]]], secret: bytes | None = None) -> str:
     """A ``<quiz>`` document: for each group a category, then its questions."""
     root = ET.Element("quiz")
     for category, questions in groups:
@@ -78,6 +131,11 @@ def to_moodle_xml(groups: list[tuple[str, list[Question]]]) -> str:
         _text(cat, "category", f"$course$/{category}", fmt=None)
         _text(cat, "info", f"{len(questions)} seeded variants of one question: draw one at random.")
         for q in questions:
-            (_multichoice if as_choice(q) else _numerical)(q, root)
+            if isinstance(q.answer, Grid):
+                _cloze(q, root, secret)
+            elif as_choice(q):
+                _multichoice(q, root, secret)
+            else:
+                _numerical(q, root, secret)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -3,13 +3,20 @@
 The layout and the elements are those that text2qti 0.8.0 writes (imsmanifest.xml, the assessment
 and its assessment_meta.xml; items with Canvas's ``qtimetadata``; question groups as sections
 with a ``selection_number``); the tests check ours against text2qti's on the same questions. We
-write it ourselves rather than through text2qti for three reasons: text2qti gives a numerical
-question one right range and one "incorrect" feedback, but we want a feedback per known mistake
-(Canvas runs a ``respcondition`` per range); text2qti turns LaTeX into images rendered by a
-Canvas institution's server (or needs pandoc), while ours stays ``\\(...\\)`` for Canvas's MathJax;
-and its Markdown input would mangle the ``_`` and ``*`` of LaTeX that our HTML keeps.
+write it ourselves rather than through text2qti because text2qti turns LaTeX into images rendered
+by a Canvas institution's server (or needs pandoc), while ours stays ``\\(...\\)`` for Canvas's
+MathJax, and its Markdown input would mangle the ``_`` and ``*`` of LaTeX that our HTML keeps.
 
-Identifiers are hashes of the questions' ids, so the same bank gives the same files.
+Canvas's importer (its QTI 1.2 to 2 converter, then ``NumericInteraction.get_canvas_answers``)
+turns every condition of a numerical item that holds a range (``vargte`` and ``varlte``, joined
+by an ``and``) or an exact value (``varequal`` in an ``or``) into an answer of weight 100,
+whatever score the condition sets. So a numerical item here has exactly one such condition, the
+right answer with its tolerance; the known mistakes, which Moodle gets as wrong answers with
+their own feedback, are listed in the item's incorrect-answer feedback instead
+(tests/test_quiz_import.py reads the zip back as Canvas does).
+
+Identifiers are hashes of the questions' opaque codes (never of their seeds), so the same bank
+gives the same files.
 """
 
 from __future__ import annotations
@@ -19,8 +26,19 @@ import io
 import zipfile
 from xml.sax.saxutils import escape as xml_escape
 
-from .export import as_choice, math_html, number_text, option_html, question_html, solution_html
-from .question import Numeric, Question
+from .export import (
+    as_choice,
+    math_html,
+    mistakes_feedback,
+    name,
+    number_text,
+    numeric_answers,
+    option_html,
+    question_html,
+    solution_html,
+)
+from .question import Question
+from .versions import question_code
 
 
 def ident(*parts: object) -> str:
@@ -67,9 +85,9 @@ _OUTCOMES = (
 )
 
 
-def _choice_item(q: Question, qid: str) -> str:
+def _choice_item(q: Question, qid: str, secret: bytes | None) -> str:
     opts = q.options()
-    ids = [ident(q.id, "choice", i) for i in range(len(opts))]
+    ids = [ident(qid, "choice", i) for i in range(len(opts))]
     labels = "".join(
         f'<response_label ident="{cid}">{_mat(option_html(q, o))}</response_label>'
         for cid, (o, _, _) in zip(ids, opts)
@@ -100,8 +118,8 @@ def _choice_item(q: Question, qid: str) -> str:
         + "".join(_feedback(f"{cid}_fb", math_html(fb)) for cid, (_, _, fb) in zip(ids, opts))
     )
     return (
-        f'<item ident="{qid}" title="{_x(q.title)}">'
-        + _metadata("multiple_choice_question", ",".join(ids), ident(q.id, "ref"))
+        f'<item ident="{qid}" title="{_x(name(q, secret))}">'
+        + _metadata("multiple_choice_question", ",".join(ids), ident(qid, "ref"))
         + pres
         + proc
         + fbs
@@ -116,9 +134,9 @@ def _range(v: float, tol: float) -> str:
     )
 
 
-def _numeric_item(q: Question, qid: str) -> str:
-    a = q.answer
-    assert isinstance(a, Numeric)
+def _numeric_item(q: Question, qid: str, secret: bytes | None) -> str:
+    _, answers = numeric_answers(q)
+    value, tol, _ = answers[0]
     pres = (
         f'<presentation>{_mat(question_html(q))}<response_str ident="response1" '
         f'rcardinality="Single">'
@@ -126,15 +144,10 @@ def _numeric_item(q: Question, qid: str) -> str:
         f'ident="answer1"/></render_fib></response_str>'
         f"</presentation>"
     )
-    mistakes = [(ident(q.id, "mistake", i), v, m) for i, (v, m) in enumerate(a.distractors)]
-    conds = "".join(
-        f'<respcondition continue="Yes"><conditionvar>{_range(v, a.tol)}</conditionvar>'
-        f'<displayfeedback feedbacktype="Response" linkrefid="{mid}_fb"/></respcondition>'
-        for mid, v, _ in mistakes
-    )
-    conds += (
+    # the one numeric condition: every other one would become a right answer in Canvas
+    conds = (
         f'<respcondition continue="No"><conditionvar><or><varequal respident="response1">'
-        f"{number_text(a.number)}</varequal><and>{_range(a.number, a.tol)}</and></or>"
+        f"{number_text(value)}</varequal><and>{_range(value, tol)}</and></or>"
         "</conditionvar>"
         f'<setvar action="Set" varname="SCORE">100</setvar>'
         f'<displayfeedback feedbacktype="Response" linkrefid="correct_fb"/></respcondition>'
@@ -143,12 +156,11 @@ def _numeric_item(q: Question, qid: str) -> str:
     fbs = (
         _feedback("general_fb", solution_html(q))
         + _feedback("correct_fb", "<p>Correct.</p>")
-        + _feedback("general_incorrect_fb", "<p>Not correct: see the worked solution.</p>")
-        + "".join(_feedback(f"{mid}_fb", math_html(m.feedback())) for mid, _, m in mistakes)
+        + _feedback("general_incorrect_fb", mistakes_feedback(q))
     )
     return (
-        f'<item ident="{qid}" title="{_x(q.title)}">'
-        + _metadata("numerical_question", ident(q.id, "numerical"), ident(q.id, "ref"))
+        f'<item ident="{qid}" title="{_x(name(q, secret))}">'
+        + _metadata("numerical_question", ident(qid, "numerical"), ident(qid, "ref"))
         + pres
         + proc
         + fbs
@@ -156,11 +168,15 @@ def _numeric_item(q: Question, qid: str) -> str:
     )
 
 
-def assessment_xml(groups: list[tuple[str, list[Question]]], title: str, aid: str) -> str:
+def assessment_xml(
+    groups: list[tuple[str, list[Question]]], title: str, aid: str, secret: bytes | None = None
+) -> str:
     sections = []
     for category, questions in groups:
         items = "".join(
-            (_choice_item if as_choice(q) else _numeric_item)(q, ident(q.id, "item"))
+            (_choice_item if as_choice(q) else _numeric_item)(
+                q, ident(question_code(secret, q.kind, q.seed), "item"), secret
+            )
             for q in questions
         )
         sections.append(
@@ -219,16 +235,20 @@ def meta_xml(aid: str, title: str, points: int) -> str:
     )
 
 
-def to_qti_zip(groups: list[tuple[str, list[Question]]], title: str = "cnnmath quiz") -> bytes:
+def to_qti_zip(
+    groups: list[tuple[str, list[Question]]],
+    title: str = "cnnmath quiz",
+    secret: bytes | None = None,
+) -> bytes:
     """The zip for Canvas: one question group per kind, each drawing one of its variants."""
-    aid = ident(title, *(q.id for _, qs in groups for q in qs))
+    aid = ident(title, *(question_code(secret, q.kind, q.seed) for _, qs in groups for q in qs))
     dep = ident(aid, "meta")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in (
             ("imsmanifest.xml", manifest_xml(aid, dep)),
             (f"{aid}/assessment_meta.xml", meta_xml(aid, title, len(groups))),
-            (f"{aid}/{aid}.xml", assessment_xml(groups, title, aid)),
+            (f"{aid}/{aid}.xml", assessment_xml(groups, title, aid, secret)),
         ):
             info = zipfile.ZipInfo(
                 name, date_time=(2026, 1, 1, 0, 0, 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -82,6 +83,10 @@ class Answer:
     def same(self, a: object, b: object) -> bool:
         raise NotImplementedError
 
+    def matches(self, response: object, wrong: object) -> bool:
+        """Whether a (parsed) response is the distractor ``wrong``, at the distractor's precision."""
+        return self.same(response, wrong)
+
     def text(self, value: object | None = None) -> str:
         """A value (by default the correct one) written as a student would give it."""
         raise NotImplementedError
@@ -107,7 +112,7 @@ class Answer:
         if self.same(got, self.value):
             return Feedback(True, "Correct.")
         for wrong, mistake in self.distractors:
-            if self.same(got, wrong):
+            if self.matches(got, wrong):
                 return Feedback(False, f"Not quite. {mistake.feedback()}", mistake)
         return Feedback(
             False, "Not correct, and not one of the known mistakes: see the worked solution."
@@ -116,10 +121,18 @@ class Answer:
 
 @dataclass(frozen=True)
 class Numeric(Answer):
-    """A number, right within ``tol`` (absolute)."""
+    """A number, right within ``tol`` (absolute); a distractor within its own precision.
+
+    ``digits`` (significant digits) or ``places`` (decimal places) is what the student is told to
+    give; a known mistake's value is matched with the precision that instruction gives *that*
+    value (:meth:`tol_of`), so a student who makes the mistake and rounds as told is told which
+    mistake it was. There is no absolute slack: a tiny answer is never matched by 0.
+    """
 
     number: float
     tol: float = 0.0
+    digits: int | None = None
+    places: int | None = None
     type = "numeric"
 
     @property
@@ -133,6 +146,8 @@ class Numeric(Answer):
             v = float(response)
         else:
             s = str(response).strip().replace("\u2212", "-").replace(" ", "").replace("_", "")
+            if len(s) > 60:
+                raise AnswerFormatError("the number is too long")
             m = re.fullmatch(
                 r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?:/([-+]?(?:\d+\.?\d*|\.\d+)))?", s
             )
@@ -148,8 +163,28 @@ class Numeric(Answer):
             raise AnswerFormatError("the number must be finite")
         return v
 
+    def tol_of(self, v: float) -> float:
+        """The tolerance for the value ``v``: one unit in the last digit the student is told to
+        give (``places`` or ``digits``), 0 for an integer of an exact question, else ``tol``."""
+        v = float(v)
+        if self.places is not None:
+            return 10.0**-self.places
+        if self.tol == 0 and v == round(v):
+            return 0.0
+        if self.digits is not None and v != 0:
+            return 10.0 ** (math.floor(math.log10(abs(v))) - self.digits + 1)
+        return self.tol
+
+    @staticmethod
+    def _within(a: float, b: float, tol: float) -> bool:
+        # relative round-off only (4 units of float64): no absolute slack that would accept 0
+        return abs(float(a) - float(b)) <= tol * (1 + 1e-9) + 4 * 2.0**-52 * abs(float(b))
+
     def same(self, a: object, b: object) -> bool:
-        return abs(float(a) - float(b)) <= self.tol * (1 + 1e-9) + 1e-12 * max(1.0, abs(float(b)))
+        return self._within(a, b, self.tol)
+
+    def matches(self, response: object, wrong: object) -> bool:
+        return self._within(response, wrong, self.tol_of(wrong))
 
     def text(self, value: object | None = None) -> str:
         return fmt(self.number if value is None else float(value))
@@ -218,7 +253,10 @@ class Grid(Answer):
 
     def parse(self, response: object) -> np.ndarray:
         if isinstance(response, np.ndarray):
-            arr = response.astype(float)
+            try:
+                arr = response.astype(float)
+            except (TypeError, ValueError):
+                raise AnswerFormatError("every entry must be a number") from None
         else:
             s = str(response).strip()
             if len(s) > 4000:
@@ -236,10 +274,13 @@ class Grid(Answer):
                 raise AnswerFormatError("every row must have the same number of entries")
             arr = np.array(cells, dtype=float)
         if arr.shape != self.array.shape:
-            raise AnswerFormatError(
-                f"expected {self.array.shape[0]} rows of {self.array.shape[1]} numbers; "
-                f"got {arr.shape[0]} rows of {arr.shape[1]}"
+            r, c = self.array.shape
+            got = (
+                f"{arr.shape[0]} rows of {arr.shape[1]}"
+                if arr.ndim == 2
+                else f"an array of shape {arr.shape}"
             )
+            raise AnswerFormatError(f"expected {r} rows of {c} numbers; got {got}")
         if not np.all(np.isfinite(arr)):
             raise AnswerFormatError("every entry must be a finite number")
         return arr
@@ -339,33 +380,41 @@ class Question:
     def answer_text(self) -> str:
         return self.answer.text()
 
-    def options(self) -> list[tuple[str, bool, str]]:
-        """The question as multiple choice: ``(option, correct, feedback)``, correct first.
+    def options(self, least: int = 4) -> list[tuple[str, bool, str]]:
+        """The question as multiple choice: ``(option, correct, feedback)``, in a seeded order.
 
-        Choice questions give their options; grid and symbolic answers their correct value and each
-        distractor (written as a grid, or as LaTeX); numeric answers their value and distractors.
+        Choice questions give their options in their own (seeded) order. Grid, symbolic and numeric
+        answers give their correct value and each distractor (a grid as rows, a formula as LaTeX),
+        topped up to ``least`` options with other wrong values (:func:`fillers`: the answer with
+        one entry or one sign changed, so that computing one entry does not find it), in an order
+        drawn from the question's kind and seed: the right option is not always first.
         """
         a = self.answer
         if isinstance(a, Choice):
-            out = [(a.options[a.correct], True, "Correct.")]
+            out = []
             for i, opt in enumerate(a.options):
-                if i != a.correct:
+                if i == a.correct:
+                    out.append((opt, True, "Correct."))
+                else:
                     m = a.mistake_of(i)
-                    out.append(
-                        (opt, False, m.feedback() if m else "Not correct: see the worked solution.")
-                    )
+                    fb = m.feedback() if m else "Not correct: see the worked solution."
+                    out.append((opt, False, fb))
             return out
-        if isinstance(a, Symbolic):
-            return [(f"${a.latex()}$", True, "Correct.")] + [
-                (f"${a.latex(v)}$", False, m.feedback()) for v, m in a.distractors
-            ]
-        return [(a.text(), True, "Correct.")] + [
-            (a.text(v), False, m.feedback()) for v, m in a.distractors
+        rng = np.random.default_rng([self.seed, zlib.crc32(self.kind.encode()), 7])
+        show = (lambda v: f"${a.latex(v)}$") if isinstance(a, Symbolic) else a.text
+        values = [(a.value, True, "Correct.")] + [
+            (v, False, m.feedback()) for v, m in a.distractors
         ]
+        for v in fillers(a, least - len(values), rng):
+            values.append((v, False, "Not correct, and not one of the known mistakes."))
+        order = rng.permutation(len(values))
+        return [(show(values[i][0]), values[i][1], values[i][2]) for i in order]
 
     def render(self, solution: bool = True) -> str:
         """The question as plain text (for a terminal), with the answer and worked solution."""
-        lines = [f"[{self.id}] {self.title} ({self.topic})", "", self.text]
+        # the id (kind and seed) gives the answer away: printed only with the solution
+        head = f"[{self.id}] {self.title}" if solution else self.title
+        lines = [f"{head} ({self.topic})", "", self.text]
         if self.code:
             lines += ["", *("    " + ln for ln in self.code.splitlines())]
         if isinstance(self.answer, Choice):
@@ -413,7 +462,7 @@ def _distinct(answer_cls, kwargs: dict, wrongs: Sequence[tuple[object, Mistake]]
     probe = answer_cls(**kwargs)
     kept: list[tuple[object, Mistake]] = []
     for v, m in wrongs:
-        if probe.same(v, probe.value) or any(probe.same(v, k) for k, _ in kept):
+        if probe.same(v, probe.value) or any(probe.matches(v, k) for k, _ in kept):
             continue
         if isinstance(v, np.ndarray) and v.shape != probe.value.shape:
             continue
@@ -447,9 +496,10 @@ def numeric(
             else 10.0 ** (math.floor(math.log10(abs(value))) - digits + 1)
         )
     wrongs = [(float(v), m) for v, m in mistakes if v is not None and math.isfinite(float(v))]
-    kw = {"number": value, "tol": float(tol)}
-    # a distractor must lie outside the tolerance of the answer by a clear margin
-    wrongs = [(v, m) for v, m in wrongs if abs(v - value) > 2 * tol]
+    kw = {"number": value, "tol": float(tol), "digits": digits, "places": places}
+    probe = Numeric(**kw)
+    # a distractor and the answer must lie apart by a clear margin at both their precisions
+    wrongs = [(v, m) for v, m in wrongs if abs(v - value) > 2 * max(tol, probe.tol_of(v))]
     return Draft(
         text, Numeric(**kw, distractors=_distinct(Numeric, kw, wrongs)), solution, code, data or {}
     )
@@ -519,3 +569,40 @@ def choice(
         code,
         data or {},
     )
+
+
+def fillers(a: Answer, n: int, rng: np.random.Generator) -> list[object]:
+    """Up to ``n`` wrong values for a multiple-choice rendering of ``a``, none equal to the answer,
+    to a distractor or to each other: a grid with one entry changed or negated, a formula scaled
+    or with a term changed, a number scaled."""
+    taken = [a.value] + [v for v, _ in a.distractors]
+    out: list[object] = []
+    for _ in range(50 * max(n, 0)):
+        if len(out) >= n:
+            break
+        if isinstance(a, Grid):
+            g = np.array(a.array, dtype=float)
+            r, c = int(rng.integers(g.shape[0])), int(rng.integers(g.shape[1]))
+            step = 1.0 if np.all(g == np.round(g)) else max(a.tol * 10, 0.1)
+            how = int(rng.integers(3))
+            if how == 0:
+                g[r, c] += step * (1 if rng.random() < 0.5 else -1)
+            elif how == 1:
+                g[r, c] = -g[r, c] if g[r, c] != 0 else step
+            else:
+                r2, c2 = int(rng.integers(g.shape[0])), int(rng.integers(g.shape[1]))
+                g[r, c], g[r2, c2] = g[r2, c2], g[r, c]
+            v: object = g
+        elif isinstance(a, Symbolic):
+            syms = [s for _, s in a.symbols]
+            k = int(rng.integers(4))
+            s0 = syms[int(rng.integers(len(syms)))]
+            v = [2 * a.expr, -a.expr, a.expr + s0, a.expr * s0][k]
+        elif isinstance(a, Numeric):
+            k = float(rng.choice([2.0, 0.5, 10.0, 0.1, -1.0]))
+            v = a.number * k if a.number != 0 else k
+        else:
+            return out
+        if not any(a.same(v, t) or a.same(t, v) for t in taken + out):
+            out.append(v)
+    return out

@@ -26,7 +26,7 @@ _DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
 
 @generator("crosscheck", "float_spacing", "The spacing of float32 numbers", "numeric")
 def float_spacing(rng: np.random.Generator) -> Draft:
-    x = float(rng.choice([1, 2, 3, 10, 100, 1000, 0.5, 0.1, 4096, 1e6]))
+    x = float(int(rng.integers(1, 100)) * 10.0 ** int(rng.integers(-3, 7)))
     ulp = float(np.spacing(np.float32(x)))
     text = (
         f"What is the gap between ${fmt(x)}$ (as a float32) and the next larger float32 number? "
@@ -42,7 +42,7 @@ def float_spacing(rng: np.random.Generator) -> Draft:
         (float(np.spacing(np.float64(x))), M.EPS64),
         (float(np.finfo(np.float32).eps) * x, M.EPS_NOT_ULP),
     ]
-    return numeric(text, ulp, sol, wrong, tol=ulp * 1e-3, data=dict(x=x))
+    return numeric(text, ulp, sol, wrong, digits=3, data=dict(x=x))
 
 
 @generator("crosscheck", "float32_sum", "Adding a small number in float32", "numeric")
