@@ -24,10 +24,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from . import activations, convolution
+from . import activations, convolution, foundations
 from .core import TIME_LIMIT, Bug, Config, Exercise, ExerciseError, Report
 
-_MODULES = (activations, convolution)
+_MODULES = (foundations, activations, convolution)
 
 #: Every implementation exercise, by name, in the book's order.
 EXERCISES: dict[str, Exercise] = {ex.name: ex for mod in _MODULES for ex in mod.EXERCISES}

@@ -74,7 +74,7 @@ def _torch_size(cfg: Config) -> dict[str, object] | None:
     return {"size": int(out.shape[-1])}
 
 
-def _size_compare(got: object, expected: object) -> str | None:
+def _size_compare(got: object, expected: object, output: str) -> str | None:
     return compare_exact(got, expected)
 
 

@@ -85,7 +85,8 @@ class Exercise:
       (raises :class:`ShapeError` with a message if ``fn`` returned something of the wrong form).
     - ``oracles``: more oracles, each ``config -> {output: value}`` (may cover only some outputs,
       and may return ``None`` where it does not apply, e.g. torch when it is not installed).
-    - ``compare(got, expected)``: ``None`` when they agree, else a sentence on how they differ.
+    - ``compare(got, expected, output)``: ``None`` when they agree, else a sentence on how they
+      differ (default: :func:`compare_arrays`).
     """
 
     name: str
@@ -99,7 +100,7 @@ class Exercise:
     oracles: Mapping[str, Callable[[Config], dict[str, object] | None]] = field(
         default_factory=dict
     )
-    compare: Callable[[object, object], str | None] | None = None
+    compare: Callable[[object, object, str], str | None] | None = None
     solution_name: str = ""
 
     def __post_init__(self) -> None:
@@ -154,8 +155,10 @@ class Exercise:
                 cache[key] = None
         return cache[key]
 
-    def differ(self, got: object, expected: object) -> str | None:
-        return (self.compare or compare_arrays)(got, expected)
+    def differ(self, got: object, expected: object, output: str) -> str | None:
+        if self.compare is None:
+            return compare_arrays(got, expected)
+        return self.compare(got, expected, output)
 
 
 class ShapeError(Exception):
@@ -389,7 +392,7 @@ def check_function(
                 for oname, exp in ex.expected(i).items():
                     if out not in exp:
                         continue
-                    why = ex.differ(got.get(out), exp[out])
+                    why = ex.differ(got.get(out), exp[out], out)
                     if why is not None:
                         wrong.append((out, oname, why))
             if wrong:
@@ -440,7 +443,7 @@ def diagnose_mistake(ex: Exercise, got_all: list[dict[str, object]]) -> Mistake 
         for i, got in enumerate(got_all):
             theirs = ex.bug_outputs(bug, i)
             if theirs is None or any(
-                ex.differ(got.get(out), theirs.get(out)) is not None for out in ex.outputs
+                ex.differ(got.get(out), theirs.get(out), out) is not None for out in ex.outputs
             ):
                 ok = False
                 break

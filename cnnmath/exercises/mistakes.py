@@ -70,3 +70,41 @@ DX_PADDED = m(
     "the gradient of the padded input was returned: cut the padding away, the zeros added "
     "around the input are not inputs",
 )
+NO_MAX_SHIFT = m(
+    "no_max_shift",
+    "the exponentials were taken of the raw scores: e^z overflows above z = 709, and the loss "
+    "became inf or nan; subtract the largest score of each row first (it cancels in the ratio)",
+)
+REDUCTION_IGNORED = m(
+    "reduction_ignored",
+    "the reduction was ignored: 'sum' adds the examples' losses, 'mean' averages",
+)
+FLATTEN_ORDER = m(
+    "flatten_order",
+    "the input was flattened in another order (channels last): x.reshape(N, -1) keeps NumPy's "
+    "order, the one the weights' columns follow",
+)
+DX_NOT_RESHAPED = m(
+    "dx_not_reshaped", "dx was left flat: it must have the shape of the layer's input x"
+)
+DB_WRONG_AXIS = m(
+    "db_wrong_axis",
+    "the bias gradient was summed over the outputs; it sums over the examples (axis 0), one "
+    "entry per output",
+)
+LOCAL_TWICE = m(
+    "local_derivative_twice", "the activation's derivative was applied twice at each hidden layer"
+)
+LOOP_EARLY = m(
+    "loop_stops_early",
+    "the loop stopped before the first layer (range(L, 1, -1)): layer 1's gradients are missing",
+)
+MEAN_TWICE = m(
+    "mean_twice",
+    "the gradients were divided by the batch size again: the upstream gradient of a mean loss "
+    "already holds the 1/N",
+)
+NEGATED = m(
+    "gradient_negated",
+    "the gradients were negated: return the gradient; the optimizer subtracts it",
+)
