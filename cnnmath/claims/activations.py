@@ -7,7 +7,7 @@ import numpy as np
 import sympy as sp
 
 from ..activations import sym_elu, sym_leaky_relu, sym_prelu, sym_relu, sym_sigmoid, sym_softmax
-from ..ledger import Finding, claim
+from ..ledger import Finding, by_reference, claim
 from ..symbolic import is_equal
 
 CHAPTER = "activations"
@@ -335,12 +335,12 @@ def _vanishing() -> Finding:
     chapter=CHAPTER,
 )
 def _relu_history() -> Finding:
-    years = {"cognitron": 1975, "Nair & Hinton": 2010, "Glorot et al.": 2011, "AlexNet": 2012}
-    earlier = [k for k, y in years.items() if y < years["AlexNet"]]
-    return Finding(
-        not earlier,
-        bool(earlier),
-        f"by the cited dates, rectifiers before 2012: {', '.join(earlier)}",
+    years = {"cognitron": 1975, "Nair & Hinton": 2010, "Glorot et al.": 2011}
+    return by_reference(
+        False,
+        "rectifiers before AlexNet (2012): "
+        + ", ".join(f"{k} ({y})" for k, y in years.items())
+        + "; AlexNet's §3.1 itself credits Nair & Hinton for the name ReLU",
     )
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..conv import conv2d_forward, output_size
-from ..ledger import Finding, claim
+from ..ledger import Finding, by_reference, claim
 
 CHAPTER = "alexnet"
 
@@ -306,6 +306,20 @@ def _halving() -> Finding:
 # --------------------------------------------------------------------------------------------
 
 
+ALEXNET_2012 = (
+    "Krizhevsky, Sutskever & Hinton (2012), 'ImageNet classification with deep convolutional "
+    "neural networks', NeurIPS 25"
+)
+DROPOUT_2012 = (
+    "Hinton, Srivastava, Krizhevsky, Sutskever & Salakhutdinov (2012), 'Improving neural "
+    "networks by preventing co-adaptation of feature detectors', arXiv:1207.0580"
+)
+RELU_BEFORE_2012 = (
+    "Nair & Hinton (2010), 'Rectified linear units improve restricted Boltzmann machines', "
+    "ICML; Glorot, Bordes & Bengio (2011), 'Deep sparse rectifier neural networks', AISTATS"
+)
+
+
 @claim(
     "guide-5-relu-faster",
     document="guide",
@@ -313,26 +327,32 @@ def _halving() -> Finding:
     stated="its use of the ReLU (Rectified Linear Unit) activation function, which accelerates "
     "training",
     verdict="holds",
-    correct="it holds for the network the guide describes: in the AlexNet paper's Figure 1 a "
-    "four-layer CNN with ReLU reached 25% training error on CIFAR-10 six times sooner than with "
-    "tanh. It is not a law: in this book's small AlexNet-style network on 500 Fashion-MNIST images "
-    "(He initialization, the same weights, batches and learning rate for both) tanh got there "
-    "first, so how much ReLU helps depends on the network, its initialization and the data",
-    reference="Krizhevsky, Sutskever & Hinton (2012), NeurIPS, §3.1 and Figure 1",
+    correct="it holds for AlexNet, at the paper's scale and in its setting: there a four-layer "
+    "convolutional network on the 50,000 CIFAR-10 training images, started from small Gaussian "
+    "weights, reached 25% training error six times sooner with ReLU than with tanh (the paper's "
+    "Figure 1). This book's chapter measured a different setting, and there tanh reached 25% "
+    "training error first: its small AlexNet-style network on 500 Fashion-MNIST images, started "
+    "from He's initialization, with the same weights, batches and learning rate for both. Both "
+    "measurements stand: they differ in the data, the size of the network and its "
+    "initialization. So the guide's sentence is a finding about networks like AlexNet trained "
+    "as it was, not a property of ReLU in every network",
+    reference=f"{ALEXNET_2012}, §3.1 and Figure 1",
     chapter=CHAPTER,
 )
 def _relu_faster() -> Finding:
     # The claim is about AlexNet, whose measurement can only be checked by reference (six times
-    # fewer epochs, the paper's Figure 1); the book's own small run is reported beside it.
-    paper_speedup = 6
+    # fewer epochs, the paper's Figure 1); the book's own run is computed beside it, and the
+    # correct statement's account of it (tanh first) is checked.
     relu = epochs_to(fashion_run("relu", 0.0)["train_error"])
     tanh = epochs_to(fashion_run("tanh", 0.0)["train_error"])
-    return Finding(
-        paper_speedup > 1,
-        paper_speedup > 1,
-        f"the paper: ReLU {paper_speedup}x fewer epochs to 25% training error; this book's small "
-        f"network, epochs to {TARGET_ERROR:.0%}: ReLU {relu}, tanh {tanh} (SGD, learning rate "
-        f"{EXPERIMENT['lr']}, {int(EXPERIMENT['n_train'])} images)",
+    tanh_first = tanh is not None and (relu is None or tanh < relu)
+    return by_reference(
+        True,
+        "the paper's Figure 1: ReLU reached 25% training error on CIFAR-10 in six times fewer "
+        f"epochs than tanh. Beside it, computed in this book's run (epochs to "
+        f"{TARGET_ERROR:.0%} training error, SGD, learning rate {EXPERIMENT['lr']}, "
+        f"{int(EXPERIMENT['n_train'])} images): ReLU {relu}, tanh {tanh}",
+        correct_holds=tanh_first,
     )
 
 
@@ -340,8 +360,8 @@ def _relu_faster() -> Finding:
     "guide-5-dropout-overfitting",
     document="guide",
     where="§5",
-    stated="AlexNet introduced dropout to prevent overfitting by randomly setting some neurons to "
-    "zero during training",
+    stated="dropout 'to prevent overfitting by randomly setting some neurons to zero during "
+    "training'",
     verdict="holds",
     correct="as stated, as a reduction of overfitting: with dropout 0.5 after fc6 and fc7, the "
     "gap between test and training error at the end of training is smaller and the test loss "
@@ -361,4 +381,48 @@ def _dropout() -> Finding:
         f"after {int(EXPERIMENT['epochs'])} epochs: test - training error {gap(plain):.3f} "
         f"without dropout, {gap(drop):.3f} with; test loss {plain['test_loss'][-1]:.3f} and "
         f"{drop['test_loss'][-1]:.3f}",
+    )
+
+
+@claim(
+    "guide-5-dropout-history",
+    document="guide",
+    where="§5",
+    stated="'AlexNet introduced dropout'",
+    verdict="wrong",
+    correct="AlexNet adopted dropout, 'a recently-introduced technique' in its own words (§4.2), "
+    "from Hinton et al. (2012); it made dropout, like ReLU, a standard part of a network. The "
+    "same claim in the slides (slides-alexnet-relu-dropout) and the thesis's 'ReLU was proposed "
+    "in AlexNet' (thesis-2.2.2-relu-history) are judged alike",
+    reference=f"{DROPOUT_2012}; {ALEXNET_2012}, §4.2",
+    chapter=CHAPTER,
+)
+def _dropout_history() -> Finding:
+    return by_reference(
+        False,
+        "dropout: Hinton et al., arXiv:1207.0580 (July 2012), which the AlexNet paper cites for it "
+        "(NeurIPS, December 2012)",
+    )
+
+
+@claim(
+    "slides-alexnet-relu-dropout",
+    document="slides",
+    where="'The Game Changer: AlexNet (2012)'",
+    stated="'It introduced Rectified Linear Units (ReLU) and Dropout, launching the modern Deep "
+    "Learning revolution'",
+    verdict="wrong",
+    correct="AlexNet made ReLU and dropout standard; it introduced neither. Rectifiers were the "
+    "units of deep networks in Nair & Hinton (2010) and Glorot et al. (2011), whom AlexNet "
+    "follows (§3.1: 'Following Nair and Hinton, we refer to neurons with this nonlinearity as "
+    "ReLUs'); dropout came from Hinton et al. (2012), which AlexNet cites as 'recently "
+    "introduced' (§4.2)",
+    reference=f"{RELU_BEFORE_2012}; {DROPOUT_2012}; {ALEXNET_2012}, §3.1 and §4.2",
+    chapter=CHAPTER,
+)
+def _relu_dropout_history() -> Finding:
+    return by_reference(
+        False,
+        "ReLU in deep networks: 2010 and 2011; dropout: July 2012; AlexNet: December 2012, citing "
+        "both as earlier work",
     )

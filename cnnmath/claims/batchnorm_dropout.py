@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dropout import dropout_forward
-from ..ledger import Finding, claim
+from ..ledger import Finding, by_reference, claim
 from ..norm import batchnorm_forward, parameter_counts
 
 CHAPTER = "batchnorm_dropout"
@@ -140,17 +140,10 @@ def _half() -> Finding:
     chapter=CHAPTER,
 )
 def _bn_history() -> Finding:
-    stated = {"authors": ("Ioffe", "Szegedy"), "year": 2015, "place": "before the activation"}
-    cited = {
-        "authors": ("Ioffe", "Szegedy"),
-        "year": 2015,
-        "place": "before the activation",
-    }  # ICML 2015, §3.2
-    return Finding(
-        stated == cited,
+    return by_reference(
         True,
-        "by reference: ICML 2015, §3.2 ('we add the BN transform immediately "
-        "before the nonlinearity')",
+        "Ioffe & Szegedy, ICML 2015, §3.2: 'we add the BN transform immediately before the "
+        "nonlinearity'",
     )
 
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..conv import conv2d_forward_naive, conv2d_input_gradient_by_full_convolution, output_size
+from ..conv import (
+    conv2d_backward,
+    conv2d_forward,
+    conv2d_forward_naive,
+    conv2d_input_gradient_by_full_convolution,
+    output_size,
+)
 from ..ledger import Finding, claim
 from ..pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
 
@@ -572,8 +578,8 @@ def _eq10() -> Finding:
     "paper-3.3-backward-listing",
     document="paper",
     where="§3.3, the listing of convolutionBackward()",
-    stated="per window: dfilt[f] += δ·(input window); dout[:, window] += δ·filt[f]; then "
-    "dbias[f] = "
+    stated="the listing's update rules (its loops aside: paper-3.3-backward-listing-loops): per "
+    "window, dfilt[f] += δ·(input window) and dout[:, window] += δ·filt[f]; then dbias[f] = "
     "np.sum(dconv_prev[f])",
     verdict="holds",
     correct="as stated: the three rules are the gradients of the convolution, and the bias "
@@ -612,9 +618,9 @@ def _backward_listing() -> Finding:
     "paper-3.3-maxpool-backward",
     document="paper",
     where="§3.3, the listing of maxpoolBackward()",
-    stated="dout[c, curr_y + a, curr_x + b] = dpool[c, out_y, out_x], with (a, b) the "
-    "position of the window's "
-    "maximum: an assignment, not a sum",
+    stated="the listing's routing rule (its loops aside: paper-3.3-maxpool-backward-loops): "
+    "dout[c, curr_y + a, curr_x + b] = dpool[c, out_y, out_x], with (a, b) the position of the "
+    "window's maximum: an assignment, not a sum",
     verdict="holds",
     correct="as stated for the network's pooling (pool_f = pool_s = 2: the windows do not "
     "overlap); with "
@@ -645,6 +651,95 @@ def _maxpool_backward_listing() -> Finding:
         not results[(3, 1)],
         f"equal to cnnmath.pool for (f, s) = (2, 2): {results[(2, 2)]}; "
         f"for overlapping (3, 1): {results[(3, 1)]}",
+    )
+
+
+_LOOPS_DOUBT = (
+    "as for the paper's convolution() and maxpool() (paper-3.1-convolution-listing): the listing "
+    "is known only from extracted text, and a PDF can lose indentation. The check runs the "
+    "book's reconstruction of the printed structure, not the listing itself"
+)
+
+
+@claim(
+    "paper-3.3-backward-listing-loops",
+    document="paper",
+    where="§3.3, the listing of convolutionBackward()",
+    stated="convolutionBackward(dconv_prev, conv_in, filt, s) is the 'backpropagation through a "
+    "convolutional layer' (the listing as printed)",
+    verdict="wrong",
+    correct="as printed the listing does not compile (a comment wraps onto line 21 without its "
+    "'#', and line 22 breaks after '+='); joined, it visits only the diagonal windows, for the "
+    "outer loop's `curr_y += s; out_y += 1` (lines 26-27) printed at the inner loop's depth, as "
+    "in convolution(). One level out, its rules give the gradients (paper-3.3-backward-listing)",
+    doubt=_LOOPS_DOUBT + "; here the page break also flattened the second page's indentation",
+    chapter=CHAPTER,
+)
+def _backward_loops() -> Finding:
+    from . import _paper_listings as rebuilt
+    from ._paper_listings import compile_listing, syntax_message
+
+    as_printed = compile_listing(rebuilt.convolution_backward(), "convolution_backward")
+    joined = compile_listing(rebuilt.convolution_backward(wrapped=False), "convolution_backward")
+    fixed = compile_listing(
+        rebuilt.convolution_backward(wrapped=False, inner_increments=False), "convolution_backward"
+    )
+    rng = np.random.default_rng(8)
+    conv_in, filt = rng.normal(size=(2, 7, 7)), rng.normal(size=(3, 2, 3, 3))
+    z, cache = conv2d_forward(conv_in[None], filt, np.zeros(3))
+    dconv_prev = rng.normal(size=z.shape[1:])
+    dx, dw, db = conv2d_backward(dconv_prev[None], cache)
+
+    def equal(fn) -> bool:
+        dout, dfilt, dbias = fn(dconv_prev, conv_in, filt, 1)
+        return bool(
+            np.allclose(dout, dx[0]) and np.allclose(dfilt, dw) and np.allclose(dbias[:, 0], db)
+        )
+
+    dout, _, _ = joined(dconv_prev, conv_in, filt, 1)
+    reached = int(np.count_nonzero(dout[0]))
+    return Finding(
+        equal(joined),
+        isinstance(as_printed, SyntaxError) and equal(fixed),
+        "on the book's reconstruction of the printed structure (not the listing itself): as "
+        f"printed, SyntaxError ({syntax_message(as_printed)}); joined: {reached} of "
+        f"{dout[0].size} input positions of a 7x7 channel receive a gradient; with the increments "
+        "one level out: equal to cnnmath.conv's dx, dw and db",
+    )
+
+
+@claim(
+    "paper-3.3-maxpool-backward-loops",
+    document="paper",
+    where="§3.3, the listing of maxpoolBackward()",
+    stated="maxpoolBackward(dpool, orig, f, s) is the 'backpropagation through a maxpooling "
+    "layer' (the listing as printed)",
+    verdict="wrong",
+    correct="as printed it routes the gradient of the diagonal windows only, for the outer "
+    "loop's `curr_y += s; out_y += 1` (lines 20-21) printed at the inner loop's depth, as in "
+    "maxpool(); one level out, its rule is max pooling's gradient for non-overlapping windows "
+    "(paper-3.3-maxpool-backward)",
+    doubt=_LOOPS_DOUBT,
+    chapter=CHAPTER,
+)
+def _maxpool_backward_loops() -> Finding:
+    from . import _paper_listings as rebuilt
+    from ._paper_listings import compile_listing
+
+    as_printed = compile_listing(rebuilt.maxpool_backward(), "maxpool_backward")
+    fixed = compile_listing(rebuilt.maxpool_backward(inner_increments=False), "maxpool_backward")
+    x = np.random.default_rng(9).normal(size=(2, 8, 8))
+    out, cache = maxpool_forward(x[None], 2, 2)
+    g = np.random.default_rng(10).normal(size=out.shape)
+    ref = maxpool_backward(g, cache)[0]
+    printed = as_printed(g[0], x, 2, 2)
+    return Finding(
+        bool(np.allclose(printed, ref)),
+        bool(np.allclose(fixed(g[0], x, 2, 2), ref)),
+        "on the book's reconstruction of the printed structure (not the listing itself): as "
+        f"printed, {np.count_nonzero(printed[0])} of the {out[0, 0].size} windows of an 8x8 "
+        "channel send their gradient back; with the increments one level out: equal to "
+        "cnnmath.pool",
     )
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..activations import relu_forward, softmax
 from ..conv import conv2d_forward, flip, output_size
-from ..ledger import Finding, claim
+from ..ledger import Finding, by_reference, claim
 from ..pool import maxpool_forward
 
 CHAPTER = "convolution"
@@ -548,7 +548,8 @@ def _exercise() -> Finding:
     "'Convolutional Neural Network for CIFAR-10 Image Classification'",
     stated="LeNet-5: 2572 + 41,854 = 44,426; CIFAR-10 CNN: 19,392 + 525,706 = 545,098",
     verdict="holds",
-    correct="as stated (the LeNet slide's '44,426K' means 44,426)",
+    correct="as stated: each sum is right (the same LeNet slide's '44,426K' is a slip of the unit, "
+    "recorded as slides-lenet5-44426K)",
     chapter=CHAPTER,
 )
 def _params() -> Finding:
@@ -625,18 +626,15 @@ def _blog_flip() -> Finding:
 
 
 def _listing(source: str, name: str):
-    """Compile a reconstruction and return the function it defines (or its SyntaxError)."""
-    namespace: dict = {"np": np}
-    try:
-        exec(compile(source, f"<reconstruction of the paper's {name}()>", "exec"), namespace)
-    except SyntaxError as e:
-        return e
-    return namespace[name]
+    from ._paper_listings import compile_listing
+
+    return compile_listing(source, name)
 
 
 def _syntax_error(e: SyntaxError) -> str:
-    """The error's message, less its line number (a line of the reconstruction, not the paper's)."""
-    return e.msg.split(" (detected at line")[0]
+    from ._paper_listings import syntax_message
+
+    return syntax_message(e)
 
 
 @claim(
@@ -1223,12 +1221,8 @@ def _guide_pixels() -> Finding:
     chapter=CHAPTER,
 )
 def _hog() -> Finding:
-    years = {"neocognitron": 1980, "LeCun et al. CNN": 1989, "HOG": 2005}
-    first_cnn = min(years["neocognitron"], years["LeCun et al. CNN"])
-    return Finding(
-        years["HOG"] < first_cnn,
-        years["HOG"] > first_cnn,
-        f"by the cited dates: first CNNs {first_cnn}, HOG {years['HOG']}",
+    return by_reference(
+        False, "the first CNNs: Fukushima 1980, LeCun et al. 1989; HOG: Dalal & Triggs 2005"
     )
 
 
@@ -1358,10 +1352,10 @@ def _guide_pool() -> Finding:
     where="§3.1, caption of Figure 11",
     stated="'Average-pooling a 4x4 feature map with a 2x2 max-pool filter to get a 2x2 "
     "pooled-feature map'",
-    verdict="wrong",
-    correct="average pooling with a 2x2 average filter, as the text above it says; a "
-    "max-pool filter gives "
-    "another map",
+    verdict="editorial",
+    correct="'with a 2x2 average-pool filter': the caption names the wrong filter (copied from "
+    "Figure 10's caption); the text above it describes average pooling, and a max-pool filter "
+    "gives another map",
     chapter=CHAPTER,
 )
 def _caption11() -> Finding:
@@ -1679,6 +1673,30 @@ def _kernel_size() -> Finding:
         not equal_size_works,
         equal_size_works,
         f"16 maps of 5x5 and 120 kernels of 5x5x16: output {z.shape[1:]}",
+    )
+
+
+@claim(
+    "paper-2.3-kernel-smaller",
+    document="paper",
+    where="§2.3",
+    stated="the convolutional neuron accepts 'any one channel two dimensional array of size "
+    "greater than its kernel'",
+    verdict="wrong",
+    correct="any array at least as large as the kernel: a kernel as large as its input gives a "
+    "1x1 output, as in LeNet-5's C5 (5x5 kernels on 5x5 maps). Judged as the blog's 'less than "
+    "the size of the feature image' (blog-kernel-size)",
+    chapter=CHAPTER,
+)
+def _paper_kernel_size() -> Finding:
+    rng = np.random.default_rng(16)
+    m, k = rng.normal(size=(1, 1, 5, 5)), rng.normal(size=(1, 1, 5, 5))
+    z = conv2d_forward(m, k)[0]
+    equal_size_works = z.shape == (1, 1, 1, 1) and bool(np.isclose(z[0, 0, 0, 0], (m * k).sum()))
+    return Finding(
+        not equal_size_works,
+        equal_size_works,
+        f"a 5x5 input and a 5x5 kernel: output {z.shape[2:]}, the sum of all 25 products",
     )
 
 

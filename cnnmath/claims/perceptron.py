@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..activations import sym_sigmoid
-from ..ledger import Finding, claim
+from ..ledger import Finding, by_reference, claim
 from ..symbolic import is_equal
 
 CHAPTER = "perceptron"
@@ -147,8 +147,4 @@ def _output_neurons() -> Finding:
     chapter=CHAPTER,
 )
 def _rosenblatt() -> Finding:
-    stated, cited = (
-        ("Rosenblatt", 1958),
-        ("Rosenblatt", 1958),
-    )  # author and year of the cited article
-    return Finding(stated == cited, True, "by reference: Psychological Review 65(6), 1958")
+    return by_reference(True, "Rosenblatt, Psychological Review 65(6), 1958")
