@@ -10,7 +10,7 @@ answer is right and which known mistake a wrong one matches.
 - :func:`generate` (one question), :func:`generators` and :data:`TOPICS` (what exists),
   :func:`quiz` (a chapter's quiz);
 - :func:`show_quiz`: the quiz at the end of a chapter, interactive in the notebook and in the static
-  HTML book (jupyterquiz, deterministic output for nbval);
+  HTML book (a small self-contained widget, several versions, deterministic output for nbval);
 - :func:`bank` and :func:`export`: Moodle XML, GIFT and Canvas QTI banks of seeded variants;
 - :func:`answer_key` and :func:`grade`: paper quizzes graded from a CSV;
 - ``python -m cnnmath.quiz --help``: the same from the command line.
@@ -24,7 +24,7 @@ Modules: :mod:`~cnnmath.quiz.question` (questions and answer types), :mod:`~cnnm
 :mod:`~cnnmath.quiz.grade`.
 """
 
-from .book import quiz, show_quiz, to_jupyterquiz
+from .book import quiz, show_quiz
 from .export import FORMATS, bank, export, variants
 from .grade import answer_key, exam, grade
 from .mistakes import CATALOG, Mistake
@@ -50,6 +50,5 @@ __all__ = [
     "grade",
     "quiz",
     "show_quiz",
-    "to_jupyterquiz",
     "variants",
 ]
