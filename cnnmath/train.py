@@ -289,9 +289,8 @@ def fit(
                 except ValueError as exc:
                     if "non-finite" not in str(exc) and "overflow" not in str(exc):
                         raise
-                    loss = float(
-                        "nan"
-                    )  # the inputs were finite: what overflowed is the training itself
+                    # the inputs were finite: what overflowed is the training itself
+                    loss = float("nan")
                 if not np.isfinite(loss):
                     raise ValueError(
                         f"training diverged at epoch {epoch}, batch {b}: the loss or the network's "
