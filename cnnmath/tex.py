@@ -88,6 +88,65 @@ _FILE_PACKAGE: dict[str, str] = {
     **ENGINES,
 }
 
+#: Characters of the book's texts (claims quoted from the sources, quiz questions) that
+#: pdflatex's UTF-8 input does not know, each with the LaTeX that prints it; any other unknown
+#: character stops pdflatex with an error ("not set up for use with LaTeX") rather than vanish.
+UNICODE: dict[str, str] = {
+    **{
+        chr(0x3B1 + i): f"\\ensuremath{{\\{name}}}"
+        for i, name in enumerate(
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
+            "rho varsigma sigma tau upsilon phi chi psi omega".split()
+        )
+        if name not in ("omicron",)
+    },
+    **{
+        ch: f"\\ensuremath{{\\{name}}}"
+        for ch, name in zip(
+            "ΓΔΘΛΞΠΣΥΦΨΩ", "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()
+        )
+    },
+    "ο": "o",
+    "∂": "\\ensuremath{\\partial}",
+    "∇": "\\ensuremath{\\nabla}",
+    "∈": "\\ensuremath{\\in}",
+    "∉": "\\ensuremath{\\notin}",
+    "∑": "\\ensuremath{\\sum}",
+    "∏": "\\ensuremath{\\prod}",
+    "√": "\\ensuremath{\\surd}",
+    "∞": "\\ensuremath{\\infty}",
+    "≈": "\\ensuremath{\\approx}",
+    "≠": "\\ensuremath{\\neq}",
+    "≤": "\\ensuremath{\\leq}",
+    "≥": "\\ensuremath{\\geq}",
+    "←": "\\ensuremath{\\leftarrow}",
+    "→": "\\ensuremath{\\rightarrow}",
+    "↔": "\\ensuremath{\\leftrightarrow}",
+    "⇒": "\\ensuremath{\\Rightarrow}",
+    "∘": "\\ensuremath{\\circ}",
+    "−": "\\ensuremath{-}",
+    "∓": "\\ensuremath{\\mp}",
+    "⊙": "\\ensuremath{\\odot}",
+    "⊗": "\\ensuremath{\\otimes}",
+    "∗": "\\ensuremath{\\ast}",
+    "⌊": "\\ensuremath{\\lfloor}",
+    "⌋": "\\ensuremath{\\rfloor}",
+    "⌈": "\\ensuremath{\\lceil}",
+    "⌉": "\\ensuremath{\\rceil}",
+    "ℓ": "\\ensuremath{\\ell}",
+    "✓": "\\ensuremath{\\checkmark}",
+    "ᵀ": "\\textsuperscript{T}",
+    "ᵢ": "\\textsubscript{i}",
+    "ⱼ": "\\textsubscript{j}",
+    **{chr(0x2080 + d): f"\\textsubscript{{{d}}}" for d in range(10)},
+    **{ch: f"\\textsuperscript{{{d}}}" for d, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹") if d not in (1, 2, 3)},
+    # a combining circumflex follows its letter (y + U+0302 is y-hat); printed after it, as ^
+    "\u0302": "\\textasciicircum{}",
+    # variation selectors only choose a glyph's style: nothing to print
+    "\ufe02": "",
+    "\ufe0f": "",
+}
+
 #: Packages and macros shared by every cnnmath document. It loads nothing that Sphinx's LaTeX
 #: writer loads with other options (so it can follow Sphinx's preamble) and only what Debian's
 #: texlive-latex-base and texlive-latex-recommended hold (so an exam needs no more than those).
@@ -99,13 +158,22 @@ PREAMBLE = r"""% cnnmath.tex.PREAMBLE: shared by the print edition and the paper
 \usepackage{longtable}
 \usepackage{array}
 \usepackage{xcolor}
+\usepackage{iftex}
+% characters pdflatex's UTF-8 input does not know (cnnmath.tex.UNICODE)
+\ifPDFTeX
+{unicode}\fi
 % the mark of a display that is shown but not checked (cnnmath.symbolic.DisplayOnly)
 \providecommand{\checkmark}{\ensuremath{\surd}}
 % an answer box on paper: \answerbox{width}
 \providecommand{\answerbox}[1]{\fbox{\rule{0pt}{1.6em}\rule{#1}{0pt}}}
 % one option of a multiple-choice question, with a box to tick
 \providecommand{\optionbox}{\fbox{\rule{0pt}{0.7em}\rule{0.7em}{0pt}}}
-"""
+""".replace(
+    "{unicode}",
+    "".join(
+        f"\\DeclareUnicodeCharacter{{{ord(ch):04X}}}{{{tex}}}\n" for ch, tex in UNICODE.items()
+    ),
+)
 
 _DOCUMENT_HEAD = r"""\documentclass[{options}]{{{cls}}}
 {fonts}\usepackage[margin=2cm]{{geometry}}

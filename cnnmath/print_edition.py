@@ -1,0 +1,305 @@
+r"""Sphinx extension for the print edition: the book as one PDF, typeset by LaTeX, offline.
+
+``make pdf`` builds the book with Sphinx's LaTeX builder from the chapters' stored outputs (no
+execution) with this extension and ``_config_pdf.yml`` merged over ``_config.yml``, then runs
+latexmk with ``-halt-on-error`` (:func:`cnnmath.tex.compile`). What it does to the book:
+
+- **TeX setup**: pdflatex with Latin Modern, A4, :data:`cnnmath.tex.PREAMBLE` (the preamble the
+  paper exams share), code and outputs wrapped at the margin (``verbatimforcewraps``). Sphinx's
+  own ``jupyterBook.cls`` route is not used: it needs ``bbm.sty``, only in Debian's 1.4 GB
+  ``texlive-fonts-extra``.
+- **Every output printable**: a ``text/latex`` output marked by :data:`cnnmath.printable.MARKER`
+  (a ledger or architecture table, a quiz) is inserted as LaTeX, not read as a formula. A
+  chapter's quiz (a ``show_quiz(...)`` cell, shown in the browser by JavaScript) prints as its
+  questions, with options and answer boxes (:func:`cnnmath.printable.quiz_latex`), from its own
+  ``text/latex`` if the cell stored one, else from ``cnnmath.quiz.book.quiz(topic, seed, n)``
+  with the arguments of the call. Any output left with no printable form (an
+  ``<IPython.core.display.HTML object>`` placeholder, raw HTML) is a warning, so the build, run
+  with ``--warningiserror``, fails on it.
+- **Exercises and solutions**: the exercises stay where they are; the solutions move to a section
+  "Solutions" at the end of their chapter (``cnnmath_print_edition: reader``), are removed
+  (``student``, with :mod:`cnnmath.quiz.student`), or stay at the chapter's end with, in an
+  appendix, every quiz's answers, worked solutions and known mistakes (``instructor``).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+from . import printable, tex
+
+logger = logging.getLogger(__name__)
+
+EDITIONS = ("reader", "student", "instructor")
+
+#: Outputs that print as nothing useful: IPython's placeholder for a display with no text form.
+_PLACEHOLDER = re.compile(
+    r"^\s*<(?:IPython\.core\.display\.\w+|[\w.]+ object at 0x[0-9a-f]+)[^>]*>"
+)
+
+SOLUTIONS_TITLE = "Solutions"
+
+#: The forms of an output that the LaTeX builder prints (a marked text/latex is raw LaTeX).
+_PRINTABLE_MIME = {"text/latex", "image/png", "image/jpeg", "application/pdf", "image/svg+xml"}
+
+
+def _configure(app: Sphinx, config) -> None:
+    if config.cnnmath_print_edition not in EDITIONS:
+        raise ValueError(
+            f"cnnmath_print_edition must be one of {EDITIONS}, got {config.cnnmath_print_edition!r}"
+        )
+    config.latex_engine = "pdflatex"
+    elements = dict(config.latex_elements or {})
+    elements.update(
+        {
+            "papersize": "a4paper",
+            "pointsize": "10pt",
+            "fontpkg": "\\usepackage{lmodern}",
+            # Greek in text is declared as math in PREAMBLE (no LGR fonts: texlive-lang-greek)
+            "textgreek": "",
+            "preamble": tex.PREAMBLE + elements.get("preamble", ""),
+            "sphinxsetup": ",".join(
+                [
+                    "verbatimwrapslines=true",
+                    "verbatimforcewraps=true",
+                    "verbatimmaxoverfull=0",
+                    "verbatimmaxunderfull=0",
+                    "verbatimhintsturnover=false",
+                    "hmargin={2cm,2cm}",
+                    "vmargin={2.2cm,2.2cm}",
+                ]
+            ),
+            "printindex": "\\printindex",
+        }
+    )
+    config.latex_elements = elements
+    config.latex_show_urls = "no"
+    config.latex_show_pagerefs = False
+
+
+class SolutionsToChapterEnd(SphinxTransform):
+    """Move every exercise's solution to a section "Solutions" at the end of its chapter.
+
+    Runs after sphinx-exercise has merged each gated solution into one node (priority 10) and
+    after :class:`cnnmath.quiz.student.RemoveSolutions` (11), which the student edition adds."""
+
+    default_priority = 12
+
+    def apply(self) -> None:
+        if self.app.builder.name != "latex":
+            return
+        from sphinx_exercise.nodes import solution_node
+
+        solutions = list(self.document.findall(solution_node))
+        if not solutions:
+            return
+        chapter = next(iter(self.document.findall(nodes.section)), None)
+        if chapter is None:
+            return
+        section = nodes.section(ids=["cnnmath-solutions"], names=["cnnmath-solutions"])
+        section += nodes.title(SOLUTIONS_TITLE, SOLUTIONS_TITLE)
+        for node in solutions:
+            node.parent.remove(node)
+            section += node
+        chapter += section
+
+
+def _notebook(env, docname: str) -> dict | None:
+    cache = env.temp_data.setdefault("cnnmath_notebooks", {})
+    if docname not in cache:
+        path = Path(env.doc2path(docname))
+        cache[docname] = (
+            json.loads(path.read_text(encoding="utf-8")) if path.suffix == ".ipynb" else None
+        )
+    return cache[docname]
+
+
+def _quiz_call(source: str) -> tuple[str, int, int | None] | None:
+    """The arguments (topic, seed, n) of a ``show_quiz(...)`` call with literal arguments."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name != "show_quiz":
+                continue
+            try:
+                args = [ast.literal_eval(a) for a in node.args]
+                kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+            except ValueError:
+                return None
+            names = ("chapter", "seed", "n")
+            call = dict(zip(names, args)) | kwargs
+            return call.get("chapter"), call.get("seed", 0), call.get("n")
+    return None
+
+
+def _raw_latex(text: str) -> nodes.raw:
+    return nodes.raw("", text, format="latex")
+
+
+def _stored_printable(output: nodes.Element) -> list[nodes.raw]:
+    """The printable text/latex of an output container (its mime bundles' raw LaTeX)."""
+    return [r for r in output.findall(nodes.raw) if r.get("format") == "latex"]
+
+
+def _printable_outputs(app: Sphinx, doctree: nodes.document) -> None:
+    """Marked text/latex outputs become raw LaTeX; a quiz cell prints as its questions.
+
+    Runs when a document is read, before myst-nb picks each output's mime type for the builder
+    (its post-transform ``SelectMimeType``): a marked ``text/latex`` is still one alternative of
+    its mime bundle here, and stays the LaTeX builder's choice as raw LaTeX."""
+    if app.builder.name != "latex":
+        return
+    env = app.env
+    docname = env.docname
+    for block in list(doctree.findall(nodes.math_block)):
+        if "text_latex" in block["classes"] and printable.is_printable(block.astext()):
+            block.replace_self(_raw_latex(block.astext()))
+    for cell in list(doctree.findall(nodes.container)):
+        if cell.get("nb_element") != "cell_code":
+            continue
+        _quiz_cell(env, docname, cell)
+    for bundle in doctree.findall(nodes.container):
+        if bundle.get("nb_element") != "mime_bundle":
+            continue
+        kinds = {child.get("mime_type") for child in bundle.children}
+        if "text/html" in kinds and not kinds & _PRINTABLE_MIME:
+            logger.warning(
+                "an output has only an HTML form, and its text/plain is no printed table: give "
+                "its display a text/latex form (cnnmath.printable.display, or a _repr_latex_ "
+                "returning cnnmath.printable.MARKER and LaTeX)",
+                location=bundle,
+                type="cnnmath",
+                subtype="unprintable",
+            )
+
+
+def _quiz_cell(env, docname: str, cell: nodes.container) -> None:
+    """A ``show_quiz(...)`` cell's outputs replaced by the printable quiz."""
+    nb = _notebook(env, docname)
+    source = "".join(nb["cells"][cell["cell_index"]]["source"]) if nb else ""
+    call = _quiz_call(source)
+    outputs = [c for c in cell.children if c.get("nb_element") == "cell_code_output"]
+    if call is None or not outputs:
+        return
+    topic, seed, n = call
+    if not hasattr(env, "cnnmath_quizzes"):
+        env.cnnmath_quizzes = {}
+    env.cnnmath_quizzes.setdefault(docname, []).append((topic, seed, n))
+    stored = [r for out in outputs for r in _stored_printable(out)]
+    if not stored:
+        from .quiz.book import quiz
+
+        stored = [_raw_latex(printable.quiz_latex(quiz(topic, seed, n)))]
+    out = outputs[0]
+    out.children = []
+    for r in stored:
+        r.parent = None
+        out += r
+    for extra in outputs[1:]:
+        cell.remove(extra)
+
+
+class UnprintableOutputs(SphinxPostTransform):
+    """Warn on every output the LaTeX builder was left to print as IPython's placeholder
+    (``<IPython.core.display.HTML object>``) or as raw HTML (which it drops): with
+    ``--warningiserror`` the print edition then fails instead of printing a hole."""
+
+    default_priority = 5  # after myst-nb's SelectMimeType (4) has chosen each output's form
+    builders = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        for out in self.document.findall(nodes.container):
+            if out.get("nb_element") != "cell_code_output":
+                continue
+            for node in out.findall(nodes.literal_block):
+                if _PLACEHOLDER.match(node.astext()):
+                    self._warn(node, f"no printable form ({node.astext().strip()[:60]})")
+            for node in out.findall(nodes.raw):
+                if node.get("format") != "latex":
+                    self._warn(node, f"raw {node.get('format')}, which LaTeX cannot print")
+
+    def _warn(self, node: nodes.Node, what: str) -> None:
+        logger.warning(
+            f"an output has {what}: give its display a text/latex form "
+            "(cnnmath.printable.display or a _repr_latex_ returning printable LaTeX) or an image",
+            location=node,
+            type="cnnmath",
+            subtype="unprintable",
+        )
+
+
+def _merge_quizzes(app: Sphinx, env, docnames, other) -> None:
+    if hasattr(other, "cnnmath_quizzes"):
+        env.cnnmath_quizzes = {**getattr(env, "cnnmath_quizzes", {}), **other.cnnmath_quizzes}
+
+
+def _purge_quizzes(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "cnnmath_quizzes", {}).pop(docname, None)
+
+
+def quiz_answers_latex(env, order: list[str]) -> str:
+    """The instructor's appendix: for each chapter's quiz (in reading order), the key."""
+    from .quiz.book import quiz
+
+    found = getattr(env, "cnnmath_quizzes", {})
+    parts = [
+        "\\appendix",
+        "\\chapter{Answers to the quizzes}\\label{cnnmath-quiz-answers}",
+        "Every quiz of the book with its answers, the worked solutions and the known mistakes "
+        "(the wrong answers a known misconception gives, with the feedback a student gets for "
+        "each). The kind and seed of a question regenerate it: "
+        "\\texttt{python -m cnnmath.quiz show KIND -{}-seed SEED}.",
+    ]
+    for docname in order:
+        for topic, seed, n in found.get(docname, []):
+            title = env.titles[docname].astext() if docname in env.titles else docname
+            parts.append(f"\\section{{{printable.escape(title)}}}")
+            parts.append(printable.quiz_key_latex(quiz(topic, seed, n)))
+    return "\n".join(parts)
+
+
+def _appendix(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if (
+        app.builder.name != "latex"
+        or app.config.cnnmath_print_edition != "instructor"
+        or docname != app.config.root_doc
+        or doctree.get("docname") != docname
+        or not any(True for _ in doctree.findall(nodes.section))
+    ):
+        return
+    # the assembled tree of the whole book: documents in reading order
+    order = [app.config.root_doc, *app.env.toctree_includes.get(app.config.root_doc, [])]
+    seen, queue = [], list(order)
+    while queue:
+        d = queue.pop(0)
+        if d in seen:
+            continue
+        seen.append(d)
+        queue[0:0] = app.env.toctree_includes.get(d, [])
+    doctree += _raw_latex(quiz_answers_latex(app.env, seen))
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("sphinx_exercise")
+    app.add_config_value("cnnmath_print_edition", "reader", "env")
+    app.connect("config-inited", _configure)
+    app.add_transform(SolutionsToChapterEnd)
+    app.connect("doctree-read", _printable_outputs)
+    app.add_post_transform(UnprintableOutputs)
+    app.connect("env-merge-info", _merge_quizzes)
+    app.connect("env-purge-doc", _purge_quizzes)
+    app.connect("doctree-resolved", _appendix)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

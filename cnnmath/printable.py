@@ -1,0 +1,340 @@
+r"""Output = {text/html, text/latex, text/plain}: every rich display of the book, printable too.
+
+A notebook output shows its ``text/html`` in the browser; the print edition (``make pdf``,
+:mod:`cnnmath.print_edition`) cannot print HTML, and myst-nb's LaTeX builder takes an output's
+``text/latex`` instead (before ``text/plain``, which for an HTML display is only
+``<IPython.core.display.HTML object>``). So a display that the book prints carries the same
+content three times, built from the same data:
+
+- ``text/html`` for the browser;
+- ``text/latex``: raw LaTeX (a table, a list, a quiz) that starts with the line :data:`MARKER`,
+  which tells the print edition to insert it as LaTeX rather than as a formula (myst-nb reads
+  an unmarked ``text/latex`` as display math, which is what SymPy's and
+  :class:`cnnmath.symbolic.Derivation`'s outputs are);
+- ``text/plain`` for a terminal.
+
+Use :func:`display` (or :class:`Printable` as a cell's last value) to show the three, and the
+small writers here to make the LaTeX: :func:`latex_text` (Markdown with ``$...$`` math),
+:func:`latex_table` (a ``longtable`` that breaks across pages), :func:`quiz_latex` (questions
+with their options and answer boxes) and :func:`quiz_key_latex` (answers, worked solutions and
+the known mistakes). The macros they use (``\answerbox``, ``\optionbox``) are in
+:data:`cnnmath.tex.PREAMBLE`, shared with the paper exams.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = [
+    "MARKER",
+    "Printable",
+    "bundle",
+    "display",
+    "escape",
+    "is_printable",
+    "latex_table",
+    "latex_text",
+    "quiz_key_latex",
+    "quiz_latex",
+    "verbatim",
+]
+
+#: The first line of a printable ``text/latex`` output: raw LaTeX, not a formula.
+MARKER = "% cnnmath.printable"
+
+_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+_SPECIAL = re.compile("|".join(re.escape(k) for k in _SPECIALS))
+# $...$ (not $$), as the quiz and ledger texts write inline math; an escaped \$ is text
+_MATH = re.compile(r"(?<![\\$])\$(?!\s)([^$]+?)(?<![\s\\])\$(?!\$)")
+_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def escape(text: str) -> str:
+    r"""``text`` with LaTeX's special characters written as text (``_`` as ``\_``, ...)."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string, got {type(text).__name__}")
+    return _SPECIAL.sub(lambda m: _SPECIALS[m.group(0)], text)
+
+
+def _inline(text: str) -> str:
+    """Text outside math: `code` in typewriter, **bold** in bold, the rest escaped."""
+    out, last = [], 0
+    for m in _CODE.finditer(text):
+        out.append(_bold(text[last : m.start()]))
+        out.append(r"\texttt{" + escape(m.group(1)) + "}")
+        last = m.end()
+    out.append(_bold(text[last:]))
+    return "".join(out)
+
+
+def _bold(text: str) -> str:
+    out, last = [], 0
+    for m in _BOLD.finditer(text):
+        out.append(escape(text[last : m.start()]))
+        out.append(r"\textbf{" + escape(m.group(1)) + "}")
+        last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def latex_text(text: str) -> str:
+    r"""Markdown ``text`` as LaTeX: each ``$...$`` formula kept as math, `code` as ``\texttt``,
+    ``**bold**`` as ``\textbf``, blank lines as paragraph breaks, everything else escaped."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string, got {type(text).__name__}")
+    out, last = [], 0
+    for m in _MATH.finditer(text):
+        out.append(_inline(text[last : m.start()]))
+        out.append(f"${m.group(1)}$")
+        last = m.end()
+    out.append(_inline(text[last:]))
+    return re.sub(r"\n\s*\n", "\n\\\\par\n", "".join(out))
+
+
+def verbatim(text: str, *, size: str = "small") -> str:
+    r"""``text`` as a ``verbatim`` block in a ``quote`` (``size``: a LaTeX size such as small)."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string, got {type(text).__name__}")
+    if not re.fullmatch(r"tiny|scriptsize|footnotesize|small|normalsize|large", size):
+        raise ValueError(f"size must be a LaTeX font size such as 'small', got {size!r}")
+    if "\\end{verbatim}" in text:
+        raise ValueError("text must not contain \\end{verbatim}")
+    return (
+        f"\\begin{{quote}}\\{size}\n\\begin{{verbatim}}\n{text}\n\\end{{verbatim}}\n\\end{{quote}}"
+    )
+
+
+def latex_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    columns: Sequence[str | float] | None = None,
+    caption: str = "",
+    footer: Sequence[str] | None = None,
+    size: str = "small",
+) -> str:
+    r"""A ``longtable`` (it breaks across pages, its header repeated) with ``booktabs`` rules.
+
+    ``header``, each row and ``footer`` (a last row under a rule, such as totals) hold LaTeX
+    cells (escape text with :func:`escape` or :func:`latex_text`). ``columns`` gives each
+    column's alignment: ``"l"``, ``"r"`` or ``"c"``, or a float, the column's width as a
+    fraction of the line, for text that wraps (ragged right); by default every column is ``"l"``.
+    ``caption`` (LaTeX) is set above the table.
+    """
+    n = len(header)
+    if n == 0:
+        raise ValueError("header must name at least one column")
+    columns = ["l"] * n if columns is None else list(columns)
+    if len(columns) != n:
+        raise ValueError(f"columns has {len(columns)} entries for {n} header cells")
+    for i, row in enumerate([*rows, *([footer] if footer is not None else [])]):
+        if len(row) != n:
+            raise ValueError(f"row {i} has {len(row)} cells; the header has {n}")
+    if not re.fullmatch(r"tiny|scriptsize|footnotesize|small|normalsize", size):
+        raise ValueError(f"size must be a LaTeX font size such as 'small', got {size!r}")
+    spec = []
+    for c in columns:
+        if isinstance(c, float):
+            if not 0 < c <= 1:
+                raise ValueError(
+                    f"a column width must be a fraction of the line in (0, 1], got {c}"
+                )
+            spec.append(f">{{\\raggedright\\arraybackslash}}p{{{c:.3f}\\linewidth}}")
+        elif c in ("l", "r", "c"):
+            spec.append(c)
+        else:
+            raise ValueError(f"a column must be 'l', 'r', 'c' or a width fraction, got {c!r}")
+
+    def line(cells: Sequence[str]) -> str:
+        return " & ".join(cells) + r" \\"
+
+    head = line([f"\\textbf{{{h}}}" for h in header])
+    cap = f"\\caption*{{{caption}}}\\\\\n" if caption else ""
+    body = "\n".join(line(r) for r in rows)
+    foot = f"\n\\midrule\n{line(footer)}" if footer is not None else ""
+    return (
+        f"\\begingroup\\{size}\\setlength{{\\tabcolsep}}{{4pt}}\n"
+        f"\\begin{{longtable}}{{@{{}}{''.join(spec)}@{{}}}}\n"
+        f"{cap}\\toprule\n{head}\n\\midrule\n\\endfirsthead\n"
+        f"\\toprule\n{head}\n\\midrule\n\\endhead\n"
+        f"{body}{foot}\n\\bottomrule\n\\end{{longtable}}\n\\endgroup"
+    )
+
+
+def is_printable(latex: str) -> bool:
+    """Whether a ``text/latex`` output is raw LaTeX for the print edition (starts with MARKER)."""
+    return isinstance(latex, str) and latex.lstrip().startswith(MARKER)
+
+
+def bundle(html: str, latex: str, plain: str) -> dict[str, str]:
+    """The display bundle: ``text/html``, ``text/latex`` (marked printable), ``text/plain``."""
+    for name, value in (("html", html), ("latex", latex), ("plain", plain)):
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a string, got {type(value).__name__}")
+    if not latex.strip():
+        raise ValueError("latex must not be empty: the print edition would print nothing")
+    marked = latex if is_printable(latex) else f"{MARKER}\n{latex}"
+    return {"text/html": html, "text/latex": marked, "text/plain": plain}
+
+
+def display(html: str, latex: str, plain: str) -> None:
+    """Show one output with its three forms (in a notebook; :func:`bundle` says which)."""
+    from IPython.display import display as ipython_display
+
+    ipython_display(bundle(html, latex, plain), raw=True)
+
+
+class Printable:
+    """A value whose display is the three forms: return it as a cell's last value."""
+
+    def __init__(self, html: str, latex: str, plain: str):
+        self._bundle = bundle(html, latex, plain)
+
+    def _repr_html_(self) -> str:
+        return self._bundle["text/html"]
+
+    def _repr_latex_(self) -> str:
+        return self._bundle["text/latex"]
+
+    def __repr__(self) -> str:
+        return self._bundle["text/plain"]
+
+
+# --------------------------------------------------------------------------------------------
+# Quizzes: the questions as a reader prints them, and the key an instructor keeps
+# --------------------------------------------------------------------------------------------
+
+
+def _answer_space(q) -> str:
+    from .quiz.question import Choice, Grid, Numeric, Symbolic
+
+    a = q.answer
+    if isinstance(a, Choice):
+        return "\n".join(
+            f"\\item[\\optionbox\\ {chr(65 + i)}.] {latex_text(o)}" for i, o in enumerate(a.options)
+        ).join(["\\begin{itemize}\n", "\n\\end{itemize}"])
+    if isinstance(a, Grid):
+        rows, cols = a.value.shape if a.value.ndim == 2 else (1, a.value.size)
+        cell = r"\rule{0pt}{1.5em}\rule{2.4em}{0pt}"
+        grid = "\\\\ \\hline\n".join(" & ".join([cell] * cols) for _ in range(rows))
+        return (
+            f"\\par\\medskip\\noindent Answer:\\quad"
+            f"\\begin{{tabular}}[t]{{|{'c|' * cols}}}\\hline\n{grid}\\\\ \\hline\n\\end{{tabular}}"
+        )
+    if isinstance(a, (Numeric, Symbolic)):
+        width = "0.6\\linewidth" if isinstance(a, Symbolic) else "4cm"
+        return f"\\par\\medskip\\noindent Answer:\\quad\\answerbox{{{width}}}"
+    raise ValueError(f"question {q.id} has an answer of unknown type {type(a).__name__}")
+
+
+def quiz_latex(questions: Sequence, *, title: str = "") -> str:
+    r"""The questions as a numbered list to answer on paper: the text (its math typeset), the
+    data in monospace, the options of a multiple choice with a box to tick, a grid of empty boxes
+    for a feature map, a box for a number and a line for a formula, and how to write the answer.
+    No answer, seed or kind is printed."""
+    if not questions:
+        raise ValueError("questions must hold at least one question")
+    items = []
+    for q in questions:
+        parts = [f"\\item \\textbf{{{escape(q.title)}.}} {latex_text(q.text)}"]
+        if q.code:
+            parts.append(verbatim(q.code))
+        parts.append(_answer_space(q))
+        parts.append(
+            f"\\par\\smallskip{{\\footnotesize\\itshape {latex_text(q.answer.instructions())}}}"
+        )
+        items.append("\n".join(parts))
+    head = f"\\paragraph{{{title}}}\n" if title else ""
+    return (
+        f"{MARKER}\n{head}\\begin{{enumerate}}\n"
+        + "\n\\medskip\n".join(items)
+        + "\n\\end{enumerate}"
+    )
+
+
+def _value_latex(q, value=None) -> str:
+    from .quiz.question import Symbolic
+
+    a = q.answer
+    if isinstance(a, Symbolic):
+        return f"${a.latex(value)}$"
+    text = a.text(value)
+    if "\n" in text:
+        return "\n" + verbatim(text, size="footnotesize")
+    return latex_text(text) if "$" in text else escape(text)
+
+
+def quiz_key_latex(questions: Sequence, *, title: str = "") -> str:
+    r"""The key of :func:`quiz_latex`'s questions, for an instructor: each question's kind and
+    seed (which regenerate it: ``python -m cnnmath.quiz show KIND --seed SEED``), its answer,
+    the worked solution, and every known mistake with the answer it gives and its feedback."""
+    from .quiz.question import Choice
+
+    if not questions:
+        raise ValueError("questions must hold at least one question")
+    items = []
+    for q in questions:
+        a = q.answer
+        parts = [
+            f"\\item \\textbf{{{escape(q.title)}}} (\\texttt{{{escape(q.kind)}}}, seed {q.seed})."
+        ]
+        if isinstance(a, Choice):
+            parts.append(f"Answer: {chr(65 + a.correct)}. {latex_text(a.options[a.correct])}\\par")
+        else:
+            parts.append(f"Answer: {_value_latex(q)}\\par")
+        parts.append(f"\\textit{{Worked solution.}} {_solution_latex(q.solution)}\\par")
+        mistakes = []
+        if isinstance(a, Choice):
+            for i, opt in enumerate(a.options):
+                m = a.mistake_of(i)
+                if m is not None:
+                    mistakes.append(
+                        f"\\item[{chr(65 + i)}.] \\texttt{{{escape(m.key)}}}: {latex_text(m.feedback())}"
+                    )
+        else:
+            for value, m in a.distractors:
+                mistakes.append(
+                    f"\\item \\texttt{{{escape(m.key)}}} gives {_value_latex(q, value)}: "
+                    f"{latex_text(m.feedback())}"
+                )
+        if mistakes:
+            parts.append(
+                "\\textit{Known mistakes.}\n\\begin{itemize}\n"
+                + "\n".join(mistakes)
+                + "\n\\end{itemize}"
+            )
+        items.append("\n".join(parts))
+    head = f"\\paragraph{{{title}}}\n" if title else ""
+    return (
+        f"{MARKER}\n{head}\\begin{{enumerate}}\n"
+        + "\n\\medskip\n".join(items)
+        + "\n\\end{enumerate}"
+    )
+
+
+def _solution_latex(text: str) -> str:
+    """A worked solution: prose with math, and any block of aligned numbers kept as it is."""
+    out = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = block.splitlines()
+        if lines and all(re.fullmatch(r"[\s\d.eE+\-;]+", ln) for ln in lines):
+            out.append(verbatim(block, size="footnotesize"))
+        else:
+            out.append(latex_text(block))
+    return "\n\\par\n".join(out)
