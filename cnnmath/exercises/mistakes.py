@@ -108,3 +108,44 @@ NEGATED = m(
     "gradient_negated",
     "the gradients were negated: return the gradient; the optimizer subtracts it",
 )
+VAR_AS_STD = m(
+    "var_as_std",
+    "the variance was passed as the standard deviation: rng.normal takes sigma = sqrt(Var)",
+)
+WD_IGNORED = m(
+    "weight_decay_ignored",
+    "the weight decay was left out: torch adds weight_decay * w to the gradient first",
+)
+WD_AFTER = m(
+    "weight_decay_after",
+    "the weight decay was added after the momentum buffer; torch adds it to the gradient "
+    "before, so that the buffer carries it too",
+)
+NESTEROV_IGNORED = m(
+    "nesterov_ignored",
+    "nesterov=True was ignored: Nesterov's step uses g + momentum * buffer instead of the buffer",
+)
+NOT_IN_PLACE = m(
+    "not_in_place",
+    "w = w - lr * g makes a new array and leaves the caller's parameter unchanged: update it "
+    "in place (w -= lr * g)",
+)
+EPS_INSIDE = m(
+    "eps_inside_sqrt",
+    "eps was put inside the square root, sqrt(v_hat + eps), as the thesis writes AdaGrad and "
+    "RMSProp; torch and this book add it outside, sqrt(v_hat) + eps, a convention",
+    "thesis-eq48-51-eps-inside-sqrt",
+)
+STEP_NOT_COUNTED = m(
+    "step_not_counted",
+    "the step count t was not kept: every step was corrected as the first, by 1 - beta^1",
+)
+V_NOT_SQUARED = m(
+    "v_not_squared", "the second moment averaged |g|; it averages the squared gradient g^2"
+)
+BETAS_SWAPPED = m("betas_swapped", "beta1 and beta2 were swapped")
+WD_COUPLED = m(
+    "weight_decay_coupled",
+    "AdamW's decay was added to the gradient (that is Adam's L2 penalty); AdamW shrinks w by "
+    "lr * weight_decay * w directly",
+)
