@@ -1,11 +1,11 @@
 """The exported banks, read back: Moodle XML as Moodle's importer reads it, GIFT by a port of
-Moodle's GIFT parser (a round trip), Canvas QTI against text2qti's output; and the book's quiz."""
+Moodle's GIFT parser (a round trip), Canvas QTI against text2qti's output. How each platform
+grades what it reads: tests/test_quiz_import.py."""
 
 from __future__ import annotations
 
 import html
 import io
-import json
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -17,9 +17,6 @@ from cnnmath.quiz import (
     export,
     generate,
     generators,
-    quiz,
-    show_quiz,
-    to_jupyterquiz,
     variants,
 )
 from cnnmath.quiz.export import (
@@ -373,56 +370,3 @@ def test_qti_has_the_structure_text2qti_writes():
     their_sections = _paths(theirs.find("q:assessment", NS))
     our_sections = _paths(ours.find("q:assessment", NS))
     assert {p for p in their_sections if "/item" not in p} <= our_sections
-
-
-# --------------------------------------------------------------------------------------------
-# the book: jupyterquiz
-# --------------------------------------------------------------------------------------------
-
-
-def test_jupyterquiz_dicts_have_one_right_answer_and_the_mistakes():
-    for g in generators():
-        q = g(5)
-        d = to_jupyterquiz(q)
-        json.dumps(d)
-        if d["type"] == "numeric":
-            (first, *rest) = d["answers"]
-            assert first["correct"] and first["range"][0] <= q.answer.number < first["range"][1]
-            ranges = [a for a in rest if a["type"] == "range"]
-            assert len(ranges) == len(q.answer.distractors)
-            for a, (v, _) in zip(ranges, q.answer.distractors):
-                assert a["range"][0] <= v < a["range"][1] and not a["correct"]
-                assert not a["range"][0] <= q.answer.number < a["range"][1]
-            assert rest[-1]["type"] == "default"
-        else:
-            assert d["type"] == "multiple_choice" and sum(a["correct"] for a in d["answers"]) == 1
-
-
-def _capture(monkeypatch, chapter, seed):
-    shown = []
-    import jupyterquiz.dynamic.display as display_module
-
-    monkeypatch.setattr(display_module, "display", lambda obj: shown.append(obj.data))
-    show_quiz(chapter, seed)
-    return shown
-
-
-def test_show_quiz_is_deterministic_and_self_contained(monkeypatch):
-    import random
-
-    random.seed(1)
-    before = random.random()
-    first = _capture(monkeypatch, "conv_backprop", 0)
-    random.seed(1)
-    assert random.random() == before  # show_quiz leaves the global random state alone
-    second = _capture(monkeypatch, "conv_backprop", 0)
-    assert first == second and len(first) == 2
-    html_part, script = first
-    div_id = re.search(r'<div id="([A-Za-z]{12})"', html_part).group(1)
-    assert script.startswith(f"var questions{div_id}=")
-    embedded = json.loads(script[len(f"var questions{div_id}=") : script.index(";\n")])
-    assert [e["question"] for e in embedded] == [
-        to_jupyterquiz(q)["question"] for q in quiz("conv_backprop", 0)
-    ]
-    assert "fetch(" not in script  # the questions travel in the page: no download
-    assert _capture(monkeypatch, "conv_backprop", 1) != first

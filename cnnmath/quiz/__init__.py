@@ -13,6 +13,8 @@ answer is right and which known mistake a wrong one matches.
   HTML book (a small self-contained widget, several versions, deterministic output for nbval);
 - :func:`bank` and :func:`export`: Moodle XML, GIFT and Canvas QTI banks of seeded variants;
 - :func:`answer_key` and :func:`grade`: paper quizzes graded from a CSV;
+- :mod:`~cnnmath.quiz.paper`: one printed exam per student of a roster (versions drawn from an
+  instructor's secret, :mod:`~cnnmath.quiz.versions`), its key, and grading by student;
 - ``python -m cnnmath.quiz --help``: the same from the command line.
 
 Modules: :mod:`~cnnmath.quiz.question` (questions and answer types), :mod:`~cnnmath.quiz.expr`

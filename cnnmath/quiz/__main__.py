@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -24,6 +26,9 @@ examples:
   python -m cnnmath.quiz export --format qti --topics all --variants 10 -o cnnmath-qti.zip
   python -m cnnmath.quiz key --topics convolution --seed 7 -o key.csv
   python -m cnnmath.quiz grade --topics convolution --seed 7 answers.csv -o feedback.csv
+  python -m cnnmath.quiz exam --roster roster.csv --topics convolution --secret-file key.txt -o exams
+  python -m cnnmath.quiz grade answers.csv --topics convolution --secret-file key.txt \\
+      --roster roster.csv -o report.csv --summary summary.csv
 
 A seed is a whole number from 0 to {MAX_SEED}; the same seed gives the same questions. The answers
 CSV of 'grade' has a 'student' column and one column per question, named as in the key (Q1, Q2,
@@ -95,8 +100,12 @@ def _write(path: str | None, data: bytes | str) -> None:
         sys.stdout.buffer.write(raw)
         sys.stdout.flush()
         return
-    try:
-        Path(path).write_bytes(raw)
+    target = Path(path)
+    try:  # atomically: a temporary file beside it, renamed into place
+        fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=f".{target.name}.")
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        os.replace(tmp, target)
     except OSError as exc:
         raise QuizError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"wrote {path} ({len(raw):,} bytes)", file=sys.stderr)
@@ -158,16 +167,61 @@ def cmd_key(args: argparse.Namespace) -> None:
     _write(args.output, answer_key(args.topics, args.seed))
 
 
-def cmd_grade(args: argparse.Namespace) -> None:
+def _read(path: str) -> str:
     try:
-        text = Path(args.answers).read_text(encoding="utf-8-sig")
+        return Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise QuizError(f"no such file: {args.answers}") from None
+        raise QuizError(f"no such file: {path}") from None
     except UnicodeDecodeError:
-        raise QuizError(f"{args.answers} is not UTF-8 text") from None
+        raise QuizError(f"{path} is not UTF-8 text") from None
     except OSError as exc:
-        raise QuizError(f"cannot read {args.answers}: {exc.strerror or exc}") from None
-    marks = grade(args.topics, args.seed, text)
+        raise QuizError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def cmd_exam(args: argparse.Namespace) -> None:
+    from . import paper
+
+    secret = read_secret(args.secret, args.secret_file)
+    roster = paper.read_roster(_read(args.roster))
+    kinds = paper.exam_kinds(args.topics, args.kinds)
+    pdfs = paper.write_exams(roster, kinds, secret, args.output, title=args.title)
+    print(
+        f"wrote {len(pdfs)} exams of {len(kinds)} questions and key.csv to {args.output}",
+        file=sys.stderr,
+    )
+
+
+def cmd_grade_exams(args: argparse.Namespace) -> None:
+    from . import paper
+
+    secret = read_secret(args.secret, args.secret_file)
+    roster = paper.read_roster(_read(args.roster)) if args.roster else None
+    kinds = paper.exam_kinds(args.topics, args.kinds)
+    marks = paper.grade_exams(_read(args.answers), secret, kinds, roster)
+    for student, (got, asked) in paper.totals(marks).items():
+        print(f"{student}: {got:g}/{asked}")
+        for m in marks:
+            if m.student == student and not m.feedback.correct:
+                name = f" {m.feedback.mistake.key}" if m.feedback.mistake else ""
+                print(f"  {m.question} [{m.answer or '-'}] credit {m.credit:.2g}{name}")
+    if args.output:
+        _write(args.output, paper.report_csv(marks))
+    if args.summary:
+        _write(args.summary, paper.summary(marks))
+
+
+def cmd_grade(args: argparse.Namespace) -> None:
+    if args.secret is not None or args.secret_file is not None:
+        if args.seed is not None:
+            raise QuizError("give either --secret (per-student exams) or --seed, not both")
+        cmd_grade_exams(args)
+        return
+    if args.kinds or args.roster or args.summary:
+        raise QuizError("--kinds, --roster and --summary grade per-student exams: give --secret")
+    if not args.topics:
+        raise QuizError("name the quiz's --topics")
+    text = _read(args.answers)
+    marks = grade(args.topics, 0 if args.seed is None else args.seed, text)
     for student, (right, asked) in scores(marks).items():
         print(f"{student}: {right}/{asked}")
         for m in marks:
@@ -268,10 +322,35 @@ def parser() -> argparse.ArgumentParser:
         "wrong answer (the known mistake it matches, where it matches one).",
     )
     s.add_argument("answers", help="the answers CSV (UTF-8)")
-    s.add_argument("--topics", type=_topics, required=True, help="comma-separated topics, or 'all'")
-    s.add_argument("--seed", type=_seed, default=0, help="the seed of the quiz (default 0)")
+    s.add_argument("--topics", type=_topics, help="comma-separated topics, or 'all'")
+    s.add_argument("--kinds", type=_kinds, help="question kinds (per-student exams, as in 'exam')")
+    s.add_argument("--seed", type=_seed, help="the seed of a one-version quiz (default 0)")
+    s.add_argument("--secret", help="the exam's secret: grade each student's own version")
+    s.add_argument("--secret-file", help="a file whose contents are the secret")
+    s.add_argument("--roster", help="the exam's roster: every student graded must be on it")
     s.add_argument("-o", "--output", help="also write every answer's feedback as CSV to this file")
+    s.add_argument("--summary", help="per-exam grading: write the per-question summary (CSV) here")
     s.set_defaults(run=cmd_grade)
+
+    s = sub.add_parser(
+        "exam",
+        help="a printed exam (PDF) for every student of a roster, and its key",
+        description="Write OUTPUT/<id>.pdf for every student of the roster (CSV with the columns "
+        "id and name): their own version of every question kind of the topics, drawn from the "
+        "secret, with their name and version code on every page and an answer sheet; and "
+        "OUTPUT/key.csv with every student's answers. Needs Debian's TeX packages "
+        "(scripts/get-tex.sh). Grade with 'grade ANSWERS --secret ... --topics ...'.",
+    )
+    s.add_argument("--roster", required=True, help="CSV with the columns id and name")
+    s.add_argument("--topics", type=_topics, help="comma-separated topics, or 'all'")
+    s.add_argument("--kinds", type=_kinds, help="comma-separated question kinds (or --topics)")
+    s.add_argument(
+        "--secret", help="the instructor's passphrase (keep it: it reproduces the exams)"
+    )
+    s.add_argument("--secret-file", help="a file whose contents are the secret")
+    s.add_argument("--title", default="cnnmath exam", help="the exam's title")
+    s.add_argument("-o", "--output", required=True, help="a new directory for the PDFs and key")
+    s.set_defaults(run=cmd_exam)
     return p
 
 
