@@ -287,9 +287,8 @@ def conv2d_forward(
     )
     dtype = np.result_type(x, w)
     ph, pw = g.padding
-    xt = np.zeros(
-        (g.C, g.N, g.H + 2 * ph, g.W + 2 * pw), dtype=dtype
-    )  # (C, N, Hp, Wp): padded and transposed
+    # (C, N, Hp, Wp): padded and transposed
+    xt = np.zeros((g.C, g.N, g.H + 2 * ph, g.W + 2 * pw), dtype=dtype)
     xt[:, :, ph : ph + g.H, pw : pw + g.W] = x.transpose(1, 0, 2, 3)
     cols = np.empty((g.C, g.KH, g.KW, g.N, g.OH, g.OW), dtype=dtype)
     for u in range(g.KH):
