@@ -306,4 +306,112 @@ CONV2D_BACKWARD = Exercise(
     bugs=tuple(Bug(m, _buggy_conv_backward(m.key)) for m in _CONV_BUGS),
 )
 
-EXERCISES = (OUTPUT_SIZE, CONV2D_BACKWARD)
+# --------------------------------------------------------------------------------------------
+# Forward
+# --------------------------------------------------------------------------------------------
+
+
+def _conv_forward_configs() -> list[Config]:
+    out = []
+    for cfg in _conv_configs():
+        d = cfg.data
+        args = (d["x"], d["w"], d["b"])
+        out.append(Config(cfg.label, args, kwargs=dict(d["hyper"]), data=d))
+    return out
+
+
+def _conv_forward_call(fn: Callable, cfg: Config) -> dict[str, object]:
+    res = fn(*cfg.args, **cfg.kwargs)
+    if not isinstance(res, (tuple, list)) or len(res) != 2:
+        raise ShapeError(f"returned {type(res).__name__}; expected a tuple (Z, cache)")
+    return {"Z": res[0]}
+
+
+def _conv_forward_torch(cfg: Config) -> dict[str, object] | None:
+    if not have_torch():
+        return None
+    torch = importlib.import_module("torch")
+    d = cfg.data
+    t = {k: torch.tensor(d[k]) for k in ("x", "w", "b")}
+    return {"Z": torch.nn.functional.conv2d(t["x"], t["w"], t["b"], **d["hyper"]).numpy()}
+
+
+def _conv_forward_unfolded(cfg: Config) -> dict[str, object]:
+    """The package's vectorized forward pass (the unfolding), another route than the loops."""
+    d = cfg.data
+    return {"Z": conv.conv2d_forward(d["x"], d["w"], d["b"], **d["hyper"])[0]}
+
+
+def _buggy_conv_forward(mistake: str) -> Callable:
+    def forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+        sh, sw = (stride, stride) if isinstance(stride, int) else stride
+        ph, pw = (padding, padding) if isinstance(padding, int) else padding
+        dh, dl = (dilation, dilation) if isinstance(dilation, int) else dilation
+        if mistake == "no_dilation":
+            dh = dl = 1
+        N, C, H, W = x.shape
+        F, Cg, KH, KW = w.shape
+        if mistake == "pad_once":
+            xp = np.pad(x, ((0, 0), (0, 0), (ph, 0), (pw, 0)))
+        else:
+            xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        OH = (xp.shape[2] - dh * (KH - 1) - 1) // sh + 1
+        OW = (xp.shape[3] - dl * (KW - 1) - 1) // sw + 1
+        Fg = F // groups
+        out = np.zeros((N, F, OH, OW))
+        for n in range(N):
+            for f in range(F):
+                c0 = 0 if mistake == "no_groups" else (f // Fg) * Cg
+                for i in range(OH):
+                    for j in range(OW):
+                        acc = 0.0 if (b is None or mistake == "no_bias") else b[f]
+                        for c in range(Cg):
+                            for u in range(KH):
+                                for v in range(KW):
+                                    if mistake == "no_stride":
+                                        r, q = i + u * dh, j + v * dl
+                                    else:
+                                        r, q = i * sh + u * dh, j * sw + v * dl
+                                    if mistake == "flipped_kernel":
+                                        wk = w[f, c, KH - 1 - u, KW - 1 - v]
+                                    else:
+                                        wk = w[f, c, u, v]
+                                    acc += wk * xp[n, c0 + c, r, q]
+                                    if mistake == "bias_inside_sum" and b is not None:
+                                        acc += b[f]
+                        out[n, f, i, j] = acc
+        return out, None
+
+    return forward
+
+
+_CONV_FORWARD_BUGS = (
+    "flipped_kernel",
+    "bias_inside_sum",
+    "no_bias",
+    "no_stride",
+    "pad_once",
+    "no_dilation",
+    "no_groups",
+)
+
+CONV2D_FORWARD = Exercise(
+    name="conv2d_forward",
+    target=conv.conv2d_forward_naive,
+    chapter="convolution",
+    task=(
+        "stride, padding and dilation are ints or (height, width) pairs; filter f reads the "
+        "C/groups input channels of its group. Return (Z, cache); the cache is whatever your "
+        "backward pass needs (Z is checked). Plain float inputs are enough."
+    ),
+    outputs=("Z",),
+    configs=_conv_forward_configs,
+    call=_conv_forward_call,
+    oracles={
+        "the unfolded (vectorized) forward": _conv_forward_unfolded,
+        "torch": _conv_forward_torch,
+    },
+    bugs=tuple(Bug(mk.quiz(key), _buggy_conv_forward(key)) for key in _CONV_FORWARD_BUGS),
+)
+
+EXERCISES = (OUTPUT_SIZE, CONV2D_FORWARD, CONV2D_BACKWARD)

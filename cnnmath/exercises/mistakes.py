@@ -149,3 +149,28 @@ WD_COUPLED = m(
     "AdamW's decay was added to the gradient (that is Adam's L2 penalty); AdamW shrinks w by "
     "lr * weight_decay * w directly",
 )
+TIES_LAST = m(
+    "ties_last",
+    "on ties the last maximum was kept (>=): the first one in row-major order wins (>), as in "
+    "torch, so that each window sends its gradient to one input",
+)
+PAD_ZERO = m(
+    "pad_zero",
+    "the padding was filled with zeros, so it wins a window whose inputs are all negative: max "
+    "pooling pads with -inf (padding never wins)",
+)
+AVERAGE = m("average", "this is average pooling: max pooling keeps each window's largest input")
+SWITCH_PADDED = m(
+    "switch_padded",
+    "the switch was recorded in the padded input's coordinates: subtract the padding, so that "
+    "it names a pixel of x",
+)
+STRIDE_DEFAULT_ONE = m(
+    "stride_default_one",
+    "stride=None was read as 1; it means the window's size (windows side by side)",
+)
+OFFSET_DECODE = m(
+    "offset_decode",
+    "the offset was decoded with the window's height: offset = u * KW + v, so "
+    "(u, v) = divmod(offset, KW)",
+)
