@@ -24,10 +24,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from . import activations, convolution, foundations, pooling, training
+from . import activations, convolution, foundations, normalization, pooling, training
 from .core import TIME_LIMIT, Bug, Config, Exercise, ExerciseError, Report
 
-_MODULES = (foundations, activations, training, convolution, pooling)
+_MODULES = (foundations, activations, training, convolution, pooling, normalization)
 
 #: Every implementation exercise, by name, in the book's order.
 EXERCISES: dict[str, Exercise] = {ex.name: ex for mod in _MODULES for ex in mod.EXERCISES}

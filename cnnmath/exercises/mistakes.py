@@ -174,3 +174,52 @@ OFFSET_DECODE = m(
     "the offset was decoded with the window's height: offset = u * KW + v, so "
     "(u, v) = divmod(offset, KW)",
 )
+BN_CONSTANT_STATS = m(
+    "bn_constant_stats",
+    "the batch mean and variance were treated as constants: each depends on every x of the "
+    "channel, which adds the two terms with the sums of dE/dy and of dE/dy x_hat",
+)
+BN_NO_VARIANCE_PATH = m(
+    "bn_no_variance_path",
+    "the path through the variance was left out: the term x_hat * sum(dE/dy x_hat) is missing",
+)
+BN_NO_MEAN_PATH = m(
+    "bn_no_mean_path",
+    "the path through the mean was left out: the term sum(dE/dy) is missing",
+)
+DGAMMA_NO_XHAT = m(
+    "dgamma_no_xhat", "dgamma was summed without the factor x_hat: y = gamma x_hat + beta"
+)
+BN_NO_GAMMA = m("bn_no_gamma", "the factor gamma was left out of dx")
+BN_M_EXAMPLES = m(
+    "bn_m_examples",
+    "m counted only the examples: the statistics of an image channel run over N H W values",
+)
+KEEP_WITH_P = m(
+    "keep_with_p",
+    "a unit was kept with probability p; p is the probability of dropping it (keep if u >= p)",
+)
+DROP_IN_EVALUATION = m(
+    "drop_in_evaluation",
+    "units were dropped in evaluation mode too; there dropout is the identity",
+)
+MASK_UNSCALED = m(
+    "mask_unscaled",
+    "the cache holds the 0/1 mask, but the backward pass multiplies by the cache: it must hold "
+    "the scaled mask, keep / (1 - p), the derivative dy/dx",
+)
+LRN_DIRECT_ONLY = m(
+    "lrn_direct_only",
+    "only the direct term g_i s_i^(-beta) was kept: a_i is also in its neighbours' divisors "
+    "s_c, which adds a sum over the channels c whose window holds i",
+)
+LRN_WINDOW_NOT_MIRRORED = m(
+    "lrn_window_not_mirrored",
+    "the sum ran over channel i's own window; it runs over the channels c whose window holds "
+    "i, the mirrored window (they differ for an even size)",
+)
+LRN_NO_TWO = m("lrn_no_two", "the factor 2 of d(a^2)/da was left out")
+LRN_EXPONENT = m(
+    "lrn_exponent",
+    "the cross term used s_c^(-beta); the derivative of s^(-beta) is -beta s^(-beta-1)",
+)
