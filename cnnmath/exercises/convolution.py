@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import conv
+from .. import conv, conv_transpose
 from . import mistakes as mk
 from .core import Bug, Config, Exercise, ShapeError, compare_exact
 from .oracles import finite_differences, have_torch, sympy_gradients, torch_gradients
@@ -414,4 +414,151 @@ CONV2D_FORWARD = Exercise(
     bugs=tuple(Bug(mk.quiz(key), _buggy_conv_forward(key)) for key in _CONV_FORWARD_BUGS),
 )
 
-EXERCISES = (OUTPUT_SIZE, CONV2D_FORWARD, CONV2D_BACKWARD)
+# --------------------------------------------------------------------------------------------
+# Transposed convolution, forward
+# --------------------------------------------------------------------------------------------
+
+_TRANSPOSED = [  # label, (N, C, H, W), (O, KH, KW), stride, padding, output_padding, bias
+    ("1 example, 1 channel, 2x2 input, 3x3 kernel, stride 2", (1, 1, 2, 2), (1, 3, 3), 2, 0, 0),
+    (
+        "2 examples, 2 channels, 3x3 input, 3 outputs, 3x3 kernel, stride 2, padding 1, "
+        "output_padding 1",
+        (2, 2, 3, 3),
+        (3, 3, 3),
+        2,
+        1,
+        1,
+    ),
+    (
+        "1 example, 3 channels, 3x4 input, 2 outputs, 2x3 kernel, stride (1, 2), padding (1, 0)",
+        (1, 3, 3, 4),
+        (2, 2, 3),
+        (1, 2),
+        (1, 0),
+        0,
+    ),
+    (
+        "2 examples, 1 channel, 4x4 input, 2 outputs, 4x4 kernel, stride 2, padding 1",
+        (2, 1, 4, 4),
+        (2, 4, 4),
+        2,
+        1,
+        0,
+    ),
+]
+
+
+def _convt_configs() -> list[Config]:
+    rng = np.random.default_rng(71)
+    out = []
+    for label, (N, C, H, W), (O, KH, KW), s, p, a in _TRANSPOSED:
+        x = np.round(rng.normal(0, 1, (N, C, H, W)), 2)
+        w = np.round(rng.normal(0, 1, (C, O, KH, KW)), 2)
+        b = np.round(rng.normal(0, 1, O), 2)
+        hyper = {"stride": s, "padding": p, "output_padding": a}
+        data = {"x": x, "w": w, "b": b, "hyper": hyper}
+        out.append(Config(label, (x, w, b), kwargs=dict(hyper), data=data))
+    return out
+
+
+def _convt_torch(cfg: Config) -> dict[str, object] | None:
+    if not have_torch():
+        return None
+    torch = importlib.import_module("torch")
+    d = cfg.data
+    t = {k: torch.tensor(d[k]) for k in ("x", "w", "b")}
+    z = torch.nn.functional.conv_transpose2d(t["x"], t["w"], t["b"], **d["hyper"])
+    return {"Z": z.numpy()}
+
+
+def _convt_adjoint(cfg: Config) -> dict[str, object]:
+    """The input gradient of the convolution with the same weights, with X as upstream gradient.
+
+    The output size is computed from the transposed convolution's rule; the convolution from O
+    to C channels then has exactly H x W positions, or more with output padding >= stride.
+    """
+    d = cfg.data
+    x, w = d["x"], d["w"]
+    s, p, a = (conv._pair(d["hyper"][k], k, 0) for k in ("stride", "padding", "output_padding"))
+    OH = conv_transpose.output_size(x.shape[2], w.shape[2], s[0], p[0], a[0])
+    OW = conv_transpose.output_size(x.shape[3], w.shape[3], s[1], p[1], a[1])
+    zeros = np.zeros((x.shape[0], w.shape[1], OH, OW))
+    _, cache = conv.conv2d_forward(zeros, w, None, s, p)
+    geometry = cache[3]
+    upstream = np.zeros((x.shape[0], x.shape[1], geometry.OH, geometry.OW))
+    upstream[:, :, : x.shape[2], : x.shape[3]] = x
+    dz, _, _ = conv.conv2d_backward(upstream, cache)
+    return {"Z": dz + d["b"].reshape(1, -1, 1, 1)}
+
+
+def _buggy_convt(mistake: str) -> Callable:
+    def forward(x, w, b=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+        (sh, sw), (ph, pw), (ah, aw) = (
+            conv._pair(v, "", 0) for v in (stride, padding, output_padding)
+        )
+        if mistake == "transpose_no_2p":
+            ph = pw = 0
+        if mistake == "no_output_padding":
+            ah = aw = 0
+        N, C, H, W = x.shape
+        _, O, KH, KW = w.shape
+        OH, OW = (H - 1) * sh - 2 * ph + KH + ah, (W - 1) * sw - 2 * pw + KW + aw
+        out = np.zeros((N, O, OH, OW))
+        if b is not None and mistake != "no_bias":
+            out += b.reshape(1, -1, 1, 1)
+        for n in range(N):
+            for c in range(C):
+                for i in range(H):
+                    for j in range(W):
+                        for o in range(O):
+                            for u in range(KH):
+                                for v in range(KW):
+                                    if mistake == "no_stride":
+                                        r, q = i - ph + u, j - pw + v
+                                    else:
+                                        r, q = i * sh - ph + u, j * sw - pw + v
+                                    if not (0 <= r < OH and 0 <= q < OW):
+                                        continue
+                                    if mistake == "flipped_kernel":
+                                        wk = w[c, o, KH - 1 - u, KW - 1 - v]
+                                    else:
+                                        wk = w[c, o, u, v]
+                                    if mistake == "convt_overwrite":
+                                        out[n, o, r, q] = wk * x[n, c, i, j]
+                                    else:
+                                        out[n, o, r, q] += wk * x[n, c, i, j]
+        return out, None
+
+    return forward
+
+
+CONV_TRANSPOSE2D_FORWARD = Exercise(
+    name="conv_transpose2d_forward",
+    target=conv_transpose.conv_transpose2d_forward_naive,
+    chapter="autoencoder",
+    task=(
+        "w has shape (C, O, KH, KW): input channel c scatters w[c, o] into output channel o. "
+        "stride, padding and output_padding are ints or (height, width) pairs; the configurations "
+        "use dilation 1 and groups 1. Return (Z, cache) (Z is checked)."
+    ),
+    outputs=("Z",),
+    configs=_convt_configs,
+    call=_conv_forward_call,
+    oracles={
+        "the adjoint of the convolution (its input gradient)": _convt_adjoint,
+        "torch": _convt_torch,
+    },
+    bugs=tuple(
+        Bug(mk.quiz(key), _buggy_convt(key))
+        for key in (
+            "convt_overwrite",
+            "transpose_no_2p",
+            "no_stride",
+            "flipped_kernel",
+            "no_output_padding",
+            "no_bias",
+        )
+    ),
+)
+
+EXERCISES = (OUTPUT_SIZE, CONV2D_FORWARD, CONV2D_BACKWARD, CONV_TRANSPOSE2D_FORWARD)
