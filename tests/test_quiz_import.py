@@ -385,3 +385,19 @@ def test_formulas_are_multiple_choice_with_four_distinct_options(groups):
         if isinstance(q.answer, Symbolic):
             opts = [o for o, _, _ in q.options()]
             assert len(opts) == len(set(opts)) >= 4
+
+
+def test_versions_per_kind_are_measured_and_export_warns_below_the_bar():
+    """Over 200 seeds, the distinct texts and answers of every kind; a bank of 200 variants
+    warns exactly for the kinds below 200 distinct questions or 20 distinct answers."""
+    from cnnmath.quiz.export import answer_id, warnings
+
+    for g in generators():
+        qs = [g(s) for s in range(1000, 1200)]
+        texts = len({q.fingerprint for q in qs})
+        answers = len({answer_id(q) for q in qs})
+        group = [(g.kind, list({q.fingerprint: q for q in qs}.values()))]
+        said = " ".join(warnings(group, 200))
+        assert ("distinct questions" in said) == (texts < 200), g.kind
+        assert ("distinct answers" in said) == (answers < 20), (g.kind, answers)
+        assert texts >= 3 and answers >= 2, g.kind
