@@ -165,12 +165,29 @@ class ShapeError(Exception):
     """A student's function returned something of the wrong form (not the outputs' shapes)."""
 
 
+def _default_text(value: object) -> str:
+    """A default value as source code (``np.float64`` rather than ``<class 'numpy.float64'>``)."""
+    if isinstance(value, type):
+        module = value.__module__
+        prefix = "np." if module.startswith("numpy") else f"{module}."
+        return value.__name__ if module == "builtins" else prefix + value.__name__
+    return repr(value)
+
+
 def _plain_signature(sig: inspect.Signature) -> str:
-    """The signature with annotations written as strings are (``from __future__`` style)."""
-    params = []
+    """The parameters as source code, without annotations (the docstring says the types)."""
+    parts, star = [], False
     for p in sig.parameters.values():
-        params.append(p.replace(annotation=inspect.Parameter.empty))
-    return str(sig.replace(parameters=params, return_annotation=inspect.Signature.empty))
+        if p.kind is p.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        text = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name
+        if p.kind is p.VAR_POSITIONAL:
+            star = True
+        if p.default is not p.empty:
+            text += "=" + _default_text(p.default)
+        parts.append(text)
+    return "(" + ", ".join(parts) + ")"
 
 
 # --------------------------------------------------------------------------------------------
