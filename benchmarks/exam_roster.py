@@ -1,7 +1,8 @@
 """Time ``python -m cnnmath.quiz exam`` for a 200-student roster (issue 21: at most 2 minutes).
 
 Writes a synthetic roster to a temporary directory, runs the exam command end to end (every
-student's PDF through LaTeX, and the key) and prints the wall time and the time per student.
+student's PDF through LaTeX, and the key) and prints the wall time, the time per student, the
+CPU time LaTeX took and the load average (on a shared machine the wall time follows the load).
 ``--json FILE`` also stores the result with the machine it ran on. Needs Debian's TeX packages
 (scripts/get-tex.sh).
 
@@ -14,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -30,11 +32,14 @@ def run(students: int, topics: str) -> dict:
         roster.write_text("id,name\n" + "\n".join(rows) + "\n", encoding="utf-8")
         out = Path(tmp) / "exams"
         start = time.perf_counter()
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         rc = main(
             ["exam", "--roster", str(roster), "--topics", topics, "--secret", "benchmark secret"]
             + ["-o", str(out)]
         )
         seconds = time.perf_counter() - start
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        tex_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
         if rc != 0:
             raise SystemExit(rc)
         pdfs = len(list(out.glob("*.pdf")))
@@ -44,6 +49,8 @@ def run(students: int, topics: str) -> dict:
         "topics": topics,
         "seconds": round(seconds, 1),
         "seconds_per_student": round(seconds / students, 3),
+        "tex_cpu_seconds": round(tex_cpu, 1),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 import textwrap
@@ -184,7 +185,12 @@ def cmd_exam(args: argparse.Namespace) -> None:
     secret = read_secret(args.secret, args.secret_file)
     roster = paper.read_roster(_read(args.roster))
     kinds = paper.exam_kinds(args.topics, args.kinds)
-    pdfs = paper.write_exams(roster, kinds, secret, args.output, title=args.title)
+    # a termination request unwinds like an error: write_exams removes its temporary directory
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        pdfs = paper.write_exams(roster, kinds, secret, args.output, title=args.title)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(
         f"wrote {len(pdfs)} exams of {len(kinds)} questions and key.csv to {args.output}",
         file=sys.stderr,
