@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from cnnmath.quiz import QuizError
+from cnnmath.quiz import QuizError, exam
 from cnnmath.quiz.__main__ import main
 from cnnmath.quiz.paper import (
     exam_for,
@@ -129,3 +129,12 @@ def test_cli_exam_bad_input_exits_2_and_leaves_nothing(tmp_path, capsys):
         main(argv + ["--secret", "long enough secret", "--kinds", "nope"])
     assert exc.value.code == 2 and "unknown question kind" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+
+
+def test_a_printed_quiz_carries_no_seed_and_defaults_past_the_books(capsys):
+    assert main(["show", "--topics", "convolution", "--no-solution"]) == 0
+    out = capsys.readouterr().out
+    for label, q in exam(["convolution"]):
+        assert q.seed not in BOOK_SEEDS and q.id not in out and f"{label}. {q.title}" in out
+    assert main(["show", "--topics", "convolution"]) == 0  # the instructor's copy has the ids
+    assert exam(["convolution"])[0][1].id in capsys.readouterr().out

@@ -227,7 +227,7 @@ def cmd_grade(args: argparse.Namespace) -> None:
     if not args.topics:
         raise QuizError("name the quiz's --topics")
     text = _read(args.answers)
-    marks = grade(args.topics, 0 if args.seed is None else args.seed, text)
+    marks = grade(args.topics, FIRST_PUBLIC_SEED if args.seed is None else args.seed, text)
     for student, (right, asked) in scores(marks).items():
         print(f"{student}: {right}/{asked}")
         for m in marks:
@@ -271,7 +271,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--topics", type=_topics, help="comma-separated topics, or 'all': the numbered quiz"
     )
-    s.add_argument("--seed", type=_seed, default=0, help="the seed (default 0)")
+    s.add_argument(
+        "--seed",
+        type=_seed,
+        default=FIRST_PUBLIC_SEED,
+        help=f"the seed (default {FIRST_PUBLIC_SEED}; the book's quizzes use the seeds below it)",
+    )
     s.add_argument("--no-solution", action="store_true", help="questions only (for students)")
     s.set_defaults(run=cmd_show)
 
@@ -316,7 +321,12 @@ def parser() -> argparse.ArgumentParser:
         "'show --topics' prints for the same topics and seed.",
     )
     s.add_argument("--topics", type=_topics, required=True, help="comma-separated topics, or 'all'")
-    s.add_argument("--seed", type=_seed, default=0, help="the seed (default 0)")
+    s.add_argument(
+        "--seed",
+        type=_seed,
+        default=FIRST_PUBLIC_SEED,
+        help=f"the seed (default {FIRST_PUBLIC_SEED}; the book's quizzes use the seeds below it)",
+    )
     s.add_argument("-o", "--output", help="output file (default: standard output)")
     s.set_defaults(run=cmd_key)
 
@@ -330,7 +340,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("answers", help="the answers CSV (UTF-8)")
     s.add_argument("--topics", type=_topics, help="comma-separated topics, or 'all'")
     s.add_argument("--kinds", type=_kinds, help="question kinds (per-student exams, as in 'exam')")
-    s.add_argument("--seed", type=_seed, help="the seed of a one-version quiz (default 0)")
+    s.add_argument(
+        "--seed", type=_seed, help=f"the seed of a one-version quiz (default {FIRST_PUBLIC_SEED})"
+    )
     s.add_argument("--secret", help="the exam's secret: grade each student's own version")
     s.add_argument("--secret-file", help="a file whose contents are the secret")
     s.add_argument("--roster", help="the exam's roster: every student graded must be on it")

@@ -1,10 +1,13 @@
 """Paper quizzes: a numbered quiz for a seed, its answer key, and grading a CSV of answers.
 
-``exam(topics, seed)`` lists Q1, Q2, ... : for each chapter in ``topics`` one question of each of
-its generators (the chapter's quiz, :func:`cnnmath.quiz.book.quiz`). The instructor prints the
-questions (``show --no-solution``) and keeps the key; students' answers come back as a CSV with a
-``student`` column and one column per question (``Q1``, ``Q2``, ...). :func:`grade` checks every
-answer and says, for each wrong one, which known mistake it matches.
+One version for the whole class (for an exam with a version per student, see
+:mod:`cnnmath.quiz.paper`). ``exam(topics, seed)`` lists Q1, Q2, ... : for each chapter in
+``topics`` one question of each of its generators (the chapter's quiz,
+:func:`cnnmath.quiz.book.quiz`); the default seed is the first after the book's own. The
+instructor prints the questions (``show --no-solution``, which prints no seed) and keeps the key;
+students' answers come back as a CSV with a ``student`` column and one column per question
+(``Q1``, ``Q2``, ...). :func:`grade` checks every answer and says, for each wrong one, which known
+mistake it matches.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from dataclasses import dataclass
 from .book import quiz
 from .question import Feedback, Question
 from .registry import QuizError, check_seed, check_topic
+from .versions import FIRST_PUBLIC_SEED
 
 MAX_ROWS = 10_000
 
 
-def exam(topics: list[str], seed: int = 0) -> list[tuple[str, Question]]:
+def exam(topics: list[str], seed: int = FIRST_PUBLIC_SEED) -> list[tuple[str, Question]]:
     """``[("Q1", question), ...]`` for the chapters ``topics`` and ``seed``."""
     if not topics:
         raise QuizError("name at least one topic")
@@ -29,7 +33,7 @@ def exam(topics: list[str], seed: int = 0) -> list[tuple[str, Question]]:
     return [(f"Q{i}", q) for i, q in enumerate(qs, start=1)]
 
 
-def answer_key(topics: list[str], seed: int = 0) -> str:
+def answer_key(topics: list[str], seed: int = FIRST_PUBLIC_SEED) -> str:
     """The key as CSV: question, id, title, answer (as a student writes it: a number, a letter,
     a grid
     ``1 2; 3 4`` or a formula) and, for multiple choice, the right option's text."""
@@ -38,7 +42,7 @@ def answer_key(topics: list[str], seed: int = 0) -> str:
     w.writerow(["question", "id", "title", "answer", "option"])
     for label, q in exam(topics, seed):
         option = q.answer.options[q.answer.correct] if q.answer.type == "choice" else ""
-        w.writerow([label, q.id, q.title, q.answer.key(), option])
+        w.writerow([label, q.id, q.title, q.answer.key(), option])  # the instructor's copy
     return buf.getvalue()
 
 
