@@ -1100,8 +1100,9 @@ class Derivation:
     def _defined_as(self, a: sp.Basic, b: sp.Basic) -> bool:
         """True when a where= definition makes ``a`` and ``b`` the same quantity."""
         for x, y in ((a, b), (b, a)):
-            if self._where.get(x) == y:
-                return True
+            value = self._where.get(x)
+            if value == y or (isinstance(value, AppliedUndef) and type(value) is y):
+                return True  # x := y, or E := E(z_1, z_2) for the function E
             if isinstance(x, sp.Indexed) and x.base in self._where:
                 key = _index_key(x.indices if len(x.indices) > 1 else x.indices[0])
                 if self._where[x.base].get(key) == y:
@@ -1225,7 +1226,7 @@ class Derivation:
             if not spare:
                 raise DerivationError(help_ + " (too many Greek letters)")
             stand_ins[spare.pop()] = g
-        parse_input = tex
+        parse_input = _bracket_function_calls(tex)
         for sub, g in stand_ins.items():
             parse_input = re.sub(rf"\\{g}(?![A-Za-z])", lambda m, s=sub: "\\" + s, parse_input)
         try:
@@ -1434,6 +1435,34 @@ _PARSER_GREEK = (
     "alpha beta gamma delta epsilon zeta eta theta kappa lambda mu nu xi rho tau upsilon phi"
     " chi psi omega"
 ).split()
+
+
+_FUNCTION_COMMANDS = (
+    "sin cos tan cot sec csc sinh cosh tanh coth arcsin arccos arctan exp log ln".split()
+)
+
+
+def _bracket_function_calls(tex: str) -> str:
+    r"""``\tanh(z) + 1`` as ``(\tanh(z)) + 1``: a function written with parentheses takes just
+    what they hold, as a reader takes it (the parser would also read ``tanh(z + 1)``);
+    ``\left(``/``\right)`` become plain parentheses, which the parser reads."""
+    tex = re.sub(r"\\left\s*([(\[|])", r"\1", tex)
+    tex = re.sub(r"\\right\s*([)\]|])", r"\1", tex)
+    call = re.compile(r"\\(?:%s)(?![A-Za-z])\s*\{?\s*\(" % "|".join(_FUNCTION_COMMANDS))
+    out, pos = "", 0
+    while m := call.search(tex, pos):
+        depth, i = 0, m.end() - 1
+        while i < len(tex):
+            depth += {"(": 1, ")": -1}.get(tex[i], 0)
+            if depth == 0:
+                break
+            i += 1
+        end = i + 1
+        if "{" in m.group(0) and end < len(tex) and tex[end] == "}":
+            end += 1
+        out += tex[pos : m.start()] + "(" + tex[m.start() : end] + ")"
+        pos = end
+    return out + tex[pos:]
 
 
 def _sympify(expr: object, what: str) -> sp.Basic:

@@ -1,5 +1,10 @@
+import re
+import time
+
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnnmath.symbolic import (
     Derivation,
@@ -358,3 +363,313 @@ def test_a_long_group_of_assumptions_is_shortened_with_its_count():
     xs = sp.symbols("x_1:21", real=True)
     note = Derivation(sum(xs)).step(sum(reversed(xs))).assumptions()[0]
     assert note.startswith("x_{1}, x_{10}, \\dots") and "(\\text{20 symbols})" in note
+
+
+# --- assumed equations cannot change what an operator means (issue 18) -------------------------
+
+y_, k_ = sp.symbols("y k")
+
+
+@pytest.mark.parametrize(
+    "lhs, equation, after, before",
+    [
+        (sp.Derivative(y_, x), sp.Eq(y_, x**2), 0, 2 * x),
+        (sp.Integral(y_, (x, 0, 1)), sp.Eq(y_, x), x, sp.Rational(1, 2)),
+        (sp.Sum(y_, (k_, 1, 3)), sp.Eq(y_, k_), 3 * k_, 6),
+    ],
+)
+def test_assumed_equation_inside_an_operator_is_refused(lhs, equation, after, before):
+    # neither reading is accepted: substituting after evaluation, or before it
+    for claimed in (after, before):
+        with pytest.raises(DerivationError, match="where="):
+            Derivation(lhs, assuming=[equation]).target(claimed)
+    with pytest.raises(DerivationError, match="change what the"):
+        is_equal(lhs, after, assuming=[equation])
+
+
+def test_where_gives_the_reading_that_was_meant():
+    assert Derivation(sp.Derivative(y_, x), where={y_: x**2}).target(2 * x).result == 2 * x
+    d = Derivation(sp.Integral(y_, (x, 0, 1)), where={y_: x}).target(sp.Rational(1, 2))
+    assert d.result == sp.Rational(1, 2)
+
+
+def test_an_equation_that_fixes_the_point_of_a_derivative_is_allowed():
+    # dF(2x)/dx = 2 F'(u) at u = 2x: substituting u before or after evaluating agrees
+    F, u = sp.Function("F"), sp.Symbol("u")
+    d = Derivation(sp.Derivative(F(2 * x), x), assuming=[sp.Eq(u, 2 * x)])
+    d.target(2 * sp.Derivative(F(u), u), "chain rule")
+    with pytest.raises(DerivationError):
+        Derivation(sp.Derivative(F(2 * x), x), assuming=[sp.Eq(u, 2 * x)]).target(
+            sp.Derivative(F(u), u)
+        )
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        sp.Sum(k_, (k_, 5, 1)),
+        sp.Product(k_, (k_, 5, 1)),
+        sp.Sum(k_, (k_, 1, sp.Symbol("n", integer=True))),  # n could be -3
+        sp.Sum(k_, (k_, 1, sp.Symbol("n", negative=True))),
+    ],
+)
+def test_sums_and_products_with_reversed_limits_are_refused(expr):
+    with pytest.raises(DerivationError, match="terms"):
+        Derivation(expr)
+    with pytest.raises(DerivationError, match="terms"):
+        Derivation(expr.doit()).step(expr)  # SymPy's value of it, -9 for the first
+
+
+def test_sums_with_ordered_limits_are_accepted():
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    m = sp.Symbol("m", integer=True)
+    Derivation(sp.Sum(k_, (k_, 1, n))).target(n * (n + 1) / 2)
+    Derivation(sp.Sum(k_, (k_, 1, 0))).target(0)  # the empty sum
+    Derivation(sp.Sum(k_, (k_, 1, m)), assuming=[m >= 0]).target(m * (m + 1) / 2)
+
+
+@pytest.mark.parametrize(
+    "assuming",
+    [
+        [sp.Eq(x + y_, 1), x > 1, y_ > 1],
+        [x + y_ < 1, x > 1, y_ > 1],
+        [sp.Eq(x, 1), sp.Eq(x, 2)],
+        [sp.Eq(sp.Symbol("x", positive=True), -1)],
+        [sp.Eq(y_, x + 1), y_ < 0, x > 0],
+    ],
+)
+def test_contradictions_through_equations_and_linear_relations(assuming):
+    with pytest.raises(DerivationError, match="contradictory"):
+        Derivation(x, assuming=assuming)
+
+
+def test_consistent_relations_are_accepted():
+    Derivation(x, assuming=[sp.Eq(x + y_, 1), x > 0, y_ > 0])
+    Derivation(x, assuming=[x + y_ < 3, x > 1, y_ > 1])
+
+
+@pytest.mark.parametrize(
+    "assuming, match",
+    [
+        (False, "contradictory"),
+        ([True, False], "contradictory"),
+        ("x > 0", "predicate"),
+        (3, "predicate"),
+        ([x + 1], "not a predicate"),
+    ],
+)
+def test_bad_assuming_gets_a_clear_error(assuming, match):
+    with pytest.raises(DerivationError, match=match):
+        Derivation(x, assuming=assuming)
+
+
+def test_singular_where_matrix_gets_a_clear_error():
+    A = sp.MatrixSymbol("A", 2, 2)
+    with pytest.raises(DerivationError, match="singular.*where= definition of A"):
+        Derivation(A.inv(), where={A: sp.Matrix([[1, 2], [2, 4]])})
+    a = sp.Symbol("a")
+    with pytest.raises(DerivationError, match="singular"):
+        Derivation(A.inv(), where={A: sp.Matrix([[a, a], [a, a]])})
+    d = Derivation(A.inv(), where={A: sp.Matrix([[2, 0], [0, a]])})
+    d.target(sp.Matrix([[sp.Rational(1, 2), 0], [0, 1 / a]]))
+
+
+def test_false_matrix_identity_is_refuted_fast_with_a_point():
+    # (AB)^-1 = A^-1 B^-1 is false; random exact points refute it without simplification
+    A, B = sp.MatrixSymbol("A", 3, 3), sp.MatrixSymbol("B", 3, 3)
+    defs = {A: sp.Matrix(3, 3, sp.symbols("a:9")), B: sp.Matrix(3, 3, sp.symbols("b:9"))}
+    start = time.monotonic()
+    with pytest.raises(DerivationError, match="for example at") as err:
+        Derivation((A * B).inv(), where=defs).step(A.inv() * B.inv())
+    assert time.monotonic() - start < 30  # it took 335 s before the refutation existed
+    assert "the difference is" in str(err.value)
+    Derivation((A * B).inv(), where=defs).step(B.inv() * A.inv(), "reverse the order")
+
+
+def test_a_step_neither_proved_nor_refuted_in_time_is_refused(monkeypatch):
+    import cnnmath.symbolic as symbolic
+
+    a, b, c = sp.symbols("a b c")
+    slow = sp.expand((a + b + c + x) ** 30)
+    monkeypatch.setattr(symbolic, "PROOF_TIME_LIMIT", 0.02)
+    with pytest.raises(DerivationError, match="neither proved nor refuted within"):
+        Derivation(slow).step((a + b + c + x) ** 30)
+
+
+def test_the_counterexample_satisfies_the_assumptions():
+    p = sp.Symbol("p", positive=True)
+    with pytest.raises(DerivationError, match="for example at p = ") as err:
+        Derivation(sp.sqrt(p**2), assuming=[p > 3]).step(2 * p)
+    point = str(err.value).split("for example at p = ")[1].split(" ")[0]
+    assert sp.Rational(point) > 3
+
+
+# --- what is shown is what was checked, whatever the names ------------------------------------
+
+
+def test_derivative_keeps_the_arguments_it_needs():
+    fn, E = sp.Function("f"), sp.Function("E")
+    assert latex(sp.Derivative(fn(z), z)) == r"\frac{\partial f}{\partial z}"
+    shown = latex(sp.Derivative(fn(x), z))  # f(x) by z is 0: the argument must show
+    assert "f{\\left(x \\right)}" in shown and "partial f}" not in shown
+    two = latex(sp.Derivative(E(x, z), x))
+    assert "E{\\left(x,z \\right)}" in two
+    tex = Derivation(sp.Derivative(fn(x), z)).target(0).latex()
+    assert "f{\\left(x \\right)}" in tex
+
+
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("x^{2}", "power of x"),
+        ("x^2", "power of x"),
+        ("x + 1", "expression"),
+        ("2x", "digit"),
+        ("12", "number"),
+        ("x y", "side by side"),
+        (r"\sqrt{x}", "expression"),
+    ],
+)
+def test_a_name_that_reads_as_an_expression_of_others_is_refused(name, problem):
+    with pytest.raises(DerivationError, match=problem):
+        Derivation(sp.Derivative(sp.Symbol(name), x)).target(0)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["x^{2}", r"\sigma^{2}", "z^{(l)}_1", r"\delta^{(l+1)}_{2}", "w'_1", r"\hat{y}", "x^{*}"],
+)
+def test_names_that_cannot_be_misread_are_accepted(name):
+    s = sp.Symbol(name)
+    Derivation(2 * s).step(s + s)  # no other symbol: x^{2} is x^{2}, whatever it means
+    Derivation(2 * s * z).step(s * z + z * s)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        r"a \\ &= b",
+        "a & b",
+        r"x \tag{1}",
+        r"\phantom{x}",
+        r"x % comment",
+        "{x",
+        "x}",
+        r"\begin{aligned} x",
+        r"\text{m_t}",
+        "x\ny",
+        r"\def\x{y}",
+    ],
+)
+def test_names_that_would_change_the_layout_are_refused(name):
+    with pytest.raises(DerivationError, match="LaTeX"):
+        Derivation(sp.Symbol(name) + 1).step(1 + sp.Symbol(name))
+    with pytest.raises(DerivationError, match="LaTeX"):
+        Derivation(x).step(x, latex=DisplayOnly(name))
+
+
+def test_different_quantities_that_print_alike_are_refused():
+    xr = sp.Symbol("x", real=True)
+    with pytest.raises(DerivationError, match="both print as x"):
+        Derivation(sp.Derivative(x, xr)).target(0)
+    w, w1 = sp.IndexedBase("w"), sp.Symbol("w_1")
+    with pytest.raises(DerivationError, match="both print as"):
+        Derivation(sp.Derivative(w[1], w1)).target(0)
+    e = sp.Symbol("e")
+    with pytest.raises(DerivationError, match="both print as e"):
+        Derivation(sp.exp(x) * e).step(e * sp.exp(x))
+    # linked by a definition, they are the same quantity and may print alike
+    Derivation(w[1] + 1, where={w: {1: w1}}).target(w1 + 1)
+
+
+def test_where_names_may_be_anything_that_keeps_the_layout():
+    left = sp.Symbol(r"\langle \operatorname{conv}(Y), X \rangle")
+    Derivation(left, where={left: x + 1}).target(x + 1)
+    with pytest.raises(DerivationError, match="LaTeX"):
+        Derivation(sp.Symbol("a & b"), where={sp.Symbol("a & b"): x})
+
+
+def test_a_long_definition_is_shown_in_full_over_several_lines():
+    from cnnmath.symbolic import _LINE
+
+    xs = sp.symbols("x_1:61", real=True)
+    total = sp.Symbol("T")
+    d = Derivation(total, where={total: sum(xi**2 for xi in xs)}).target(sum(xi**2 for xi in xs))
+    tex = d.latex()
+    assert "as defined in the code" not in tex
+    assert all(f"x_{{{i}}}^{{2}}" in tex for i in range(1, 61))
+    lines = [ln for ln in tex.splitlines() if ln.startswith("& && ") and "x_{" in ln]
+    assert len(lines) > 1 and all(len(ln) <= _LINE + 60 for ln in lines)
+
+
+def test_reasons_and_titles_show_every_character_and_stay_valid_latex():
+    why = "factor out 1/(1+e^-z), m_t {a} \\ & % $ # ~ <|>"
+    tex = Derivation(x, title="the bias of m_t").step(x, why).latex()
+    for text in re.findall(r"\\text(?:bf)?\{([^{}]*)\}", tex):
+        assert not set(text) & set("_^{}\\&%$#~"), text
+    assert r"\textbf{the bias of m}\_\textbf{t}" in tex
+    assert r"\hat{}" in tex and r"\backslash{}" in tex and r"\&" in tex
+    with pytest.raises(DerivationError, match="ASCII"):
+        Derivation(x).step(x, "\u03c3 cancels")
+    with pytest.raises(DerivationError, match="ASCII"):
+        Derivation(x, title="\u00e9quation")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40))
+def test_text_escaping_round_trips(s):
+    from cnnmath.symbolic import _TEXT_ESCAPES, _tex_text
+
+    out = _tex_text(s)
+    unescape = {v: k for k, v in _TEXT_ESCAPES.items()}
+    pieces = re.findall(r"\\text\{([^{}]*)\}|(\\hat\{\}|\\backslash\{\}|\\sim\{\}|\\vert\{\}|"
+                        r"\\[_{}$%&#]|[<>])", out)  # fmt: skip
+    assert "".join(text or unescape[esc] for text, esc in pieces) == re.sub(r"\s+", " ", s)
+    for text, _ in pieces:
+        assert not set(text) & set("_^{}\\&%$#~<>|")
+
+
+def test_latex_forms_with_functions_and_constants_are_parsed():
+    d = Derivation(sp.tanh(z)).step(sp.tanh(z), latex=r"\tanh z")
+    assert r"\tanh z" in d.latex()
+    Derivation(2 * sp.pi * z).step(2 * sp.pi * z, latex=r"2 \pi z")
+    Derivation(sp.pi).step(sp.pi, latex=r"\pi")
+    Derivation(sp.exp(z)).step(sp.exp(z), latex=r"e^{z}")
+    sigma = sp.Symbol("sigma", positive=True)
+    Derivation(sigma**2).step(sigma**2, latex=r"\sigma^{2}")
+    with pytest.raises(DerivationError):
+        Derivation(2 * sp.pi).step(2 * sp.pi, latex=r"3 \pi")
+    # 2 tanh z + 1 reads as 2 tanh(z) + 1 or as 2 tanh(z + 1): every reading must be proved
+    with pytest.raises(DerivationError, match="not equal"):
+        Derivation(2 * sp.tanh(z) + 1).step(2 * sp.tanh(z) + 1, latex=r"2 \tanh z + 1")
+    Derivation(2 * sp.tanh(z) + 1).step(2 * sp.tanh(z) + 1, latex=r"2 \tanh(z) + 1")
+    Derivation(2 * sp.tanh(z) + 1).step(2 * sp.tanh(z) + 1, latex=latex(2 * sp.tanh(z) + 1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(-5, 5), min_size=1, max_size=4),
+    st.lists(st.integers(-5, 5), min_size=1, max_size=4),
+    st.integers(1, 7),
+)
+def test_products_of_polynomials_are_proved_and_perturbations_refuted(p, q, bump):
+    a = sum(c * x**i for i, c in enumerate(p))
+    b = sum(c * x**i for i, c in enumerate(q))
+    with sp.evaluate(False):
+        shown = a * b
+    Derivation(shown).step(sp.expand(a * b), "expand")
+    with pytest.raises(DerivationError, match="not equal"):
+        Derivation(shown).step(sp.expand(a * b) + bump * x)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="xyab_^{}()\\&%$#' +-12", min_size=1, max_size=8))
+def test_any_name_is_refused_or_shown_as_one_checked_line(name):
+    s = sp.Symbol(name)
+    try:
+        tex = Derivation(s + 1).step(1 + s, "commute").latex()
+    except DerivationError:
+        return
+    body = [ln for ln in tex.splitlines() if "&=" in ln]
+    assert len(body) == 1 and tex.count(r"\checkmark") == 1
+    assert tex.count("&") == 3 + tex.count(r"\&")
