@@ -20,6 +20,7 @@ torch weights back), and :func:`cnnmath.train.fit` trains the network through
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -82,6 +83,8 @@ class Sequential:
                     f"shape {shape}: {exc}"
                 ) from None
         self.output_shape = shape
+        for layer in self.layers:  # built: from now on the layers hold this network's shapes
+            layer._network = weakref.ref(self)
         rng = np.random.default_rng(seed)
         self.params: dict[str, np.ndarray] = {}
         self.buffers: dict[str, np.ndarray] = {}
@@ -123,6 +126,13 @@ class Sequential:
             if any(layer is other for other in self.layers[:i]):
                 raise NetworkError(
                     f"layer {i} ({layer!r}) appears twice in the list: make a new object for each layer"
+                )
+            owner = getattr(layer, "_network", lambda: None)()
+            if owner is not None and any(layer is other for other in owner.layers):
+                raise NetworkError(
+                    f"layer {i} ({layer!r}) already belongs to the network {owner.name!r}: a layer "
+                    "keeps its network's shapes, so give each network its own layer objects "
+                    "(copy.deepcopy(layer) makes one)"
                 )
             if layer.name is None:
                 counts[layer.kind] = counts.get(layer.kind, 0) + 1

@@ -32,7 +32,8 @@ is the honest trajectory of the rule (:func:`cnnmath.train.fit` stops on a non-f
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -268,9 +269,30 @@ class Optimizer:
         unknown = sorted(set(hyper) - set(known))
         if unknown:
             raise TypeError(f"{rule} has no hyperparameter(s) {unknown}; hyper may hold {known}")
-        self.rule, self.lr, self.hyper = rule, positive_number(lr, "lr (the learning rate)"), hyper
+        _check_hyper(lr, hyper)
+        self._rule, self._hyper = rule, MappingProxyType(dict(hyper))
+        self.lr = lr
         self.state: dict[str, State] = {}
-        _check_hyper(self.lr, hyper)
+
+    @property
+    def rule(self) -> str:
+        """The update rule's name (fixed: a new rule needs a new optimizer and a new state)."""
+        return self._rule
+
+    @property
+    def hyper(self) -> Mapping[str, Any]:
+        """The hyperparameters other than the learning rate (read-only)."""
+        return self._hyper
+
+    @property
+    def lr(self) -> float:
+        """The learning rate; it may be changed between steps (a schedule), to a number > 0 only:
+        ``opt.lr = -0.1`` would make every step go uphill."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = positive_number(value, "lr (the learning rate)")
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Update every array of ``params`` in place with its gradient in ``grads`` (same keys and

@@ -13,7 +13,8 @@ guard never check again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import argparse
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,9 @@ __all__ = [
     "array_cache",
     "path",
     "callable_arg",
+    "cli_int",
+    "cli_positive_number",
+    "cli_int_list",
     "NUMBER",
 ]
 
@@ -337,3 +341,41 @@ def callable_arg(f: object, name: str) -> None:
     """Raise a ``TypeError`` unless ``f`` can be called."""
     if not callable(f):
         raise TypeError(f"{name} must be a function; got {_describe(f)}")
+
+
+# -- command-line arguments: argparse ``type=`` functions, so that a bad value is a usage error --
+def cli_int(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` accepting a whole number >= ``minimum`` (``--steps 0`` exits with 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number; got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}; got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def cli_positive_number(text: str) -> float:
+    """An argparse ``type`` accepting a finite number > 0 (``--lr nan`` exits with 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number; got {text!r}") from None
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}")
+    return value
+
+
+def cli_int_list(text: str) -> list[int]:
+    """An argparse ``type`` for comma-separated whole numbers >= 1, such as ``"5,11"``."""
+    parts = [p.strip() for p in text.split(",")]
+    if not text.strip() or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers >= 1 separated by commas, such as 5,11; got {text!r}"
+        )
+    return [int(p) for p in parts]

@@ -233,3 +233,25 @@ def test_bad_networks_and_inputs_are_reported(rng):
         net.forward(rng.normal(size=(2, 8, 8)))
     with pytest.raises(ValueError, match="one cache per layer"):
         net.backward(np.zeros((2, 3)), [])
+
+
+def test_a_layer_of_one_network_is_refused_by_another():
+    # issue 18: reusing a layer object silently rebuilt it for the second network, so the first
+    # one's summary reported the second one's shapes
+    import copy
+
+    conv = L.Conv2d(4, 3, name="c")
+    first = Sequential([conv, L.Flatten(), L.Dense(3)], (1, 8, 8))
+    before = first.summary().rows[0].output
+    with pytest.raises(NetworkError, match="already belongs to the network"):
+        Sequential([conv, L.Flatten(), L.Dense(3)], (1, 12, 12))
+    assert first.summary().rows[0].output == before and conv.out_shape == (4, 6, 6)
+    out, _ = first.forward(np.zeros((2, 1, 8, 8)))
+    assert out.shape == (2, 3)
+    # a copy is a new layer; a network that failed to build does not keep its layers
+    second = Sequential([copy.deepcopy(conv), L.Flatten(), L.Dense(3)], (1, 12, 12))
+    assert second.layers[0].out_shape == (4, 10, 10) and conv.out_shape == (4, 6, 6)
+    dense = L.Dense(3)
+    with pytest.raises(NetworkError):
+        Sequential([dense], (1, 8, 8))  # Dense needs a flat input
+    Sequential([L.Flatten(), dense], (1, 8, 8))

@@ -197,3 +197,19 @@ def test_cosine_lr_bad_arguments(args, message):
 
     with pytest.raises((ValueError, TypeError), match=message):
         cosine_lr(*args)
+
+
+def test_the_learning_rate_and_hyperparameters_cannot_be_set_to_bad_values_later():
+    # issue 18: opt.lr = -0.1 after construction was accepted, and training went uphill
+    opt = Optimizer("sgd", 0.1, momentum=0.9)
+    opt.lr = 0.05  # a schedule may change it
+    assert opt.lr == 0.05
+    for bad in (-0.1, 0.0, float("nan"), "0.1", None, True):
+        with pytest.raises((ValueError, TypeError), match=r"lr \(the learning rate\)"):
+            opt.lr = bad
+    assert opt.lr == 0.05
+    with pytest.raises(TypeError):
+        opt.hyper["momentum"] = -1.0
+    with pytest.raises(AttributeError):
+        opt.rule = "adam"
+    assert opt.hyper == {"momentum": 0.9} and opt.rule == "sgd"
