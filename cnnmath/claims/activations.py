@@ -463,3 +463,81 @@ def _blog_activation() -> Finding:
     y, _ = relu_forward(x)
     ok = y.shape == x.shape and bool(np.array_equal(y, np.maximum(x, 0)))
     return Finding(ok, ok, f"input {x.shape}, output {y.shape}, element by element")
+
+
+@claim(
+    "thesis-2.2-differentiability-list",
+    document="thesis",
+    where="§2.2",
+    stated="among the situations where 'the differentiability property is not always needed': "
+    "'Automatic Differentiation: Modern deep learning frameworks (e.g., TensorFlow, PyTorch) "
+    "provide automatic differentiation'",
+    verdict="wrong",
+    correct="automatic differentiation needs derivatives: it computes exactly those of the "
+    "operations it is given, and where one has none it returns a convention (0 for a step), "
+    "which gives gradient descent nothing to follow. It saves writing the backward pass, not the "
+    "need for differentiability (the item itself is right: thesis-2.2-automatic-differentiation). "
+    "The list's other items do name ways around non-differentiable parts (REINFORCE, "
+    "straight-through estimators, evolutionary search), though attention as usually built "
+    "(softmax attention) is differentiable",
+    chapter=CHAPTER,
+)
+def _differentiability_list() -> Finding:
+    import torch
+
+    z64 = torch.linspace(-3, 3, 13, dtype=torch.float64, requires_grad=True)
+    torch.sigmoid(z64).sum().backward()
+    s = torch.sigmoid(z64.detach())
+    exact = bool(torch.allclose(z64.grad, s * (1 - s)))
+    step = torch.linspace(-3, 3, 13, dtype=torch.float64, requires_grad=True)
+    torch.sign(step).sum().backward()
+    no_signal = bool(torch.all(step.grad == 0))
+    try:  # the unit step: torch defines no derivative for it at all
+        h = torch.linspace(-3, 3, 13, dtype=torch.float64, requires_grad=True)
+        torch.heaviside(h, torch.tensor(1.0, dtype=torch.float64)).sum().backward()
+        heaviside = "a gradient"
+    except RuntimeError as e:
+        heaviside = "RuntimeError '" + str(e).split("\n")[0] + "'"
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(3, 4, dtype=torch.float64, generator=g) for _ in range(3))
+    q.requires_grad_(True)
+    attention_differentiable = torch.autograd.gradcheck(
+        lambda q_: torch.softmax(q_ @ k.T, dim=-1) @ v, (q,)
+    )
+    return Finding(
+        not no_signal,
+        exact and no_signal and attention_differentiable,
+        "torch autograd: sigmoid's gradient equals σ(1 - σ) at 13 points; sign's gradient is "
+        f"{float(step.grad.abs().max()):g} everywhere; the unit step gives {heaviside}; softmax "
+        f"attention passes torch.autograd.gradcheck: {attention_differentiable}",
+    )
+
+
+@claim(
+    "thesis-2.2-continuously-differentiable",
+    document="thesis",
+    where="§2.2 and §2.2.2",
+    stated="'The activation function should be nonlinear and continuously differentiable', and "
+    "ReLU 'is always a good choice to deep neural networks' (an activation 'should be chosen "
+    "from the family of ReLU')",
+    verdict="inconsistent",
+    correct="ReLU is not differentiable at 0 (one-sided derivatives 0 and 1), and neither are "
+    "LReLU and PReLU; of the section's functions only the sigmoid, softmax and ELU with "
+    "$\\alpha = 1$ are continuously differentiable. What gradient descent needs is a derivative "
+    "almost everywhere, with a convention where there is none (eq. 14 takes 1 at 0)",
+    chapter=CHAPTER,
+)
+def _continuously_differentiable() -> Finding:
+    kinks = {
+        "ReLU": _left_right_derivative(sym_relu(z)),
+        "LReLU": _left_right_derivative(sym_leaky_relu(z, sp.Rational(1, 100))),
+        "ELU (α = 1)": _left_right_derivative(sym_elu(z, 1)),
+        "sigmoid": _left_right_derivative(sym_sigmoid(z)),
+    }
+    smooth = {name: bool(sp.simplify(lr[0] - lr[1]) == 0) for name, lr in kinks.items()}
+    return Finding(
+        smooth["ReLU"],
+        not smooth["ReLU"] and not smooth["LReLU"] and smooth["ELU (α = 1)"] and smooth["sigmoid"],
+        "SymPy, one-sided derivatives at 0: "
+        + "; ".join(f"{name} {lr[0]} and {lr[1]}" for name, lr in kinks.items()),
+    )

@@ -62,26 +62,26 @@ def _single_path() -> Finding:
     chapter=CHAPTER,
 )
 def _recursion() -> Finding:
-    x = sp.Matrix(sp.symbols("x_1:3", real=True))
-    W1 = sp.Matrix(3, 2, lambda i, j: sp.Symbol(f"u_{i}{j}", real=True))
+    # Any activation f and any error E of z^(l+1) (a softmax layer's included): the recursion is
+    # the chain rule, proved for every i of a layer of 3 neurons feeding 2.
     W2 = sp.Matrix(2, 3, lambda i, j: sp.Symbol(f"w_{i}{j}", real=True))
-    z1 = W1 * x
-    a1 = z1.applyfunc(sp.tanh)
-    z2 = W2 * a1
-    y = (1, 0)
-    E = -sum(yi * sp.log(ri) for yi, ri in zip(y, sym_softmax(z2)))
-    zz = sp.symbols("s_1:3", real=True)
-    E_of_z2 = -sum(yi * sp.log(ri) for yi, ri in zip(y, sym_softmax(zz)))
-    delta2 = [sp.diff(E_of_z2, s).subs(dict(zip(zz, z2))) for s in zz]
-    ok = True
-    for i in range(3):
-        delta1 = sum(delta2[j] * W2[j, i] for j in range(2)) * (1 - sp.tanh(z1[i]) ** 2)
-        true = sp.diff(E, W1[i, 0]) / x[0]  # ∂E/∂u_i0 = δ_i x_1
-        ok = ok and is_equal(delta1, true)
+    z1 = sp.Matrix(sp.symbols("z_1:4", real=True))
+    f, E = sp.Function("f"), sp.Function("E")
+    z2 = W2 * z1.applyfunc(f)
+    s = sp.symbols("s_1:3", real=True)
+    delta2 = [sp.diff(E(*s), sj).subs(dict(zip(s, z2))) for sj in s]  # δ^(l+1) = ∂E/∂z^(l+1)
+    ok = all(
+        is_equal(
+            sum(delta2[j] * W2[j, i] for j in range(2)) * sp.diff(f(z1[i]), z1[i]),
+            sp.diff(E(*z2), z1[i]),
+        )
+        for i in range(3)
+    )
     return Finding(
         ok,
         ok,
-        "SymPy, a 2-3-2 network with tanh and softmax: eq. 43 equals the exact ∂E/∂z_i for each i",
+        "SymPy, 3 neurons feeding 2, any activation f and any error E of z^(l+1): eq. 43 equals "
+        "the exact ∂E/∂z_i for each i",
     )
 
 
@@ -312,4 +312,36 @@ def _slides_chain() -> Finding:
     ok = is_equal(sp.diff(L, w), (y - t) * (1 - sp.tanh(zz) ** 2) * x)
     return Finding(
         ok, ok, "SymPy, y = tanh(w x + b), L = (y - t)²/2: ∂L/∂w = (y - t) · tanh'(z) · x"
+    )
+
+
+@claim(
+    "thesis-eq9-eq39-index-order",
+    document="thesis",
+    where="§2.1.3 eq. 9 and §2.6 eq. 39-44",
+    stated="eq. 9: $z_j = \\sum_i w_{i,j} a_i + w_{0,j}$, the weight from neuron i to neuron j; "
+    "eq. 39-44: $w^l_{j,i}$, 'the weight value to the j:th neuron in layer l from the i:th "
+    "neuron in layer l - 1'",
+    verdict="inconsistent",
+    correct="one order throughout: the same symbol $w_{1,2}$ is the weight from neuron 1 to "
+    "neuron 2 in eq. 9 and from neuron 2 to neuron 1 in eq. 39. Either order describes the layer, "
+    "one table being the transpose of the other; this book stores weights as (inputs, outputs), "
+    "eq. 9's order, and writes $z = x W + b$",
+    chapter=CHAPTER,
+)
+def _index_order() -> Finding:
+    import numpy as np
+
+    rng = np.random.default_rng(9)
+    table, a = rng.normal(size=(4, 4)), rng.normal(size=4)  # w[first index, second index]
+    eq9 = np.array([sum(table[i, j] * a[i] for i in range(4)) for j in range(4)])
+    eq39 = np.array([sum(table[j, i] * a[i] for i in range(4)) for j in range(4)])
+    same_layer = bool(
+        np.allclose(eq9, [sum(table.T[j, i] * a[i] for i in range(4)) for j in range(4)])
+    )
+    return Finding(
+        bool(np.allclose(eq9, eq39)),
+        same_layer,
+        f"one 4x4 table of weights read both ways: the weighted sums differ by up to "
+        f"{np.abs(eq9 - eq39).max():.2f}; eq. 9 with the table equals eq. 39 with its transpose",
     )

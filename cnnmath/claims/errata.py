@@ -233,3 +233,67 @@ def _lenet() -> Finding:
 )
 def _years() -> Finding:
     return by_reference(True, "LeNet-5 1998, AlexNet 2012, ResNet 2015, DenseNet 2017")
+
+
+# --------------------------------------------------------------------------------------------
+# Editorial errata: references and titles that point to the wrong thing. What the source says
+# elsewhere is the reference; nothing is computed.
+# --------------------------------------------------------------------------------------------
+
+
+@claim(
+    "paper-4-figure-empty",
+    document="paper",
+    where="§4 (batch optimization)",
+    stated="'The implementation of this concept in python, is summarized in figure ()'",
+    verdict="editorial",
+    correct="the number is missing: the implementation is the listing that follows (adamGD(), "
+    "then train()), which carries no figure number; the paper's numbered figures end with "
+    "Figure 7, the network's architecture (§3.1)",
+    reference="the paper itself: its figure captions (Figures 1-7, §1-§3.1) and the listings of §4",
+    chapter=CHAPTER,
+)
+def _figure_empty() -> Finding:
+    return by_reference(
+        False, "the paper numbers Figures 1 to 7, all before §4; the reference is empty"
+    )
+
+
+@claim(
+    "slides-cifar-slide-repeated",
+    document="slides",
+    where="'CNN for CIFAR-10 Color Image Classification'",
+    stated="the slide 'CNN for CIFAR-10 Color Image Classification' appears twice in a row, with "
+    "the same two parameter sums (19,392 and 525,706, total 545,098)",
+    verdict="editorial",
+    correct="one slide: the second copy repeats the first without its accuracy figures (78%, "
+    "'above 97%' for the state of the art)",
+    reference="the slides themselves: the two consecutive slides of that title",
+    chapter=CHAPTER,
+)
+def _cifar_repeated() -> Finding:
+    return by_reference(
+        False, "two consecutive slides of one title and the same sums; only the first has results"
+    )
+
+
+@claim(
+    "slides-parameter-sharing-title",
+    document="slides",
+    where="'Why CNN Architecture Work'",
+    stated="the third of the slide's reasons is titled 'Parameter Sharing' again, over 'Simple "
+    "patterns (edges) combine to form complex objects (faces) as the network deepens'",
+    verdict="editorial",
+    correct="a repeated title: the text describes hierarchical feature learning, as the slide "
+    "'Comparing MLP and CNN for Image Classification' names it ('Hierarchical feature learning - "
+    "Learns from low-level to high-level'); parameter sharing is the second reason",
+    reference="the slides themselves: 'Why CNN Architecture Work' and 'Comparing MLP and CNN for "
+    "Image Classification'",
+    chapter=CHAPTER,
+)
+def _sharing_title() -> Finding:
+    return by_reference(
+        False,
+        "the title 'Parameter Sharing' heads two different reasons; the second's text is what the "
+        "slides call hierarchical feature learning",
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ledger import Finding, claim
+from ..ledger import Finding, by_reference, claim
 
 CHAPTER = "lenet5"
 LECUN_1998 = (
@@ -295,3 +295,51 @@ def _five() -> Finding:
 
     weighted = [layer.name for layer in lenet5_slides().layers if layer.param_shapes()]
     return Finding(len(weighted) == 5, len(weighted) == 5, f"layers with weights: {weighted}")
+
+
+FUKUSHIMA = (
+    "Fukushima (1979), 'Neural network model for a mechanism of pattern recognition unaffected "
+    "by shift in position: Neocognitron', Trans. IECE Japan J62-A(10) (in Japanese); Fukushima "
+    "(1980), Biological Cybernetics 36"
+)
+
+
+@claim(
+    "thesis-3.6.1-fukushima-1979",
+    document="thesis",
+    where="§3.6.1",
+    stated="'As early as 1979, Kunihiko Fukushima proposed the ConvNet, an artificial neural "
+    "network of complex and simple cells, very similar to the convolution and pooling layers we "
+    "have today'",
+    verdict="holds",
+    correct="as stated: the neocognitron, first published in Japanese in 1979 and in English in "
+    "1980; its S-cells are convolution-like and its C-cells pooling-like",
+    reference=FUKUSHIMA,
+    chapter=CHAPTER,
+)
+def _fukushima() -> Finding:
+    return by_reference(True, "the neocognitron: 1979 (in Japanese), 1980 (in English)")
+
+
+@claim(
+    "thesis-3.6.1-weight-sharing-1989",
+    document="thesis",
+    where="§3.6.1",
+    stated="'In 1989, LeCun and others proposed the weight sharing method and derived the "
+    "modern convolution and pooling layers'",
+    verdict="wrong",
+    correct="weight sharing is older: the neocognitron's cells of one plane share their input "
+    "weights (1980), and Rumelhart, Hinton & Williams (1986) trained shared weights by "
+    "backpropagation, summing the gradients of the tied copies. LeCun et al. (1989) brought "
+    "shared weights trained by backpropagation to handwritten digits, the network that led to "
+    "LeNet-5",
+    reference=f"{FUKUSHIMA}; Rumelhart, Hinton & Williams (1986), 'Learning internal "
+    "representations by error propagation', in Parallel Distributed Processing, vol. 1, ch. 8; "
+    "LeCun et al. (1989), 'Backpropagation applied to handwritten zip code recognition', Neural "
+    "Computation 1(4)",
+    chapter=CHAPTER,
+)
+def _weight_sharing() -> Finding:
+    return by_reference(
+        False, "shared weights: Fukushima 1980; trained by backpropagation: Rumelhart et al. 1986"
+    )

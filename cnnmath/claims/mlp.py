@@ -293,3 +293,24 @@ def _mnist_size() -> Finding:
         "MNIST has 60,000 training and 10,000 test images of 28x28 (70,000 in all); the paper's "
         "own train() reads m = 50,000 of the training images",
     )
+
+
+@claim(
+    "thesis-5.2.1-figure-18",
+    document="thesis",
+    where="§5.2.1 (Figure 27)",
+    stated="the Fashion-MNIST ANN has '111,146 trainable parameters, as also shown in Figure 18'",
+    verdict="editorial",
+    correct="'as also shown in Figure 27': Figure 18 is the table of §5.1.1's CIFAR-10 model, "
+    "with 404,010 parameters; Figure 27, two lines below, is this model's",
+    chapter=CHAPTER,
+)
+def _figure_18() -> Finding:
+    figure_18 = parameter_count((3072, 128, 64, 32, 10))  # §5.1.1's model, its table Figure 18
+    figure_27 = parameter_count((784, 128, 64, 32, 10))  # §5.2.1's model, its table Figure 27
+    return Finding(
+        figure_18 == 111_146,
+        figure_27 == 111_146 != figure_18,
+        f"Figure 18's model (3072 inputs): {figure_18:,} parameters; Figure 27's (784 inputs): "
+        f"{figure_27:,}",
+    )

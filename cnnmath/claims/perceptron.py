@@ -148,3 +148,45 @@ def _output_neurons() -> Finding:
 )
 def _rosenblatt() -> Finding:
     return by_reference(True, "Rosenblatt, Psychological Review 65(6), 1958")
+
+
+@claim(
+    "guide-1-perceptron-backprop",
+    document="guide",
+    where="§1",
+    stated="the perceptron (Rosenblatt's, of 1958) passes its weighted sum through 'a non-linear "
+    "activation function, such as the sigmoid', and 'learns to adjust its weights and biases "
+    "through a process called backpropagation'",
+    verdict="wrong",
+    correct="Rosenblatt's perceptron is a threshold unit, trained by the perceptron rule "
+    "$w \\leftarrow w + \\eta (y - \\hat y) x$; the threshold's derivative is 0 wherever it "
+    "exists, so a gradient through it never moves a weight. A sigmoid unit trained on the "
+    "gradient of its loss (the thesis's perceptron, §2.1.2) is logistic regression, one layer with "
+    "nothing to propagate back through; backpropagation, published in 1986, trains networks with "
+    "hidden layers",
+    reference="Rosenblatt (1958), Psychological Review 65(6); Rumelhart, Hinton & Williams "
+    "(1986), 'Learning representations by back-propagating errors', Nature 323",
+    chapter=CHAPTER,
+)
+def _perceptron_backprop() -> Finding:
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(40, 2))
+    y = (x @ np.array([1.0, -2.0]) + 0.5 > 0).astype(float)  # linearly separable
+
+    def step_error(w: np.ndarray) -> float:  # squared error of the threshold unit
+        return float(np.mean(((x @ w[:2] + w[2] > 0) - y) ** 2))
+
+    w, h = np.array([0.3, 0.2, 0.0]), 1e-6
+    grad = [(step_error(w + h * e) - step_error(w - h * e)) / (2 * h) for e in np.eye(3)]
+    for _ in range(100):  # the perceptron rule, one example at a time
+        for xi, yi in zip(x, y):
+            w += 0.1 * (yi - float(xi @ w[:2] + w[2] > 0)) * np.append(xi, 1.0)
+    errors = int(np.sum((x @ w[:2] + w[2] > 0) != y))
+    return Finding(
+        any(g != 0 for g in grad),
+        all(g == 0 for g in grad) and errors == 0,
+        f"40 separable points: the threshold unit's error gradient (central differences) is "
+        f"{[float(g) for g in grad]}; the perceptron rule ends with {errors} errors",
+    )
