@@ -259,3 +259,79 @@ def test_cli_runs_as_a_module(tmp_path):
     )
     assert res.returncode == 1
     assert "this is the function's value, not its derivative" in res.stdout.lower()
+
+
+# --------------------------------------------------------------------------------------------
+# exercises with one answer
+# --------------------------------------------------------------------------------------------
+
+
+def _book_labels() -> list[str]:
+    import json
+    import re
+
+    labels = []
+    for nb in sorted((ROOT / "book").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "markdown":
+                labels += re.findall(
+                    r":::\{exercise\}\s*\n:label:\s*(\S+)", "".join(cell["source"])
+                )
+    return labels
+
+
+def test_every_checkable_answer_is_a_book_exercise_and_its_value_passes():
+    from cnnmath.exercises.answers import LABELS, answers
+
+    book = _book_labels()
+    assert set(LABELS) <= set(book), sorted(set(LABELS) - set(book))
+    table = answers()
+    assert set(table) == set(LABELS)
+    for label, parts in table.items():
+        for part, one in parts.items():
+            report = ex.check_answer(label, one.answer.text(), part=part)
+            assert report.passed, report.message
+            for wrong, mistake in one.answer.distractors:
+                r = ex.check_answer(label, one.answer.text(wrong), part=part)
+                assert not r.passed and r.mistake is mistake, r.message
+    # coverage, for the notes: the book's exercises with one answer that a student can check
+    print(f"{len(table)} of {len(book)} book exercises have a checkable answer")
+    assert len(table) >= 30
+
+
+def test_answers_recomputed_by_another_route():
+    from cnnmath.exercises.answers import answers
+
+    t = answers()
+    assert t["conv-groups"]["groups=32"].answer.value == 64 * (32 // 32) * 3 * 3
+    assert t["alexnet-groups-4"]["parameters"].answer.value == 256 * 24 * 25 + 256
+    assert t["alexnet-groups-4"]["multiply-adds"].answer.value == 27 * 27 * 256 * 24 * 25
+    assert t["mlp-cifar"]["parameters"].answer.value == sum(
+        a * b + b for a, b in zip((3072, 1536, 768, 384), (1536, 768, 384, 128))
+    ) + (128 * 10 + 10)
+    assert t["backprop-cost"]["forward"].answer.value == 784 * 128 + 128 * 64 + 64 * 10
+    z = -10.0
+    a = 1 / (1 + np.exp(-z))
+    assert t["perceptron-mse"]["ratio"].answer.value == pytest.approx(a * (1 - a), rel=1e-12)
+    assert t["optim-adamw"]["flat coordinate"].answer.value == pytest.approx(0.01 / 0.11)
+    if have_torch():
+        from torch.utils.data import DistributedSampler
+
+        dealt = [len(list(DistributedSampler(range(10), 3, r, shuffle=False))) for r in range(3)]
+        assert dealt == [t["dist-sampler"]["per process"].answer.value] * 3
+
+
+def test_check_answer_reads_numbers_and_formulas_and_refuses_bad_input():
+    assert ex.check_answer("conv-groups", "9216", part="groups=2").passed
+    assert ex.check_answer("perceptron-xor", "3/4").passed
+    assert ex.check_answer("init-uniform", "sqrt(6)/sqrt(n_in + n_out)", part="limit").passed
+    r = ex.check_answer("init-uniform", "sqrt(6/(n_in + n_oot))", part="limit")
+    assert not r.passed and r.kind == "form" and "unknown name 'n_oot'" in r.message
+    r = ex.check_answer("losses-batch", "a - y")
+    assert r.mistake is not None and r.mistake.key == "sum_not_mean"
+    with pytest.raises(ex.ExerciseError, match="several parts"):
+        ex.check_answer("conv-groups", 9216)
+    with pytest.raises(ex.ExerciseError, match="no part 'groups=3'"):
+        ex.check_answer("conv-groups", 9216, part="groups=3")
+    with pytest.raises(ex.ExerciseError, match="no checkable answer"):
+        ex.check_answer("ae-linear", "PCA")

@@ -25,6 +25,7 @@ import difflib
 from collections.abc import Callable
 
 from . import activations, convolution, foundations, normalization, pooling, training
+from .answers import check_answer
 from .core import TIME_LIMIT, Bug, Config, Exercise, ExerciseError, Report
 
 _MODULES = (foundations, activations, training, convolution, pooling, normalization)
@@ -79,6 +80,7 @@ __all__ = [
     "Report",
     "TIME_LIMIT",
     "check",
+    "check_answer",
     "get",
     "names",
     "scaffold",
