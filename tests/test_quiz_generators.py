@@ -481,10 +481,10 @@ def test_perceptron_gradient_against_autograd():
 def test_activation_formula_against_autograd():
     for seed in SEEDS:
         q = generate("activation_derivative_formula", seed)
-        c, name = q.data["c"], q.data["name"]
+        c, shift, name = q.data["c"], q.data["shift"], q.data["name"]
         fn = torch.sigmoid if name == "sigmoid" else torch.tanh
         for z0 in (-1.3, 0.2, 0.9):
-            want = grad_of(lambda z: fn(c * z).sum(), t([z0]))[0].item()
+            want = grad_of(lambda z: fn(c * z + shift).sum(), t([z0]))[0].item()
             assert _value(q.answer.value, z=z0) == pytest.approx(want, rel=1e-9), q.id
 
 

@@ -130,9 +130,9 @@ def conv_parameters(rng: np.random.Generator) -> Draft:
 
 @generator("convolution", "same_padding", "The padding that keeps the size", "numeric")
 def same_padding(rng: np.random.Generator) -> Draft:
-    k = int(rng.choice([3, 5, 7]))
-    d = int(rng.choice([1, 1, 2, 3]))
-    n = int(rng.choice([16, 28, 32]))
+    k = int(rng.choice([3, 5, 7, 9, 11, 13]))
+    d = int(rng.choice([1, 1, 2, 3, 4, 5, 6, 7, 8]))
+    n = int(rng.choice([16, 28, 32, 48, 56, 64, 96, 128]))
     p = next(
         p
         for p in range(0, 64)
@@ -381,8 +381,8 @@ def batchnorm_counts(rng: np.random.Generator) -> Draft:
     "batchnorm_dropout", "dropout_survivor", "What inverted dropout does to a kept unit", "numeric"
 )
 def dropout_survivor(rng: np.random.Generator) -> Draft:
-    p = float(rng.choice([0.1, 0.2, 0.25, 0.4, 0.5, 0.75]))
-    x = float(rng.choice([1, 2, 3, 4, 6]))
+    p = float(rng.integers(1, 19)) / 20  # 0.05 to 0.9
+    x = float(rng.integers(1, 13))
     y, mask = dropout_forward(np.full(64, x), p, np.random.default_rng(0), training=True)
     kept = float(y[mask > 0][0])
     text = (

@@ -38,8 +38,8 @@ def perceptron_output(rng: np.random.Generator) -> Draft:
     while True:  # an input where the sigmoid is not saturated: |z| <= 3
         d = int(rng.integers(2, 4))
         x = rng.integers(-3, 4, d).astype(float)
-        w = rng.integers(-4, 5, d) / 2
-        w0 = int(rng.integers(-4, 5)) / 2
+        w = rng.integers(-20, 21, d) / 10
+        w0 = int(rng.integers(-20, 21)) / 10
         if abs(float(w @ x) + w0) <= 3:
             break
     a, (_, z, _) = perceptron_forward(x[None], w, w0)
@@ -170,8 +170,8 @@ def _derivative(name: str, z: float, b: float) -> tuple[float, float]:
 )
 def activation_derivative(rng: np.random.Generator) -> Draft:
     name = str(rng.choice(["sigmoid", "tanh", "relu", "leaky_relu", "elu"]))
-    z = float(rng.choice([-2, -1, -0.5, 0, 0.5, 1, 2]))
-    b = float(rng.choice([0.01, 0.1, 0.2]))
+    z = float(rng.integers(-25, 26)) / 10
+    b = float(rng.choice([0.01, 0.05, 0.1, 0.2, 0.3]))
     value, slope = _derivative(name, z, b)
     label = {
         "sigmoid": "the sigmoid $\\sigma$",
@@ -249,10 +249,11 @@ def softmax_jacobian(rng: np.random.Generator) -> Draft:
 
 
 @functools.lru_cache(maxsize=None)
-def _activation_derivative(name: str, c: int) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
-    """``(f, f', simplified f')`` for f(z) = sigmoid(cz) or tanh(cz), from the SymPy definitions."""
+def _activation_derivative(name: str, c: int, shift: int = 0) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """``(f, f', simplified f')`` for f(z) = sigmoid(cz + shift) or tanh(cz + shift), from the
+    SymPy definitions."""
     z = sp.Symbol("z", real=True)
-    f = (act.sym_sigmoid if name == "sigmoid" else act.sym_tanh)(c * z)
+    f = (act.sym_sigmoid if name == "sigmoid" else act.sym_tanh)(c * z + shift)
     deriv = sp.diff(f, z)
     return f, deriv, sp.simplify(deriv)
 
@@ -266,11 +267,13 @@ def _activation_derivative(name: str, c: int) -> tuple[sp.Expr, sp.Expr, sp.Expr
 def activation_derivative_formula(rng: np.random.Generator) -> Draft:
     z = sp.Symbol("z", real=True)
     name = str(rng.choice(["sigmoid", "tanh"]))
-    c = int(rng.choice([1, 2, 3, 4, 5]))
-    f, deriv, simple = _activation_derivative(name, c)
+    c = int(rng.integers(1, 7))
+    shift = int(rng.integers(-3, 4))
+    f, deriv, simple = _activation_derivative(name, c, shift)
+    arg = sp.latex(c * sp.Symbol("z") + shift)
     shown = {
-        "sigmoid": f"\\sigma({'' if c == 1 else c}z) = 1/(1 + e^{{-{'' if c == 1 else c}z}})",
-        "tanh": f"\\tanh({'' if c == 1 else c}z)",
+        "sigmoid": f"\\sigma({arg}) = 1/(1 + e^{{-({arg})}})",
+        "tanh": f"\\tanh({arg})",
     }[name]
     text = (
         f"Write the derivative of $f(z) = {shown}$ as a formula in $z$ (you may use exp, tanh "
@@ -283,9 +286,15 @@ def activation_derivative_formula(rng: np.random.Generator) -> Draft:
     if c > 1:
         wrong.append((deriv / c, M.CHAIN_FACTOR))
     if name == "tanh":
-        wrong.append((c * (1 - sp.tanh(c * z)), M.TANH_NO_SQUARE))
+        wrong.append((c * (1 - sp.tanh(c * z + shift)), M.TANH_NO_SQUARE))
     return symbolic(
-        text, deriv, {"z": z}, sol, wrong, domain=(-1.5, 1.5), data=dict(name=name, c=c)
+        text,
+        deriv,
+        {"z": z},
+        sol,
+        wrong,
+        domain=(-1.5, 1.5),
+        data=dict(name=name, c=c, shift=shift),
     )
 
 
@@ -346,7 +355,7 @@ def cross_entropy_value(rng: np.random.Generator) -> Draft:
 
 @generator("losses", "bce_gradient", "The gradient of the binary cross-entropy", "numeric")
 def bce_gradient(rng: np.random.Generator) -> Draft:
-    r = float(rng.choice([0.1, 0.2, 0.25, 0.4, 0.6, 0.75, 0.8, 0.9]))
+    r = float(rng.integers(1, 100)) / 100
     y = float(rng.integers(0, 2))
     _, cache = losses.binary_cross_entropy_forward(np.array([r]), np.array([y]), reduction="sum")
     grad = float(losses.binary_cross_entropy_backward(1.0, cache)[0])

@@ -93,10 +93,10 @@ def _describe(spec: Spec) -> str:
 
 
 def _lenet(rng: np.random.Generator) -> tuple[int, Spec, Spec]:
-    n = int(rng.choice([28, 32]))
-    pad = 2 if n == 28 and rng.integers(0, 3) else 0
+    n = int(rng.choice([28, 32, 36, 40]))
+    pad = int(rng.integers(1, 3)) if rng.integers(0, 3) else 0
     k = int(rng.choice([5, 5, 3]))
-    f1, f2 = int(rng.choice([6, 8])), int(rng.choice([12, 16]))
+    f1, f2 = int(rng.choice([4, 6, 8, 10])), int(rng.choice([12, 16, 20, 24]))
     d1, d2 = (int(v) for v in (rng.choice([120, 100]), rng.choice([84, 50])))
     body = [("conv", f1, k, 1, pad, 1), ("pool", 2, 2), ("conv", f2, k, 1, 0, 1), ("pool", 2, 2)]
     head = [("flatten",), ("dense", d1), ("dense", d2), ("dense", 10)]
@@ -198,15 +198,16 @@ def receptive_field_question(rng: np.random.Generator) -> Draft:
 
 
 def _thesis_cnn(rng: np.random.Generator, padding: str = "same") -> tuple[int, Spec, str]:
-    n = int(rng.choice([28, 32]))
+    n = int(rng.choice([28, 32, 48, 64]))
     k = int(rng.choice([3, 3, 5]))
-    blocks = int(rng.integers(2, 4))
-    chans = [32, 64, 128][:blocks]
+    blocks = int(rng.integers(2, 5))
+    first = int(rng.choice([8, 12, 16, 20, 24, 32, 40, 48, 64]))
+    chans = [first * 2**b for b in range(blocks)]
     p = (k - 1) // 2 if padding == "same" else 0
     spec: Spec = []
     for c in chans:
         spec += [("conv", c, k, 1, p, 1), ("bn",), ("conv", c, k, 1, p, 1), ("bn",), ("pool", 2, 2)]
-    hidden = int(rng.choice([64, 128, 256]))
+    hidden = int(rng.choice([64, 100, 128, 256, 512]))
     spec += [("flatten",), ("dense", hidden), ("dense", 10)]
     desc = (
         f"{blocks} blocks of [conv {k}x{k} ('same' padding) + ReLU + batch norm, twice, then "
@@ -312,7 +313,7 @@ def cnn_non_trainable(rng: np.random.Generator) -> Draft:
 
 @generator("alexnet", "alexnet_conv1_size", "AlexNet's first layer: 224 or 227?", "numeric")
 def alexnet_conv1_size(rng: np.random.Generator) -> Draft:
-    n = int(rng.choice([224, 227, 228, 231]))
+    n = int(rng.choice([224, 227]) if rng.random() < 0.3 else rng.integers(180, 300))
     p = int(rng.choice([0, 0, 1, 2, 3]))
     size = conv.output_size(n, 11, 4, p)
     text = (
@@ -336,7 +337,7 @@ def alexnet_conv1_size(rng: np.random.Generator) -> Draft:
 
 @generator("alexnet", "overlapping_pool_size", "The output of overlapping max pooling", "numeric")
 def overlapping_pool_size(rng: np.random.Generator) -> Draft:
-    n = int(rng.choice([13, 15, 26, 27, 54, 55]))
+    n = int(rng.integers(7, 120))
     out, _ = pool.maxpool_forward(np.zeros((1, 1, n, n)), 3, 2)
     size = out.shape[2]
     text = (
@@ -358,9 +359,9 @@ def overlapping_pool_size(rng: np.random.Generator) -> Draft:
 
 @generator("alexnet", "grouped_conv_parameters", "Parameters of a grouped convolution", "numeric")
 def grouped_conv_parameters(rng: np.random.Generator) -> Draft:
-    c = int(rng.choice([48, 96, 256, 384]))
-    f = int(rng.choice([128, 256, 384]))
-    k = int(rng.choice([3, 5]))
+    c = int(rng.choice([32, 48, 64, 96, 128, 192, 256, 384]))
+    f = int(rng.choice([64, 96, 128, 192, 256, 384]))
+    k = int(rng.choice([1, 3, 5]))
     groups = 2
     g = conv.conv_geometry((1, c, 13, 13), (f, c // groups, k, k), (f,), 1, k // 2, 1, groups)
     total = g.F * g.Cg * k * k + g.F

@@ -68,8 +68,8 @@ def output_delta(rng: np.random.Generator) -> Draft:
 def dense_weight_gradient(rng: np.random.Generator) -> Draft:
     while True:  # both examples contribute, and the answer is not 0
         n_in, n_out = int(rng.integers(2, 4)), 2
-        x = rng.integers(-2, 3, (2, n_in)).astype(float)
-        dz = rng.integers(-2, 3, (2, n_out)).astype(float)
+        x = rng.integers(-5, 6, (2, n_in)).astype(float)
+        dz = rng.integers(-5, 6, (2, n_out)).astype(float)
         _, cache = affine_forward(x, np.zeros((n_out, n_in)), np.zeros(n_out))
         _, dw, _ = affine_backward(dz, cache)
         j, k = int(rng.integers(0, n_out)), int(rng.integers(0, n_in))
@@ -393,7 +393,7 @@ def adaptive_steps(rng: np.random.Generator) -> Draft:
 )
 def adam_moment_formula(rng: np.random.Generator) -> Draft:
     beta, g = sp.symbols("beta g", positive=True)
-    t = int(rng.integers(2, 10))
+    t = int(rng.integers(2, 31))
     which = str(rng.choice(["m", "v"]))
     x = g if which == "m" else g**2  # m averages the gradient, v its square
     m = sp.Integer(0)
