@@ -384,7 +384,9 @@ def float32_sum(d):
 
 
 def unit_roundoff(d):
-    return torch.finfo(getattr(torch, d["dtype"])).eps / 2
+    if "dtype" in d:
+        return torch.finfo(getattr(torch, d["dtype"])).eps / 2
+    return math.ldexp(1.0, -d["bits"])  # u = 2^-p, the rule the named formats check
 
 
 def adam_first_step(d):
@@ -538,7 +540,7 @@ def test_adjoint_question_against_torch():
         y = F.conv_transpose2d(g, w, stride=d["s"], padding=d["p"], output_padding=a)
         assert torch.allclose(x.grad, y)
         assert q.answer.options[q.answer.correct].startswith(
-            "A transposed convolution with the same kernels"
+            f"A transposed convolution with the same {d['k']}x{d['k']} kernels"
         ), q.id
 
 

@@ -498,10 +498,10 @@ def conv_transpose_values(rng: np.random.Generator) -> Draft:
 def adjoint(rng: np.random.Generator) -> Draft:
     from ..conv_transpose import conv_transpose2d_forward
 
-    s = int(rng.choice([1, 2]))
-    p = int(rng.choice([0, 1]))
-    k = int(rng.choice([2, 3]))
-    n = int(rng.choice([5, 6, 7]))
+    s = int(rng.choice([1, 2, 3]))
+    p = int(rng.choice([0, 1, 2]))
+    k = int(rng.choice([2, 3, 4, 5]))
+    n = int(rng.integers(6, 13))
     x = rng.normal(size=(1, 2, n, n))
     w = rng.normal(size=(3, 2, k, k))
     z, cache = conv.conv2d_forward(x, w, stride=s, padding=p)
@@ -513,16 +513,18 @@ def adjoint(rng: np.random.Generator) -> Draft:
         "the transposed convolution must equal the convolution's input gradient"
     )
     text = (
-        f"A convolution with {k}x{k} kernels, stride {s} and padding {p} maps $X$ to $Z$. In "
+        f"A convolution with {k}x{k} kernels, stride {s} and padding {p} maps an {n}x{n} input "
+        f"$X$ to $Z$. In "
         f"backpropagation, "
         f"which operation turns $\\partial E/\\partial Z$ into $\\partial E/\\partial X$?"
     )
-    right = f"A transposed convolution with the same kernels, stride {s} and padding {p}" + (
-        f" (output padding {a})" if a else ""
+    right = (
+        f"A transposed convolution with the same {k}x{k} kernels, stride {s} and padding {p}"
+        + (f" (output padding {a})" if a else "")
     )
     wrong = [
         (
-            f"A convolution with the same kernels, stride {s} and padding {p}",
+            f"A convolution with the same {k}x{k} kernels, stride {s} and padding {p}",
             M.Mistake(
                 "forward_again",
                 "the backward pass multiplies by the transpose of the forward map, not by the "

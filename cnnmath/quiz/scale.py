@@ -47,8 +47,8 @@ def float_spacing(rng: np.random.Generator) -> Draft:
 
 @generator("crosscheck", "float32_sum", "Adding a small number in float32", "numeric")
 def float32_sum(rng: np.random.Generator) -> Draft:
-    e = int(rng.choice([24, 25, 26]))
-    b = int(rng.choice([1, 2, 3, 5, 6, 7]))
+    e = int(rng.integers(24, 31))
+    b = int(rng.integers(1, 2 ** (e - 23) * 2))
     total = float(np.float32(2.0**e) + np.float32(b))
     text = (
         f"In float32, what is $2^{{{e}}} + {b}$? (Give the result as an integer; $2^{{{e}}} = "
@@ -65,9 +65,15 @@ def float32_sum(rng: np.random.Generator) -> Draft:
 
 @generator("crosscheck", "unit_roundoff", "The largest relative rounding error", "numeric")
 def unit_roundoff(rng: np.random.Generator) -> Draft:
-    name = str(rng.choice(list(_DTYPES)))
-    eps = float(np.finfo(_DTYPES[name]).eps)
-    bits = np.finfo(_DTYPES[name]).nmant + 1
+    if rng.random() < 0.4:  # a format of numpy's
+        name = str(rng.choice(list(_DTYPES)))
+        bits = np.finfo(_DTYPES[name]).nmant + 1
+        data = dict(dtype=name, bits=bits)
+    else:  # a binary format given by its precision (bfloat16 has 8 bits, float8 E4M3 has 4)
+        bits = int(rng.integers(3, 114))
+        name = f"number of a binary floating-point format with {bits} significant bits"
+        data = dict(bits=bits)
+    eps = float(np.ldexp(1.0, 1 - bits))  # the machine epsilon: the spacing at 1
     text = (
         f"When a real number (in the normal range) is rounded to the nearest {name}, what is the "
         f"largest "
@@ -80,13 +86,14 @@ def unit_roundoff(rng: np.random.Generator) -> Draft:
         f"epsilon "
         f"${fmt(eps, 4)}$)."
     )
-    return numeric(text, eps / 2, sol, [(eps, M.EPS_NOT_UNIT_ROUNDOFF)], data=dict(dtype=name))
+    return numeric(text, eps / 2, sol, [(eps, M.EPS_NOT_UNIT_ROUNDOFF)], data=data)
 
 
 @generator("crosscheck", "adam_first_step", "The size of Adam's first step", "numeric")
 def adam_first_step(rng: np.random.Generator) -> Draft:
-    g = float(rng.choice([1e-3, 0.02, 0.5, 3.0, 40.0, 1000.0])) * float(rng.choice([-1, 1]))
-    lr = float(rng.choice([1e-3, 1e-2, 0.1]))
+    g = float(rng.choice([1e-8, 3e-8, 1e-7, 1e-3, 0.02, 0.5, 3.0, 40.0, 1000.0]))
+    g *= float(rng.choice([-1, 1]))
+    lr = float(rng.choice([1e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 0.1, 0.3]))
     w = np.array([1.0])
     optim.adam_update(w, np.array([g]), {}, lr=lr)
     step = float(abs(w[0] - 1.0))
@@ -170,9 +177,9 @@ def shard_gradients(rng: np.random.Generator) -> Draft:
     "distributed", "learning_rate_scaling", "The learning rate for a larger global batch", "numeric"
 )
 def learning_rate_scaling(rng: np.random.Generator) -> Draft:
-    lr = float(rng.choice([0.01, 0.05, 0.1]))
-    b = int(rng.choice([32, 64, 128]))
-    workers = int(rng.choice([2, 4, 8]))
+    lr = float(rng.choice([0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2]))
+    b = int(rng.choice([32, 64, 128, 256]))
+    workers = int(rng.choice([2, 3, 4, 6, 8, 12, 16]))
     reduce = str(rng.choice(["mean", "sum"]))
     # one SGD step on the summed or averaged gradients must equal the single-worker step
     g = rng.normal(size=workers)
@@ -301,8 +308,15 @@ def claim_correction(rng: np.random.Generator) -> Draft:
     bad = _claims(("wrong", "inconsistent"))
     c = bad[int(rng.integers(0, len(bad)))]
     text = f"The ledger found this claim {c.verdict}: {_stated(c)} Which statement is correct?"
+    # the other options correct claims of the same chapter (else of the same document): the same
+    # subject, so that telling them apart takes knowing it
     pool = [o for o in bad if o.id != c.id and o.correct != c.correct and o.correct != c.stated]
-    others = [pool[int(i)] for i in rng.choice(len(pool), 2, replace=False)]
+    near = [o for o in pool if o.chapter == c.chapter]
+    if len(near) < 2:
+        near += [o for o in pool if o.document == c.document and o not in near]
+    if len(near) < 2:
+        near += [o for o in pool if o not in near]
+    others = [near[int(i)] for i in rng.choice(len(near), 2, replace=False)]
     wrong = [
         (
             c.stated,
