@@ -2,6 +2,13 @@
 
 Each returns the matplotlib ``Figure`` it drew; chapters call ``plt.show()`` or let the notebook
 display it. Nothing here computes mathematics: the curves come from the modules that define it.
+
+Every figure carries an alt text for readers who cannot see it: :func:`describe` writes it from
+what the figure draws (each panel's title and axes, each curve's name and where it starts, ends
+and peaks, the images and bars), after the sentence a helper or a chapter gives with
+:func:`alt`. In a notebook, importing this module makes each displayed figure's PNG carry that
+text in its output metadata (``{"image/png": {"alt": ...}}``), which the book's extension
+(:mod:`cnnmath.reader`) puts on the page's ``<img>``.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from .validate import as_float_array, callable_arg, positive_int
 from .validate import labels as check_labels
@@ -62,7 +70,11 @@ def function_and_derivative(
         ax.set_xlabel("z")
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    return fig
+    return alt(
+        fig,
+        f"The function {name} (left) and its derivative (right) for z from {_num(z[0])} to "
+        f"{_num(z[-1])}.",
+    )
 
 
 def curves(
@@ -85,7 +97,8 @@ def curves(
     series = {
         k: as_float_array(v, f"history[{k!r}]", ndim=1, finite=False) for k, v in history.items()
     }
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = plt.subplots(figsize=(5, 3))
     else:
         fig = ax.figure
@@ -99,6 +112,8 @@ def curves(
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
+    if own:
+        alt(fig, f"Line plot of {', '.join(series)} against the {xlabel}.")
     return fig
 
 
@@ -157,6 +172,13 @@ def decision_boundary(
     ax.set_ylabel(axis_names[1])
     ax.legend()
     fig.tight_layout()
+    if len(fig.axes) == 1:
+        counts = ", ".join(f"{int(np.sum(y == k))} {n}" for k, n in enumerate(labels))
+        alt(
+            fig,
+            f"{len(x)} points ({counts}) with the classifier's boundary, where the predicted "
+            "probability is 0.5, drawn as a black line over the probability's shading.",
+        )
     return fig
 
 
@@ -197,7 +219,21 @@ def confusion(
     if title:
         ax.set_title(title)
     fig.tight_layout()
-    return fig
+    return alt(fig, _confusion_words(shown, class_names, normalize))
+
+
+def _confusion_words(shown: np.ndarray, names: list[str], normalize: bool) -> str:
+    unit = "%" if normalize else ""
+    diag = np.diag(shown)
+    best, worst = int(np.argmax(diag)), int(np.argmin(diag))
+    off = shown - np.diag(diag)
+    i, j = np.unravel_index(int(np.argmax(off)), off.shape)
+    return (
+        f"Confusion matrix of {len(names)} classes ({'in % of each true class' if normalize else 'counts'}): "
+        f"true classes in rows, predicted in columns. The diagonal is highest for {names[best]} "
+        f"({_num(diag[best])}{unit}) and lowest for {names[worst]} ({_num(diag[worst])}{unit}); "
+        f"the largest confusion is {names[i]} predicted as {names[j]} ({_num(off[i, j])}{unit})."
+    )
 
 
 def predictions(
@@ -270,7 +306,23 @@ def predictions(
         ax_bar.set_xticks(range(len(class_names)))
         ax_bar.tick_params(labelsize=9)
     fig.tight_layout()
-    return fig
+    preds = np.argmax(probs, axis=1)
+    each = "; ".join(
+        f"{class_names[int(p)]} {100 * probs[k, int(p)]:.0f}% "
+        + (
+            "(right)"
+            if int(p) == int(labels[k])
+            else f"(wrong: it is {class_names[int(labels[k])]})"
+        )
+        for k, p in enumerate(preds)
+    )
+    right = int(np.sum(preds == labels))
+    return alt(
+        fig,
+        f"{n} images, each with the predicted class and its probability above it and a bar chart "
+        f"of the {len(class_names)} class probabilities below; {right} of {n} predicted right. "
+        f"Predictions: {each}.",
+    )
 
 
 def chain_diagram(
@@ -324,4 +376,182 @@ def chain_diagram(
     if title:
         ax.set_title(title)
     fig.tight_layout()
+    steps = ", ".join(
+        f"{_clean(forward[i])} from {_clean(nodes[i])} to {_clean(nodes[i + 1])}"
+        for i in range(n - 1)
+    )
+    grads = ", ".join(_clean(b) for b in backward)
+    return alt(
+        fig,
+        f"A computational graph drawn as a chain of {n} values. Forward (black arrows, left to "
+        f"right): {steps}. Backward (red arrows, right to left), the gradients: {grads}.",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# alt text: what a figure shows, in words, from what it draws
+# --------------------------------------------------------------------------------------------
+
+_SUMMARY = "_cnnmath_alt"
+_MAX_PANELS = 12
+
+
+def alt(fig: Figure, summary: str) -> Figure:
+    """Give ``fig`` the sentence that opens its alt text (what it shows and why); returns it.
+
+    :func:`describe` follows the sentence with what the figure draws.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    if not isinstance(summary, str) or not summary.strip():
+        raise ValueError(f"summary must be a non-empty str; got {summary!r}")
+    setattr(fig, _SUMMARY, " ".join(summary.split()))
     return fig
+
+
+def _num(v: float) -> str:
+    v = float(v)
+    if not np.isfinite(v):
+        return str(v)
+    return f"{v:.3g}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def _clean(text: str) -> str:
+    """A label as words: TeX's dollars and backslashes dropped."""
+    return " ".join(text.replace("$", "").replace("\\", "").split())
+
+
+def _line_words(line, ax, xname: str) -> str | None:
+    if line.get_transform() is not ax.transData:  # a guide (axhline, axvline), not data
+        return None
+    x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2 or np.ptp(x[ok]) == 0:  # a marker or a vertical line
+        return None
+    x, y = x[ok], y[ok]
+    label = line.get_label()
+    name = f"{_clean(label)}" if label and not label.startswith("_") else "a curve"
+    if np.ptp(y) == 0:
+        return f"{name} constant at {_num(y[0])}"
+    at = f" at {xname} = " if xname else " at "
+    words = f"{name} from {_num(y[0])}{at}{_num(x[0])} to {_num(y[-1])}{at}{_num(x[-1])}"
+    lo, hi = int(np.argmin(y)), int(np.argmax(y))
+    if 0 < lo < len(y) - 1:
+        words += f", lowest {_num(y[lo])}{at}{_num(x[lo])}"
+    if 0 < hi < len(y) - 1:
+        words += f", highest {_num(y[hi])}{at}{_num(x[hi])}"
+    return words
+
+
+def _axes_words(ax) -> str:
+    """One panel in words: 'title' (axes): what it draws."""
+    title = _clean(ax.get_title())
+    xlabel, ylabel = _clean(ax.get_xlabel()), _clean(ax.get_ylabel())
+    items = [w for w in (_line_words(line, ax, xlabel) for line in ax.get_lines()) if w]
+    for c in ax.collections:
+        offsets = getattr(c, "get_offsets", lambda: [])()
+        if len(offsets) > 0 and type(c).__name__ == "PathCollection":
+            label = c.get_label()
+            named = f" ({_clean(label)})" if label and not label.startswith("_") else ""
+            items.append(f"{len(offsets)} points{named}")
+    bars = [b for b in ax.patches if type(b).__name__ == "Rectangle" and b.get_height() != 0]
+    if bars:
+        heights = [b.get_height() for b in bars]
+        items.append(f"{len(bars)} bars from {_num(min(heights))} to {_num(max(heights))}")
+    for im in ax.images:
+        shape = im.get_array().shape
+        items.append(f"an image of {shape[0]} by {shape[1]} pixels")
+    texts = [_clean(t.get_text()) for t in ax.texts if _clean(t.get_text())]
+    if texts and not ax.images:
+        items.append("the labels " + ", ".join(texts[:8]) + (", ..." if len(texts) > 8 else ""))
+    axes = []
+    if ax.axison and items and not ax.images:
+        if xlabel:
+            axes.append(f"x axis {xlabel}")
+        if ylabel:
+            log = " (log scale)" if ax.get_yscale() == "log" else ""
+            axes.append(f"y axis {ylabel}{log}")
+    head = " ".join(
+        w for w in (f"'{title}'" if title else "", f"({', '.join(axes)})" if axes else "") if w
+    )
+    body = "; ".join(items)
+    return f"{head}: {body}" if head and body else head or body
+
+
+def describe(fig: Figure) -> str:
+    """The alt text of ``fig``: its :func:`alt` sentence, then what each panel draws.
+
+    For each panel (colour bars left out): its title, its axes, each curve from its first to its
+    last point with its lowest and highest inner points, scattered points by group, bars, images
+    and text labels. Numbers have 3 significant digits.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    words = [_axes_words(ax) for ax in panels]
+    shown = [w for w in words if w]
+    head = getattr(fig, _SUMMARY, "")
+    suptitle = _clean(fig._suptitle.get_text()) if fig._suptitle is not None else ""
+    parts = [head] if head else []
+    if suptitle:
+        parts.append(f"Title: {suptitle}.")
+    if len(panels) == 1:
+        parts.append(f"One panel, {shown[0]}." if shown else "One panel.")
+    elif panels:
+        listed = "; ".join(f"({k}) {w}" for k, w in enumerate(shown[:_MAX_PANELS], start=1))
+        more = f"; and {len(shown) - _MAX_PANELS} more" if len(shown) > _MAX_PANELS else ""
+        parts.append(f"{len(panels)} panels: {listed}{more}.")
+    return " ".join(parts).replace("..", ".")
+
+
+def _install_alt_formatter(shell) -> None:
+    """Wrap the shell's PNG formatter for figures (the inline backend's) to add the alt text."""
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        draw = png.lookup_by_type(Figure)
+    except KeyError:
+        draw = None
+    if getattr(draw, "cnnmath_alt", False):
+        return
+    if draw is None:
+        from IPython.core.pylabtools import print_figure
+
+        def draw(fig):
+            return print_figure(fig, "png", bbox_inches="tight")
+
+    def png_with_alt(fig):
+        data = draw(fig)
+        if data is None:
+            return None
+        data, metadata = data if isinstance(data, tuple) else (data, {})
+        return data, {**metadata, "alt": describe(fig)}
+
+    png_with_alt.cnnmath_alt = True
+    png.for_type(Figure, png_with_alt)
+
+
+def _register_alt_formatter() -> bool:
+    """In an IPython kernel: a figure's PNG output carries ``describe(fig)`` as its alt text.
+
+    The inline backend sets the shell's figure formats when it is loaded (and again on a
+    ``%matplotlib`` magic): it is loaded first, and the wrapper is checked before every cell.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return False
+    import matplotlib
+
+    if "inline" in str(matplotlib.rcParams._get("backend")):
+        import matplotlib_inline.backend_inline  # noqa: F401  (configures the shell's formats)
+    _install_alt_formatter(shell)
+    if not getattr(shell, "_cnnmath_alt_hook", False):
+        shell.events.register("pre_run_cell", lambda *_: _install_alt_formatter(shell))
+        shell._cnnmath_alt_hook = True
+    return True
+
+
+_register_alt_formatter()

@@ -40,3 +40,71 @@ def test_mismatched_lengths_are_named():
         plots.confusion(np.eye(3), ("a", "b"))
     with pytest.raises(ValueError, match="predict_proba must return one probability per row"):
         plots.decision_boundary(lambda t: np.ones(3), np.zeros((4, 2)), np.array([0, 1, 0, 1]))
+
+
+# --------------------------------------------------------------------------------------------
+# alt text
+# --------------------------------------------------------------------------------------------
+
+
+def test_describe_reads_the_curves_from_the_data():
+    fig, ax = matplotlib.pyplot.subplots()
+    x = np.arange(1, 6)
+    ax.plot(x, [0.9, 0.4, 0.2, 0.25, 0.3], label="loss")
+    ax.axhline(0, color="0.7")  # a guide: not described
+    ax.set(title="training", xlabel="epoch", ylabel="$E$", yscale="log")
+    plots.alt(fig, "How the loss falls.")
+    assert plots.describe(fig) == (
+        "How the loss falls. One panel, 'training' (x axis epoch, y axis E (log scale)): "
+        "loss from 0.9 at epoch = 1 to 0.3 at epoch = 5, lowest 0.2 at epoch = 3."
+    )
+
+
+def test_the_helpers_give_their_figures_a_summary_from_their_data():
+    z = np.linspace(-2, 2, 9)
+    text = plots.describe(plots.function_and_derivative(z, np.tanh(z), 1 - np.tanh(z) ** 2, "tanh"))
+    assert text.startswith(
+        "The function tanh (left) and its derivative (right) for z from -2 to 2."
+    )
+    assert "highest 1 at z = 0" in text  # tanh' peaks at 0
+    cm = np.array([[8, 2, 0], [1, 5, 4], [0, 0, 10]])
+    text = plots.describe(plots.confusion(cm, ("a", "b", "c")))
+    assert "highest for c (100%) and lowest for b (50%)" in text
+    assert "the largest confusion is b predicted as c (40%)" in text
+    imgs = np.zeros((2, 1, 5, 5))
+    fig = plots.predictions(imgs, np.array([[0.7, 0.3], [0.4, 0.6]]), np.array([0, 0]), ("a", "b"))
+    assert "1 of 2 predicted right" in plots.describe(fig)
+    assert "b 60% (wrong: it is a)" in plots.describe(fig)
+    x = np.array([[0.0, 1], [1, 0], [2, 2]])
+    fig = plots.decision_boundary(lambda t: t[:, 0] / 2, x, np.array([0, 1, 1]), labels=("u", "v"))
+    assert plots.describe(fig).startswith("3 points (1 u, 2 v) with the classifier's boundary")
+
+
+def test_alt_and_describe_refuse_what_is_not_a_figure():
+    with pytest.raises(TypeError, match="fig must be a matplotlib Figure"):
+        plots.describe("figure")
+    fig = matplotlib.pyplot.figure()
+    with pytest.raises(ValueError, match="summary must be a non-empty str"):
+        plots.alt(fig, "  ")
+
+
+def test_a_kernel_figure_output_carries_its_alt_text(tmp_path):
+    """In a notebook, importing plots puts describe(fig) in the PNG output's metadata."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nfrom cnnmath import plots"),
+        nbformat.v4.new_code_cell(
+            "fig, ax = plt.subplots()\n_ = ax.plot([1, 2, 3], [3, 1, 2], label='loss')\n"
+            "_ = plots.alt(fig, 'A test.')"
+        ),
+    ]
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    ).execute()
+    (image,) = [o for o in nb.cells[1].outputs if "image/png" in o.get("data", {})]
+    assert image["metadata"]["image/png"]["alt"] == (
+        "A test. One panel, loss from 3 at 1 to 2 at 3, lowest 1 at 2."  # no x label
+    )
