@@ -57,7 +57,9 @@ def scaffold(name: str) -> str:
     return get(name).scaffold()
 
 
-def check(name: str, fn: Callable, *, time_limit: float = TIME_LIMIT) -> Report:
+def check(
+    name: str, fn: Callable, *, time_limit: float = TIME_LIMIT, configurations: int | None = None
+) -> Report:
     """Check ``fn``, a student's implementation of exercise ``name``; return a :class:`Report`.
 
     The report is true when ``fn`` is right on every configuration (by every oracle). Otherwise
@@ -65,10 +67,12 @@ def check(name: str, fn: Callable, *, time_limit: float = TIME_LIMIT) -> Report:
     much, and which known mistake the function makes (``report.mistake``), or that it raised an
     exception (and where in the student's code), or that it ran past ``time_limit`` seconds per
     call. ``report.assert_passed()`` raises ``AssertionError`` with the message, for autograders.
+    ``configurations=n`` runs only the first ``n`` configurations (a quick check, without a
+    diagnosis, which needs them all).
     """
     from .core import check_function
 
-    return check_function(get(name), fn, time_limit=time_limit)
+    return check_function(get(name), fn, time_limit=time_limit, configurations=configurations)
 
 
 __all__ = [

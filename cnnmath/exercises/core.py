@@ -351,7 +351,12 @@ class Report:
 
 
 def check_function(
-    ex: Exercise, fn: Callable, *, time_limit: float = TIME_LIMIT, diagnose: bool = True
+    ex: Exercise,
+    fn: Callable,
+    *,
+    time_limit: float = TIME_LIMIT,
+    diagnose: bool = True,
+    configurations: int | None = None,
 ) -> Report:
     """Run ``fn`` on every configuration of ``ex``; see :func:`cnnmath.exercises.check`."""
     if not callable(fn):
@@ -365,6 +370,18 @@ def check_function(
     got_all: list[dict[str, object]] = []
     failure: tuple[int, str, str, list[str]] | None = None
     cases = ex.cases()
+    if configurations is not None:
+        if (
+            isinstance(configurations, bool)
+            or not isinstance(configurations, int)
+            or not 1 <= configurations <= len(cases)
+        ):
+            raise ExerciseError(
+                f"configurations must be an integer from 1 to {len(cases)} (the first ones are "
+                f"run); got {configurations!r}"
+            )
+        cases = cases[:configurations]
+        diagnose = diagnose and configurations == len(ex.cases())  # a diagnosis needs them all
     for i, cfg in enumerate(cases):
         where = f"configuration {i + 1} of {len(cases)} ({cfg.label})"
         try:
@@ -440,6 +457,7 @@ def check_function(
     elif diagnose:
         msg += "\nIt matches none of the known mistakes of this exercise; compare your code with "
         msg += "the equation line by line."
+
     return Report(ex.name, False, msg, mistake, cfg.label, out, "wrong", seconds)
 
 
