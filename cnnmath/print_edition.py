@@ -30,6 +30,7 @@ import re
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -47,6 +48,7 @@ _PLACEHOLDER = re.compile(
 )
 
 SOLUTIONS_TITLE = "Solutions"
+INTRODUCTION_TITLE = "Introduction"
 
 #: The forms of an output that the LaTeX builder prints (a marked text/latex is raw LaTeX).
 _PRINTABLE_MIME = {"text/latex", "image/png", "image/jpeg", "application/pdf", "image/svg+xml"}
@@ -171,19 +173,29 @@ def _printable_outputs(app: Sphinx, doctree: nodes.document) -> None:
         if cell.get("nb_element") != "cell_code":
             continue
         _quiz_cell(env, docname, cell)
-    for bundle in doctree.findall(nodes.container):
+    for bundle in list(doctree.findall(nodes.container)):
         if bundle.get("nb_element") != "mime_bundle":
             continue
-        kinds = {child.get("mime_type") for child in bundle.children}
-        if "text/html" in kinds and not kinds & _PRINTABLE_MIME:
+        kinds = {child.get("mime_type"): child for child in bundle.children}
+        if "text/html" not in kinds or set(kinds) & _PRINTABLE_MIME:
+            continue
+        # HTML only: print the same HTML as LaTeX (cnnmath.printable.html_latex)
+        source = "".join(r.astext() for r in kinds["text/html"].findall(nodes.raw))
+        try:
+            latex = printable.html_latex(source, docdir=str(Path(docname).parent).strip("."))
+        except printable.UnprintableHTML as e:
             logger.warning(
-                "an output has only an HTML form, and its text/plain is no printed table: give "
-                "its display a text/latex form (cnnmath.printable.display, or a _repr_latex_ "
+                f"an output has only an HTML form, which cannot be printed ({e}): give its "
+                "display a text/latex form (cnnmath.printable.display, or a _repr_latex_ "
                 "returning cnnmath.printable.MARKER and LaTeX)",
                 location=bundle,
                 type="cnnmath",
                 subtype="unprintable",
             )
+            continue
+        alternative = nodes.container(nb_element="mime_type", mime_type="text/latex")
+        alternative += _raw_latex(latex)
+        bundle += alternative
 
 
 def _quiz_cell(env, docname: str, cell: nodes.container) -> None:
@@ -239,6 +251,47 @@ class UnprintableOutputs(SphinxPostTransform):
             type="cnnmath",
             subtype="unprintable",
         )
+
+
+def _book_structure(app: Sphinx, doctree: nodes.document) -> None:
+    """The root page as the print edition's front: its text a chapter "Introduction", and each
+    part of the table of contents a ``\\part`` whose chapters are the part's pages.
+
+    Sphinx's LaTeX writer takes the root page's title as the book's and its sections as the
+    chapters, so the whole book would be sections of a chapter "Contents" (the root section
+    that holds the table of contents). Moving the toctrees up to the root's top level makes each
+    page a chapter; the caption of each toctree (a part of ``_toc.yml``) becomes a ``\\part``."""
+    if app.builder.name != "latex" or app.env.docname != app.config.root_doc:
+        return
+    top = next(iter(doctree.findall(nodes.section)), None)
+    if top is None:
+        return
+    toctrees = list(top.findall(addnodes.toctree))
+    if not toctrees:
+        return
+    for toctree in toctrees:
+        toctree.parent.remove(toctree)
+    # the wrappers left empty, then the section that only held the table of contents, go
+    for wrapper in list(top.findall(nodes.compound)):
+        if not wrapper.children:
+            wrapper.parent.remove(wrapper)
+    for section in list(top.findall(nodes.section)):
+        if section is not top and all(isinstance(c, nodes.title) for c in section.children):
+            section.parent.remove(section)
+    body = [c for c in top.children if not isinstance(c, nodes.title)]
+    intro = nodes.section(ids=["cnnmath-introduction"], names=["cnnmath-introduction"])
+    intro += nodes.title(INTRODUCTION_TITLE, INTRODUCTION_TITLE)
+    for child in body:
+        top.remove(child)
+        intro += child
+    top += intro
+    for toctree in toctrees:
+        caption = toctree.get("caption")
+        if caption:
+            top += _raw_latex(f"\\part{{{printable.escape(caption)}}}")
+            # (Sphinx would otherwise name the table of contents after the first part)
+            del toctree["caption"]
+        top += toctree
 
 
 def _merge_quizzes(app: Sphinx, env, docnames, other) -> None:
@@ -298,6 +351,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure)
     app.add_transform(SolutionsToChapterEnd)
     app.connect("doctree-read", _printable_outputs)
+    app.connect("doctree-read", _book_structure)
     app.add_post_transform(UnprintableOutputs)
     app.connect("env-merge-info", _merge_quizzes)
     app.connect("env-purge-doc", _purge_quizzes)

@@ -338,3 +338,223 @@ def _solution_latex(text: str) -> str:
         else:
             out.append(latex_text(block))
     return "\n\\par\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# HTML the package writes (ledger tables, errata, architecture tables) as LaTeX
+# --------------------------------------------------------------------------------------------
+
+
+class UnprintableHTML(ValueError):
+    """HTML with a tag or construct :func:`html_latex` does not print (a script, an image)."""
+
+
+_BLOCK = {"div", "p", "section", "ul", "ol", "li", "dl", "dt", "dd", "table", "pre", "details"}
+_VOID = {"br", "hr", "wbr"}
+_DROP = {"style"}
+_INLINE_WRAP = {
+    "b": r"\textbf{%s}",
+    "strong": r"\textbf{%s}",
+    "i": r"\textit{%s}",
+    "em": r"\textit{%s}",
+    "code": r"\texttt{%s}",
+    "tt": r"\texttt{%s}",
+    "small": r"{\small %s}",
+    "sub": r"\textsubscript{%s}",
+    "sup": r"\textsuperscript{%s}",
+    "summary": r"%s",
+    "caption": r"%s",
+    "label": r"%s",
+}
+
+
+class _Node:
+    def __init__(self, tag: str, attrs: dict[str, str]):
+        self.tag = tag
+        self.attrs = attrs
+        self.children: list[_Node | str] = []
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+
+def _parse_html(source: str) -> _Node:
+    from html.parser import HTMLParser
+
+    root = _Node("root", {})
+    stack = [root]
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            node = _Node(tag, {k: v or "" for k, v in attrs})
+            stack[-1].children.append(node)
+            if tag not in _VOID:
+                stack.append(node)
+
+        def handle_endtag(self, tag):
+            if tag in _VOID:
+                return
+            for i in range(len(stack) - 1, 0, -1):
+                if stack[i].tag == tag:
+                    del stack[i:]
+                    return
+
+        def handle_data(self, data):
+            stack[-1].children.append(data)
+
+    parser = Parser(convert_charrefs=True)
+    parser.feed(source)
+    parser.close()
+    return root
+
+
+def _href_latex(href: str, text: str, docdir: str) -> str:
+    if re.match(r"https?://", href):
+        url = href.replace("%", r"\%").replace("#", r"\#")
+        return f"\\href{{{url}}}{{{text}}}"
+    m = re.fullmatch(r"([\w./-]*?)(?:\.html|\.ipynb|\.md)?(?:#([\w:.-]+))?", href)
+    if not m or not (m.group(1) or m.group(2)):
+        raise UnprintableHTML(f"a link to {href!r} has no place in the printed book")
+    page, anchor = m.group(1), m.group(2)
+    doc = f"{docdir}/{page}" if docdir and page else page
+    label = f"{doc}:{anchor}" if anchor else f"{doc}::doc"
+    if not page:
+        return text
+    return f"\\hyperref[\\detokenize{{{label}}}]{{{text}}}"
+
+
+def _table_latex(node: _Node, docdir: str) -> str:
+    rows, header, caption = [], None, ""
+    for part in _walk_rows(node):
+        if isinstance(part, str):
+            caption = part
+            continue
+        tag, cells = part
+        latex_cells = [_render(c, docdir, inline=True).strip() for c in cells]
+        if tag == "head" and header is None:
+            header = latex_cells
+        else:
+            rows.append(latex_cells)
+    if header is None:
+        header, rows = (rows[0], rows[1:]) if rows else ([""], [])
+    n = max([len(header), *(len(r) for r in rows)])
+    header = header + [""] * (n - len(header))
+    rows = [r + [""] * (n - len(r)) for r in rows]
+    lengths = [max([len(_plain(header[j])), *(len(_plain(r[j])) for r in rows)]) for j in range(n)]
+    if sum(lengths) + 2 * n <= 90:
+        columns: list[str | float] = [
+            "r"
+            if rows and all(re.fullmatch(r"[\d,.\s%+\-×x()]*", _plain(r[j])) for r in rows)
+            else "l"
+            for j in range(n)
+        ]
+    else:
+        # a column is at least as wide as its longest word (a badge, an id), at most 60 characters
+        words = [
+            max(
+                len(w)
+                for cell in [header[j], *(r[j] for r in rows)]
+                for w in [*_plain(cell).split(), ""]
+            )
+            for j in range(n)
+        ]
+        weights = [min(max(w, words[j] + 3, 8), 60) for j, w in enumerate(lengths)]
+        columns = [0.97 * w / sum(weights) - 0.012 for w in weights]
+    return latex_table(
+        [h.replace("\\textbf{", "{") for h in header], rows, columns=columns, caption=caption
+    )
+
+
+def _plain(latex: str) -> str:
+    return re.sub(r"\\[a-zA-Z]+|[{}$\\]", "", latex)
+
+
+def _walk_rows(node: _Node):
+    for child in node.children:
+        if isinstance(child, str):
+            continue
+        if child.tag == "caption":
+            yield _render(child, "", inline=True).strip()
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            for row in _walk_rows(child):
+                yield ("head", row[1]) if child.tag == "thead" and not isinstance(row, str) else row
+        elif child.tag == "tr":
+            cells = [c for c in child.children if isinstance(c, _Node) and c.tag in ("th", "td")]
+            head = all(c.tag == "th" for c in cells)
+            yield ("head" if head else "body", cells)
+
+
+def _render(node: _Node | str, docdir: str, inline: bool = False) -> str:
+    if isinstance(node, str):
+        return escape(re.sub(r"\s+", " ", node))
+    tag, cls = node.tag, node.attrs.get("class", "")
+    if tag in _DROP:
+        return ""
+    if tag in ("script", "img", "iframe", "svg", "canvas", "input", "button", "form"):
+        raise UnprintableHTML(f"<{tag}> cannot be printed")
+    if tag == "span" and "math" in cls.split():
+        tex = node.text().strip()
+        for a, b in (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"), ("$", "$")):
+            if tex.startswith(a) and tex.endswith(b):
+                tex = tex[len(a) : -len(b)]
+                break
+        return f"${tex}$"
+    if tag == "pre":
+        return "\n" + verbatim(node.text().strip("\n"), size="footnotesize") + "\n"
+    if tag == "table":
+        return "\n" + _table_latex(node, docdir) + "\n"
+    if tag in ("tr", "th", "td", "tfoot", "caption") and not inline:
+        raise UnprintableHTML(f"<{tag}> outside a <table>")
+    inner = "".join(
+        _render(c, docdir, inline or tag not in _BLOCK | {"root"}) for c in node.children
+    )
+    if tag in ("th", "td"):
+        return inner
+    if tag == "span" and "cnnmath-verdict" in cls.split():
+        return f"\\fbox{{\\footnotesize\\textsf{{{inner.strip()}}}}}"
+    if tag in ("span", "root", "thead", "tbody", "section", "abbr", "mark", "font"):
+        return inner
+    if tag in _INLINE_WRAP:
+        return _INLINE_WRAP[tag] % inner
+    if tag == "a":
+        href = node.attrs.get("href", "")
+        return _href_latex(href, inner, docdir) if href else inner
+    if tag == "br":
+        return "\\newline " if inline else "\\par\n"
+    if tag == "hr":
+        return "\n\\par\\noindent\\rule{\\linewidth}{0.4pt}\\par\n"
+    if tag in ("p", "div"):
+        return inner if inline else f"\n\\par\\noindent {inner.strip()}\\par\n"
+    if tag == "details":
+        return inner if inline else f"\n\\par {inner.strip()}\\par\n"
+    if tag in ("ul", "ol"):
+        env = "itemize" if tag == "ul" else "enumerate"
+        return f"\n\\begin{{{env}}}\n{inner.strip()}\n\\end{{{env}}}\n"
+    if tag == "li":
+        return f"\\item {inner.strip()}\n"
+    if tag == "dl":
+        return f"\n\\begin{{description}}\n{inner.strip()}\n\\end{{description}}\n"
+    if tag == "dt":
+        return f"\\item[{inner.strip()}] "
+    if tag == "dd":
+        return f"{inner.strip()}\n"
+    if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return f"\n\\par\\medskip\\noindent\\textbf{{{inner.strip()}}}\\par\n"
+    raise UnprintableHTML(f"<{tag}> is not printed by cnnmath.printable.html_latex")
+
+
+def html_latex(source: str, *, docdir: str = "") -> str:
+    r"""The HTML that cnnmath writes, as printable LaTeX (starting with :data:`MARKER`).
+
+    Paragraphs, lists, definition lists, tables (a ``longtable``, its column widths from its
+    content), ``<details>`` opened (as the HTML's print style does), MathJax spans
+    (``<span class="math">\(...\)</span>``) as math, verdict badges boxed, and links: to
+    another page of the book (``sources.html#source-thesis``, relative to the book's folder
+    ``docdir``) as a PDF cross-reference, to the web as ``\href``. Styles are dropped. Anything
+    that paper cannot show (a script, an image, a form) raises :class:`UnprintableHTML`.
+    """
+    if not isinstance(source, str):
+        raise ValueError(f"source must be a string, got {type(source).__name__}")
+    body = _render(_parse_html(source), docdir).strip()
+    body = re.sub(r"\n{3,}", "\n\n", body)
+    return f"{MARKER}\n{body}"

@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from pathlib import Path
 
 __all__ = [
@@ -88,6 +89,54 @@ _FILE_PACKAGE: dict[str, str] = {
     **ENGINES,
 }
 
+
+def _scripts() -> dict[str, str]:
+    """Unicode's superscript and subscript letters, digits and signs (as the sources write
+    zᵗ or wₖ): each as ``\\textsuperscript`` or ``\\textsubscript`` of its letter."""
+    signs = {
+        "PLUS SIGN": "+",
+        "MINUS": "-",
+        "EQUALS SIGN": "=",
+        "LEFT PARENTHESIS": "(",
+        "RIGHT PARENTHESIS": ")",
+    }
+    digits = "ZERO ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE".split()
+    out = {}
+    codes = [
+        *range(0x2B0, 0x2B9),
+        0x2E1,
+        0x2E2,
+        0x2E3,
+        *range(0x1D2C, 0x1D6B),
+        *range(0x1D9B, 0x1DC0),
+        *range(0x2070, 0x209D),
+        0x2C7C,
+        0x2C7D,
+    ]
+    for code in codes:
+        ch = chr(code)
+        name = unicodedata.name(ch, "")
+        m = re.fullmatch(
+            r"(?:MODIFIER LETTER|SUPERSCRIPT LATIN|LATIN SUBSCRIPT|SUPERSCRIPT|SUBSCRIPT)"
+            r"(?: (SMALL|CAPITAL))?(?: LETTER)? (\w+|[A-Z ]+)",
+            name,
+        )
+        if not m:
+            continue
+        case, what = m.groups()
+        if what in digits:
+            text = str(digits.index(what))
+        elif what in signs:
+            text = signs[what]
+        elif len(what) == 1 and case:
+            text = what.lower() if case == "SMALL" else what
+        else:
+            continue
+        kind = "sub" if "SUBSCRIPT" in name and "SUPERSCRIPT" not in name else "super"
+        out[ch] = f"\\text{kind}script{{{text}}}"
+    return out
+
+
 #: Characters of the book's texts (claims quoted from the sources, quiz questions) that
 #: pdflatex's UTF-8 input does not know, each with the LaTeX that prints it; any other unknown
 #: character stops pdflatex with an error ("not set up for use with LaTeX") rather than vanish.
@@ -135,13 +184,17 @@ UNICODE: dict[str, str] = {
     "⌉": "\\ensuremath{\\rceil}",
     "ℓ": "\\ensuremath{\\ell}",
     "✓": "\\ensuremath{\\checkmark}",
-    "ᵀ": "\\textsuperscript{T}",
-    "ᵢ": "\\textsubscript{i}",
-    "ⱼ": "\\textsubscript{j}",
-    **{chr(0x2080 + d): f"\\textsubscript{{{d}}}" for d in range(10)},
-    **{ch: f"\\textsuperscript{{{d}}}" for d, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹") if d not in (1, 2, 3)},
-    # a combining circumflex follows its letter (y + U+0302 is y-hat); printed after it, as ^
+    # superscripts and subscripts; inputenc knows the superscripts 1, 2, 3 (Latin-1)
+    **{ch: tex for ch, tex in _scripts().items() if ch not in "\u00b9\u00b2\u00b3"},
+    "′": "\\ensuremath{^{\\prime}}",
+    # a combining accent follows its letter (y + U+0302 is y-hat): printed after it, as ^ or ~
+    "\u0300": "\\textasciigrave{}",
+    "\u0301": "\\textasciiacute{}",
     "\u0302": "\\textasciicircum{}",
+    "\u0303": "\\textasciitilde{}",
+    "\u0304": "\\textasciimacron{}",
+    "\u0307": "\\textperiodcentered{}",
+    "\u0308": "\\textasciidieresis{}",
     # variation selectors only choose a glyph's style: nothing to print
     "\ufe02": "",
     "\ufe0f": "",
