@@ -1,0 +1,166 @@
+"""Accessibility audit of a built book: axe-core in headless Chromium, every page, light and dark.
+
+    python scripts/a11y_audit.py _build/student/_build/html [--json report.json]
+
+Each HTML page is copied (with the whole site, so its links and scripts resolve) and given two
+scripts at the end of its body: axe-core (``scripts/a11y/node_modules/axe-core``, installed by
+``npm ci --prefix scripts/a11y``) and a runner that waits for the page's MathJax, runs axe in the
+light theme and again in the dark one (the book theme's ``data-theme``), and writes the results
+into the page. Chromium prints the page's DOM when its virtual time runs out (``--dump-dom``), so
+no driver is needed and nothing leaves the machine. A violation of impact "serious" or "critical"
+fails the audit (exit status 1); the others are listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+AXE = HERE / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+FAILING = ("serious", "critical")
+MARK = "cnnmath-axe-result"
+
+RUNNER = """
+<script>
+(function () {
+  function ready() {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) { return mj.startup.promise; }
+    return Promise.resolve();
+  }
+  function audit(mode) {
+    document.documentElement.setAttribute("data-theme", mode);
+    document.documentElement.setAttribute("data-mode", mode);
+    return axe.run(document, {resultTypes: ["violations"]}).then(function (r) {
+      return r.violations.map(function (v) {
+        return {mode: mode, id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(function (n) {
+                  return {target: n.target.join(" "), summary: n.failureSummary};
+                }),
+                count: v.nodes.length};
+      });
+    });
+  }
+  function write(value) {
+    var out = document.createElement("pre");
+    out.id = "%(mark)s";
+    out.textContent = JSON.stringify(value);
+    document.body.appendChild(out);
+  }
+  window.addEventListener("load", function () {
+    setTimeout(function () {
+      ready()
+        .then(function () { return audit("light"); })
+        .then(function (light) {
+          return audit("dark").then(function (dark) { write(light.concat(dark)); });
+        })
+        .catch(function (e) { write({error: String(e)}); });
+    }, 500);
+  });
+})();
+</script>
+""" % {"mark": MARK}
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise SystemExit("error: no Chromium found (Debian: apt-get install chromium)")
+
+
+def audit_page(browser: str, page: Path, budget_ms: int) -> list[dict]:
+    """The violations axe finds on one (copied, instrumented) page, in both modes."""
+    with tempfile.TemporaryDirectory(prefix="cnnmath-a11y-profile-") as profile:
+        cmd = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--virtual-time-budget={budget_ms}",
+            "--dump-dom",
+            page.as_uri(),
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    start = done.stdout.find(f'<pre id="{MARK}">')
+    if start < 0:
+        raise RuntimeError(f"{page}: axe did not report (chromium: {done.stderr[-500:]})")
+    start = done.stdout.index(">", start) + 1
+    result = json.loads(html.unescape(done.stdout[start : done.stdout.index("</pre>", start)]))
+    if isinstance(result, dict):
+        raise RuntimeError(f"{page}: axe failed: {result['error']}")
+    return result
+
+
+def audit(site: Path, budget_ms: int = 20000, jobs: int = 2) -> dict[str, list[dict]]:
+    """Every page of the built ``site``: its violations, by the page's path in the site."""
+    if not (site / "index.html").is_file():
+        raise SystemExit(f"error: {site} holds no built book (no index.html)")
+    if not AXE.is_file():
+        raise SystemExit(f"error: {AXE} is missing: run `npm ci --prefix {HERE / 'a11y'}`")
+    browser = chromium()
+    with tempfile.TemporaryDirectory(prefix="cnnmath-a11y-site-") as tmp:
+        copy = Path(tmp) / "site"
+        shutil.copytree(site, copy)
+        shutil.copy(AXE, copy / "cnnmath-axe.min.js")
+        pages = sorted(  # the book's pages: not the theme's fragments, not a redirect
+            p
+            for p in copy.rglob("*.html")
+            if not p.relative_to(copy).parts[0].startswith("_")
+            and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8")
+        )
+        for page in pages:
+            rel = os.path.relpath(copy / "cnnmath-axe.min.js", page.parent)
+            text = page.read_text(encoding="utf-8")
+            inject = f'<script src="{rel}"></script>{RUNNER}</body>'
+            page.write_text(text.replace("</body>", inject, 1), encoding="utf-8")
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            found = pool.map(lambda p: audit_page(browser, p, budget_ms), pages)
+            return {str(p.relative_to(copy)): v for p, v in zip(pages, found)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("site", type=Path, help="a built book, e.g. _build/student/_build/html")
+    parser.add_argument("--json", type=Path, help="write every violation found to this file")
+    parser.add_argument("--jobs", type=int, default=2, help="pages audited at once (default 2)")
+    args = parser.parse_args(argv)
+    results = audit(args.site, jobs=args.jobs)
+    failing = 0
+    for page, violations in results.items():
+        for v in violations:
+            bad = v["impact"] in FAILING
+            failing += bad
+            flag = "FAIL" if bad else "note"
+            print(f"{flag} {page} [{v['mode']}] {v['impact']} {v['id']}: {v['help']} ({v['count']})")
+            if bad:
+                for n in v["nodes"]:
+                    print(f"      {n['target']}: {n['summary']}".replace("\n", " "))
+    if args.json:
+        tmp = args.json.with_suffix(args.json.suffix + ".tmp")
+        tmp.write_text(json.dumps(results, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(args.json)
+    print(
+        f"{len(results)} pages audited in light and dark mode: "
+        f"{failing} serious or critical violations"
+    )
+    return 1 if failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
