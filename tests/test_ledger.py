@@ -1,7 +1,10 @@
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +26,8 @@ def test_every_claim_supports_its_verdict(claim):
 
 def test_ledger_covers_every_verdict_and_document_keys_are_known():
     verdicts = {c.verdict for c in ALL}
-    assert {"holds", "wrong", "inconsistent", "convention"} <= verdicts
+    assert verdicts == set(ledger.VERDICTS) == set(ledger.VERDICT_MEANINGS)
+    assert set(ledger.ERRORS) | set(ledger.ERRATA) | {"holds", "convention"} == verdicts
     assert all(c.document in ledger.SOURCES for c in ALL)
     assert len({c.id for c in ALL}) == len(ALL)
 
@@ -86,6 +90,10 @@ def test_coverage_lists_every_unit_and_the_claims_citing_it():
         ("inconsistent", Finding(False, True), True),
         ("convention", Finding(True, True), True),
         ("convention", Finding(True, False), False),
+        ("wording", Finding(False, True), True),
+        ("wording", Finding(True, True), False),
+        ("editorial", Finding(False, True), True),
+        ("editorial", Finding(False, False), False),
     ],
 )
 def test_consistency_rule(verdict, finding, ok):
@@ -212,7 +220,9 @@ def test_rich_text_escapes_and_marks_math():
 def test_table_renders_styled_html_with_math_and_text():
     t = ledger.table("activations")
     page = t._repr_html_()
-    assert "<table class='cnnmath-ledger'>" in page and "<style>" in page
+    assert (
+        "<table class='cnnmath-ledger cnnmath-claims' role='table'>" in page and "<style>" in page
+    )
     assert page.count("cnnmath-verdict") >= len(t.results)
     assert 'class="math notranslate nohighlight"' in page
     assert "claims checked" in repr(t)
@@ -223,7 +233,7 @@ def test_erratum_links_only_to_chapters_in_the_book():
     r = ledger.verify("paper-eq8-index")
     linked = render.erratum(r, {"convolution": "Convolution"})
     assert '<a href="convolution.html">Convolution</a>' in linked and "<details>" in linked
-    assert "<a " not in render.erratum(r, {})
+    assert '<a href="convolution.html"' not in render.erratum(r, {})
     assert "this page is where the book discusses it" in render.erratum(
         ledger.verify("paper-5-run-times"), {}
     )
@@ -260,3 +270,200 @@ def test_book_chapters_reads_the_table_of_contents(tmp_path):
     )
     assert render.find_toc(tmp_path / "book") == tmp_path / "_toc.yml"
     assert render.book_chapters(tmp_path / "_toc.yml") == {"intro": "Welcome", "one": "Chapter one"}
+
+
+# --------------------------------------------------------------------------------------------
+# reference verdicts: a check that computes nothing must say so
+# --------------------------------------------------------------------------------------------
+
+#: Calls that compute nothing about the mathematics: a check made only of these (and of no
+#: arithmetic) compares values typed into it, which cannot fail.
+_INERT_CALLS = {
+    "Finding", "len", "round", "all", "any", "sum", "abs", "range", "int", "float", "str", "bool",
+    "max", "min", "sorted", "zip", "enumerate", "dict", "list", "tuple", "set", "isinstance",
+    "join", "items", "values", "keys", "format",
+}  # fmt: skip
+
+
+def _computes_nothing(source: str) -> bool:
+    """Whether a check's source calls nothing but inert built-ins and does no arithmetic outside
+    its f-strings (a comparison of typed literals)."""
+    fn = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef))
+    calls, arithmetic = set(), False
+
+    def walk(node: ast.AST) -> None:
+        nonlocal arithmetic
+        if isinstance(node, ast.JoinedStr):
+            return  # the evidence text
+        if isinstance(node, ast.Call):
+            f = node.func
+            calls.add(f.id if isinstance(f, ast.Name) else getattr(f, "attr", "?"))
+        if isinstance(node, (ast.BinOp, ast.AugAssign)):
+            arithmetic = True
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+
+    for stmt in fn.body:
+        walk(stmt)
+    return calls <= _INERT_CALLS and not arithmetic
+
+
+def test_the_detector_of_checks_that_cannot_fail():
+    literal = (
+        "def c():\n    stated, cited = ('Rosenblatt', 1958), ('Rosenblatt', 1958)\n"
+        "    return Finding(stated == cited, True, f'{cited}')\n"
+    )
+    computed = "def c():\n    n = 6 * (5 * 5 * 3 + 1)\n    return Finding(n == 456, True, '')\n"
+    called = "def c():\n    z = output_size(28, 5)\n    return Finding(z == 24, True, '')\n"
+    referenced = "def c():\n    return by_reference(True, 'Psychological Review, 1958')\n"
+    assert _computes_nothing(literal)
+    assert not _computes_nothing(computed) and not _computes_nothing(called)
+    assert not _computes_nothing(referenced)
+
+
+def test_no_check_poses_as_a_computation_when_it_compares_typed_values():
+    posing = [c.id for c in ALL if _computes_nothing(c.code())]
+    assert not posing, f"checks that compare typed values; return ledger.by_reference: {posing}"
+
+
+def test_every_reference_verdict_cites_its_literature():
+    for c in ALL:
+        if "by_reference(" in c.code():
+            assert c.reference, c.id
+
+
+def test_by_reference_says_nothing_was_computed_and_needs_a_citation():
+    f = ledger.by_reference(False, "HOG: 2005")
+    assert f.evidence == ledger.BY_REFERENCE + "HOG: 2005" and f.correct_holds
+    with pytest.raises(LedgerError, match="needs a note"):
+        ledger.by_reference(True, "")
+    uncited = ledger.Claim(
+        "x", "thesis", "§1", "", "wrong", "", "none", lambda: ledger.by_reference(False, "1959")
+    )
+    with pytest.raises(LedgerError, match="cites no reference"):
+        ledger.verify(uncited)
+    cited = ledger.Claim(
+        "x",
+        "thesis",
+        "§1",
+        "",
+        "wrong",
+        "",
+        "none",
+        lambda: ledger.by_reference(False, "1959"),
+        reference="Hubel & Wiesel (1959)",
+    )
+    assert ledger.basis(ledger.verify(cited)) == "reference"
+    assert ledger.basis(ledger.verify("slides-dataset-sizes")) == "computation and reference"
+    assert ledger.basis(ledger.verify("blog-output-size-example")) == "computation"
+
+
+# --------------------------------------------------------------------------------------------
+# judgments: like statements alike, the errata
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        # the paper's four loop listings print the outer increments at the inner loop's depth
+        (
+            "paper-3.1-convolution-listing",
+            "paper-3.2-maxpool-listing",
+            "paper-3.3-backward-listing-loops",
+            "paper-3.3-maxpool-backward-loops",
+        ),
+        # "AlexNet proposed / introduced" ReLU or dropout
+        ("thesis-2.2.2-relu-history", "slides-alexnet-relu-dropout", "guide-5-dropout-history"),
+        # a kernel must be smaller than its input
+        ("blog-kernel-size", "paper-2.3-kernel-smaller"),
+    ],
+)
+def test_like_statements_are_judged_alike(ids):
+    assert len({ledger.get(i).verdict for i in ids}) == 1, ids
+
+
+def test_the_44426K_slip_is_one_wording_erratum_and_the_sums_hold():
+    assert ledger.get("slides-lenet5-44426K").verdict == "wording"
+    assert "slides-lenet5-44426K" in ledger.get("slides-lenet-cifar-params").correct
+
+
+def test_every_source_has_errata_and_editorial_errors_are_listed():
+    results = ledger.verify_all("errata")
+    page = render.errata_list(results, "slides", {})
+    assert "editorial" in page and "slides-parameter-sharing-title" in page
+    assert "No wording or editorial erratum" in render.errata_list(results, "guide", {})
+    editorial = {c.document for c in ALL if c.verdict == "editorial"}
+    assert {"thesis", "paper", "guide", "slides"} <= editorial
+
+
+# --------------------------------------------------------------------------------------------
+# the claims table on every screen, and the sources page
+# --------------------------------------------------------------------------------------------
+
+
+def test_claims_table_keeps_every_column_on_a_phone_and_on_paper():
+    t = ledger.table("conv_backprop")
+    page = t._repr_html_()
+    assert "@media (max-width: 40em)" in page and "@media print" in page
+    assert "table-layout: fixed" in page
+    headers = re.findall(r'<th scope="col" role="columnheader">([^<]+)</th>', page)
+    assert headers == [h for _, h in render.COLUMNS]
+    cells = re.findall(r'<td role="cell" data-label="([^"]+)">', page)
+    assert len(cells) == len(headers) * len(t.results)
+    assert set(cells) == set(headers)
+
+
+def test_citations_link_to_the_sources_page():
+    page = ledger.table("convolution")._repr_html_()
+    for doc in {r.claim.document for r in ledger.verify_all("convolution")}:
+        assert f'href="sources.html#source-{doc}"' in page
+    erratum = render.erratum(ledger.verify("paper-eq8-index"), {})
+    assert 'href="sources.html#source-paper"' in erratum
+
+
+def test_the_sources_page_has_an_entry_for_every_source():
+    text = (Path(__file__).parents[1] / "book" / "sources.md").read_text()
+    for doc in ledger.SOURCES:
+        assert f"(source-{doc})=" in text
+        assert f"{{ref}}`the {doc} <source-{doc}>`" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "short",
+        "a long evidence text with a formula $\\sum_{i=1}^{n} w_i x_i + b$ that must not be "
+        "cut in the middle of its dollars, followed by more words; and then some more words "
+        "until it is well past the limit of the fold",
+        "word " * 60,
+    ],
+)
+def test_fold_never_cuts_inside_a_formula(text):
+    head, rest = render.fold(text)
+    assert (head + (" " + rest if rest else "")) == text
+    assert head.count("$") % 2 == 0
+    assert len(head) <= render.EVIDENCE_FOLD or not rest
+
+
+def test_long_evidence_is_folded_and_references_are_labelled():
+    r = ledger.verify("paper-3.1-convolution-listing")
+    cell = render.evidence_html(r.claim, r.finding.evidence)
+    assert cell.startswith("<details><summary>") and len(r.finding.evidence) > render.EVIDENCE_FOLD
+    ref = ledger.verify("guide-1-rosenblatt")
+    assert "By reference, not computed" in render.evidence_html(ref.claim, ref.finding.evidence)
+
+
+def test_the_text_form_of_a_table_is_short():
+    t = ledger.table("convolution")
+    text = repr(t)
+    assert len(text.splitlines()) < 20 < len(t.results)
+    assert all(r.claim.id in text for r in t.results)
+    assert all(len(line) <= 100 for line in text.splitlines())
+
+
+def test_table_rows_give_every_cell_as_text():
+    results = ledger.verify_all("losses")
+    rows = render.table_rows(results)
+    assert [r["id"] for r in rows] == [r.claim.id for r in results]
+    assert {"citation", "stated", "verdict", "correct", "evidence", "basis"} <= set(rows[0])
