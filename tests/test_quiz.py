@@ -143,8 +143,8 @@ def test_grid_answers_in_several_notations_and_their_mistakes():
 def test_symbolic_answers_accept_rewritings_and_name_mistakes():
     q = next(
         q
-        for q in (generate("perceptron_gradient", s) for s in range(20))
-        if q.data["target"] == "w"
+        for q in (generate("perceptron_gradient", s) for s in range(1000))
+        if (q.data["target"], q.data["loss"], q.data["c"]) == ("w", "ce", 1)
     )
     for text in ("(a - y)*x", "x(a-y)", "-(y - a) x", "a*x - x*y", "(a-y)*x*a*(1-a)/(a*(1-a))"):
         assert q.check(text).correct, text

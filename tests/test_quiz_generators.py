@@ -468,13 +468,16 @@ def test_perceptron_gradient_against_autograd():
     x0, y0, w, w0 = 0.7, 0.3, 0.4, -0.2
     for seed in SEEDS:
         q = generate("perceptron_gradient", seed)
-        target = q.data["target"]
+        target, c = q.data["target"], q.data["c"]
         params = t([w, w0]).requires_grad_(True)
         z = params[0] * x0 + params[1]
         z.retain_grad()
-        a = torch.sigmoid(z)
+        a = torch.sigmoid(c * z)
         a.retain_grad()
-        (-y0 * torch.log(a) - (1 - y0) * torch.log(1 - a)).backward()
+        if q.data["loss"] == "ce":
+            (-y0 * torch.log(a) - (1 - y0) * torch.log(1 - a)).backward()
+        else:
+            ((a - y0) ** 2 / 2).backward()
         want = {"w": params.grad[0], "w0": params.grad[1], "z": z.grad, "a": a.grad}[target].item()
         got = _value(q.answer.value, a=a.item(), y=y0, x=x0)
         assert got == pytest.approx(want, rel=1e-9), q.id

@@ -104,16 +104,28 @@ def perceptron_update(rng: np.random.Generator) -> Draft:
 
 
 @functools.lru_cache(maxsize=None)
-def _perceptron_derivative(target: str) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
-    """``(dE/d target, dE/da, dz/d target)`` in a, y (and x) by SymPy's chain rule (cached)."""
+def _perceptron_derivative(
+    target: str, loss: str = "ce", c: int = 1
+) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """``(dE/d target, dE/da, dz/d target)`` in a, y (and x) by SymPy's chain rule (cached), for
+    ``a = sigmoid(c z)`` and the cross-entropy (``"ce"``) or half the squared error (``"se"``)."""
     a, y, x, z = sp.symbols("a y x z", real=True)
-    e_of_a = -y * sp.log(a) - (1 - y) * sp.log(1 - a)  # thesis eq. 3
+    if loss == "ce":
+        e_of_a = -y * sp.log(a) - (1 - y) * sp.log(1 - a)  # thesis eq. 3
+    else:
+        e_of_a = (a - y) ** 2 / 2
     de_da = sp.diff(e_of_a, a)
-    # da/dz from the package's SymPy sigmoid, written in a: e^{-z} = (1 - a)/a
-    da_dz = sp.diff(act.sym_sigmoid(z), z).subs(sp.exp(-z), (1 - a) / a)
+    # da/dz from the package's SymPy sigmoid, written in a: e^{-cz} = (1 - a)/a
+    da_dz = sp.diff(act.sym_sigmoid(c * z), z).subs(sp.exp(-c * z), (1 - a) / a)
     dz = {"w": x, "w0": sp.Integer(1), "z": sp.Integer(1), "a": sp.Integer(1)}[target]
     expr = sp.factor(sp.simplify(de_da if target == "a" else de_da * da_dz * dz))
     return expr, sp.simplify(de_da), dz
+
+
+NO_SIGMOID_DERIVATIVE = M.Mistake(
+    "no_sigmoid_derivative",
+    "the sigmoid's derivative a(1 - a) was left out: with the squared error it does not cancel",
+)
 
 
 @generator(
@@ -122,31 +134,41 @@ def _perceptron_derivative(target: str) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
 def perceptron_gradient_symbolic(rng: np.random.Generator) -> Draft:
     a, y, x = sp.symbols("a y x", real=True)
     target = str(rng.choice(["w", "w0", "z", "a"]))
-    expr, de_da, dz = _perceptron_derivative(target)
+    loss = str(rng.choice(["ce", "se"]))
+    c = int(rng.integers(1, 8))
+    expr, de_da, dz = _perceptron_derivative(target, loss, c)
     name = {"w": "w_i", "w0": "w_0", "z": "z", "a": "a"}[target]
+    act_text = "\\sigma(z)" if c == 1 else f"\\sigma({c}z)"
+    err_text = "E = -y\\log a - (1-y)\\log(1-a)" if loss == "ce" else "E = \\tfrac{1}{2}(a - y)^2"
     text = (
         f"For one example, a sigmoid perceptron computes $z = \\sum_i w_i x_i + w_0$, "
-        f"$a = \\sigma(z)$ and the error $E = -y\\log a - (1-y)\\log(1-a)$. Write "
+        f"$a = {act_text}$ and the error ${err_text}$. Write "
         f"$\\partial E/\\partial {name}$ in terms of $a$, $y$"
         + (" and $x$ (for $x_i$)." if target == "w" else ".")
     )
     syms = {"a": a, "y": y} | ({"x": x} if target == "w" else {})
+    gain = "" if c == 1 else f"{c}"
     if target == "a":
-        sol = f"$\\partial E/\\partial a = -y/a + (1-y)/(1-a) = {sp.latex(expr)}$."
+        sol = f"$\\partial E/\\partial a = {sp.latex(de_da)} = {sp.latex(expr)}$."
     else:
         sol = (
             f"By the chain rule, $\\partial E/\\partial a = {sp.latex(de_da)}$, "
-            f"$\\partial a/\\partial z = a(1-a)$, $\\partial z/\\partial {name} = {sp.latex(dz)}$; "
-            f"the product is ${sp.latex(expr)}$: the factor $a(1-a)$ cancels."
+            f"$\\partial a/\\partial z = {gain}a(1-a)$, "
+            f"$\\partial z/\\partial {name} = {sp.latex(dz)}$; the product is "
+            f"${sp.latex(expr)}$" + (": the factor $a(1-a)$ cancels." if loss == "ce" else ".")
         )
     wrong = [(-expr, M.SIGN)]
     if target == "w":
-        wrong += [(expr / x, M.DERIVATIVE_MISSING_X), (expr * a * (1 - a), M.MSE_LIKE)]
-    elif target == "a":
-        wrong += [(a - y, M.PROB_NOT_LOGIT)]
-    else:
-        wrong += [(expr * a * (1 - a), M.MSE_LIKE)]
-    return symbolic(text, expr, syms, sol, wrong, data=dict(target=target))
+        wrong.append((expr / x, M.DERIVATIVE_MISSING_X))
+    if target != "a" and c > 1:
+        wrong.append((expr / c, M.CHAIN_FACTOR))
+    if target == "a" and loss == "ce":
+        wrong.append((a - y, M.PROB_NOT_LOGIT))
+    elif target != "a" and loss == "ce":
+        wrong.append((expr * a * (1 - a), M.MSE_LIKE))
+    elif target != "a":
+        wrong.append((expr / (a * (1 - a)), NO_SIGMOID_DERIVATIVE))
+    return symbolic(text, expr, syms, sol, wrong, data=dict(target=target, loss=loss, c=c))
 
 
 # --------------------------------------------------------------------------------------------
