@@ -506,7 +506,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 # -- refutation at random exact points ----------------------------------------------------------
 
-_RANDOM_POINTS = 6
+_RANDOM_POINTS = 3
 
 
 def _draw(s: sp.Symbol, rng: random.Random) -> sp.Rational:
@@ -548,10 +548,15 @@ def _counterexample(
     preds: list[sp.Basic] | tuple[sp.Basic, ...] = (),
     solved: Mapping[sp.Symbol, sp.Expr] | None = None,
     tries: int = _RANDOM_POINTS,
-) -> tuple[dict[sp.Symbol, sp.Rational], sp.Expr] | None:
+) -> tuple[dict[sp.Symbol, sp.Rational], str] | None:
     """A point (satisfying the symbols' assumptions, the predicates and the equations) at which
-    ``d`` is provably not 0, with the value of ``d`` there; ``None`` if none is found or ``d``
-    cannot be evaluated exactly (it holds an unevaluated operator or an undefined function)."""
+    ``d`` is not 0, with the value of ``d`` there; ``None`` if none is found or ``d`` cannot be
+    evaluated (it holds an unevaluated operator or an undefined function).
+
+    ``d`` is evaluated with mpmath at 50 and at 30 digits: a value is trusted as nonzero when it
+    is larger than 1e-12 and the two agree to 9 digits (rounding error is then far below it)."""
+    import mpmath
+
     d = sp.sympify(d)
     if d.has(*_OPERATORS, sp.Subs, AppliedUndef) or d.atoms(sp.Dummy, sp.Indexed):
         return None
@@ -559,10 +564,12 @@ def _counterexample(
         return None  # a constant: the symbolic comparison is cheap and decides it
     solved = dict(solved or {})
     preds = [p.xreplace(solved) for p in preds]
-    symbols = sorted(
-        d.free_symbols | set().union(*(p.free_symbols for p in preds)) if preds else
-        d.free_symbols, key=str)  # fmt: skip
+    symbols = sorted(d.free_symbols.union(*(p.free_symbols for p in preds)), key=str)
     if not all(isinstance(s, sp.Symbol) for s in symbols):
+        return None
+    try:
+        f = sp.lambdify(symbols, d, modules="mpmath")
+    except Exception:  # noqa: BLE001 - an expression lambdify cannot translate is not refuted
         return None
     rng = random.Random(20240613)
     for _ in range(tries * 4):
@@ -574,23 +581,18 @@ def _counterexample(
                 continue
             if not all(_satisfies(k, v.xreplace(point)) for k, v in solved.items()):
                 continue
-            value = d.xreplace(point)
-            if value.free_symbols or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-                continue
-            if value.is_Rational:
-                if value != 0:
-                    return point, value.evalf(15)
-                tries -= 1
-                if tries <= 0:
-                    return None
-                continue
-            approx = value.evalf(50, strict=True)
-            terms = value.args if value.is_Add else (value,)
-            scale = max([1] + [abs(t.evalf(15)) for t in terms if t.is_number])
-        except (ArithmeticError, TypeError, ValueError, sp.PrecisionExhausted):
+            values = []
+            for digits in (50, 30):
+                with mpmath.workdps(digits):
+                    args = [mpmath.mpf(int(v.p)) / int(v.q) for v in point.values()]
+                    values.append(mpmath.mpmathify(f(*args)))
+        except (ArithmeticError, TypeError, ValueError, AttributeError, NameError):
             continue
-        if approx.is_number and abs(approx) > sp.Float(10) ** -20 * scale:
-            return point, approx.evalf(15)
+        high, low = values
+        if not (mpmath.isfinite(high) and mpmath.isfinite(low)):
+            continue
+        if abs(high) > 1e-12 and abs(high - low) <= 1e-9 * abs(high):
+            return point, mpmath.nstr(high, 12)
         tries -= 1
         if tries <= 0:
             return None
@@ -616,7 +618,7 @@ def _residual_untimed(
     out = []
     for x, y in zip(_entries(a_s), _entries(b_s)):
         d = _eliminate((x - y).doit(), solved)
-        if _counterexample(d, preds, solved) is not None:
+        if d != 0 and _counterexample(d, preds, solved) is not None:
             out.append(d)  # refuted: no need to simplify
             continue
         best = d
@@ -1118,9 +1120,17 @@ class Derivation:
         for _ in range(len(self._where) + 2):
             new = value.xreplace(names) if names else value
             if bases and new.has(*bases):
-                # Sums over a concrete range become their terms (the terms themselves stay as
-                # they are: a derivative of an entry is taken after the entry is substituted).
-                new = new.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.doit(deep=False))
+                # Sums over a concrete range become their terms, nested ones too, before any
+                # entry is substituted (the terms themselves stay as they are: a derivative of
+                # an entry is taken after the entry is substituted).
+                while True:
+                    expanded = new.replace(
+                        lambda e: isinstance(e, sp.Sum) and e.has(*bases),
+                        lambda e: e.doit(deep=False),
+                    )
+                    if expanded == new:
+                        break
+                    new = expanded
                 new = new.replace(
                     lambda e: isinstance(e, sp.Indexed) and e.base in bases,
                     lambda e: self._entry(bases[e.base], e, what),
@@ -1344,7 +1354,17 @@ class Derivation:
                     f"{label}: latex= must be a string of LaTeX, got {type(latex).__name__}"
                 )
             shown = self._check_display(latex, value, f"{label}, latex=")
-        object.__setattr__(self, "_steps", (*self._steps, Step(new, value, why, shown)))
+        before = self._steps
+        object.__setattr__(self, "_steps", (*before, Step(new, value, why, shown)))
+        size = len(self.latex()) + len(r"\begin{split}\end{split}")
+        if size > _MATHJAX_BUFFER:
+            object.__setattr__(self, "_steps", before)
+            raise DerivationError(
+                f"{label}{self._where_suffix()}: the display would be {size} characters of "
+                f"LaTeX, more than MathJax reads in one formula ({_MATHJAX_BUFFER}); shorten "
+                "what is shown: define a long expression as a sum over indexed entries "
+                "(sp.Sum over an IndexedBase defined with where=) or split the derivation"
+            )
         return self
 
     def target(self, expr: object, why: str = "", *, latex: str | None = None) -> "Derivation":
@@ -1429,6 +1449,10 @@ class Derivation:
             "before>"
         )
 
+
+# MathJax 3 refuses a formula whose TeX, as it reads it, exceeds its buffer (maxBuffer = 5 KiB):
+# a display longer than that would show an error on the page instead of the derivation.
+_MATHJAX_BUFFER = 5 * 1024
 
 # The Greek letters the LaTeX parser reads; the others are parsed in their place.
 _PARSER_GREEK = (

@@ -673,3 +673,33 @@ def test_any_name_is_refused_or_shown_as_one_checked_line(name):
     body = [ln for ln in tex.splitlines() if "&=" in ln]
     assert len(body) == 1 and tex.count(r"\checkmark") == 1
     assert tex.count("&") == 3 + tex.count(r"\&")
+
+
+def test_a_display_longer_than_mathjax_reads_is_refused():
+    from cnnmath.symbolic import _MATHJAX_BUFFER
+
+    xs = sp.symbols("x_1:401", real=True)
+    total = sp.Symbol("T")
+    d = Derivation(total, where={total: sum(xi**2 for xi in xs)})
+    with pytest.raises(DerivationError, match="more than MathJax reads"):
+        d.step(sum(xi**2 for xi in xs))
+    assert d.steps == ()  # the refused step was not kept
+    # the same sum over indexed entries is short
+    i, X = sp.Symbol("i", integer=True), sp.IndexedBase("x")
+    d = Derivation(total, where={total: sp.Sum(X[i] ** 2, (i, 1, 400)), X: dict(enumerate(xs, 1))})
+    d.step(sp.Sum(X[i] ** 2, (i, 1, 400)))
+    assert len(d.latex()) < _MATHJAX_BUFFER
+
+
+def test_nested_sums_over_defined_entries_are_expanded_before_substitution():
+    i, j = sp.symbols("i j", integer=True)
+    A, v = sp.IndexedBase("A"), sp.IndexedBase("v")
+    a = sp.Matrix(2, 2, sp.symbols("a_1:3(1:3)", real=True))
+    vs = sp.symbols("v_1:3", real=True)
+    defs = {
+        A: {(r + 1, c + 1): a[r, c] for r in range(2) for c in range(2)},
+        v: dict(enumerate(vs, 1)),
+    }
+    quad = sp.Sum(v[i] * sp.Sum(A[i, j] * v[j], (j, 1, 2)), (i, 1, 2))
+    d = Derivation(quad, where=defs).target((sp.Matrix([vs]) * a * sp.Matrix(vs))[0])
+    assert d.result == (sp.Matrix([vs]) * a * sp.Matrix(vs))[0]
