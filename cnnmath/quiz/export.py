@@ -192,14 +192,16 @@ def answer_id(q: Question) -> str:
 
 def warnings(groups: Sequence[tuple[str, list[Question]]], count: int) -> list[str]:
     """What an instructor should know about a bank: kinds with fewer distinct questions than
-    asked, or fewer than :data:`MIN_DISTINCT` distinct answers (students who share an answer)."""
+    asked, or with few distinct answers (students who share an answer): fewer than three
+    quarters of the variants, or than :data:`MIN_DISTINCT`, whichever is smaller."""
     out = []
+    bar = min(MIN_DISTINCT, math.ceil(0.75 * count))
     for _, qs in groups:
         kind = qs[0].kind
         if len(qs) < count:
             out.append(f"{kind}: only {len(qs)} distinct questions exist (asked for {count})")
         n = distinct_answers(qs)
-        if n < min(count, MIN_DISTINCT):
+        if n < bar:
             out.append(
                 f"{kind}: only {n} distinct answers among {len(qs)} variants: students who draw "
                 "different variants may share an answer"
