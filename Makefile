@@ -15,7 +15,7 @@ ifeq ($(shell uname -m),x86_64)
 export OPENBLAS_CORETYPE ?= Haswell
 endif
 
-.PHONY: book student-book test unit notebooks lint data env clean
+.PHONY: book student-book a11y test unit notebooks lint data env clean
 
 env: $(STAMP)
 
@@ -52,6 +52,13 @@ student-book: $(STAMP)
 	$(BIN)/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
 	$(BIN)/python -m cnnmath.quiz.student check-build $(STUDENT)/_build/html book --public cnnmath
 	@echo "The student edition is in $(STUDENT)/_build/html/index.html"
+
+# Accessibility: axe-core in headless Chromium over every page of the student edition, in light
+# and dark mode (0 serious or critical violations), and the search page's snippets (no raw TeX).
+# Chromium and npm come from Debian (scripts/get-a11y-tools.sh); takes a few minutes.
+a11y: student-book
+	bash scripts/get-a11y-tools.sh
+	$(BIN)/python scripts/a11y_audit.py $(STUDENT)/_build/html
 
 test: $(STAMP) data lint
 	$(BIN)/python -m pytest tests book --nbval --nbval-current-env --durations=15

@@ -9,19 +9,27 @@ light theme and again in the dark one (the book theme's ``data-theme``), and wri
 into the page. Chromium prints the page's DOM when its virtual time runs out (``--dump-dom``), so
 no driver is needed and nothing leaves the machine. A violation of impact "serious" or "critical"
 fails the audit (exit status 1); the others are listed.
+
+Then the search page, served from 127.0.0.1 (Sphinx's search fetches the pages it quotes), is
+asked for a few words that formulas are full of: a result snippet that shows TeX (``\\(``,
+``\\[``) fails the audit too.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -79,8 +87,8 @@ def chromium() -> str:
     raise SystemExit("error: no Chromium found (Debian: apt-get install chromium)")
 
 
-def audit_page(browser: str, page: Path, budget_ms: int) -> list[dict]:
-    """The violations axe finds on one (copied, instrumented) page, in both modes."""
+def dump_dom(browser: str, url: str, budget_ms: int) -> subprocess.CompletedProcess:
+    """The DOM of ``url`` once its virtual time has run ``budget_ms``, in a fresh profile."""
     with tempfile.TemporaryDirectory(prefix="cnnmath-a11y-profile-") as profile:
         cmd = [
             browser,
@@ -94,9 +102,43 @@ def audit_page(browser: str, page: Path, budget_ms: int) -> list[dict]:
             f"--user-data-dir={profile}",
             f"--virtual-time-budget={budget_ms}",
             "--dump-dom",
-            page.as_uri(),
+            url,
         ]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+SEARCH_WORDS = ("gradient", "derivative", "softmax", "convolution")
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def search_snippets(browser: str, site: Path, budget_ms: int = 20000) -> dict[str, list[str]]:
+    """The result snippets the search page shows for each of ``SEARCH_WORDS``."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        found = {}
+        for word in SEARCH_WORDS:
+            url = f"http://127.0.0.1:{server.server_port}/search.html?q={word}"
+            dom = dump_dom(browser, url, budget_ms).stdout
+            found[word] = [
+                html.unescape(re.sub(r"<[^>]+>", "", m))
+                for m in re.findall(r'<p class="context">(.*?)</p>', dom, re.S)
+            ]
+        return found
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def audit_page(browser: str, page: Path, budget_ms: int) -> list[dict]:
+    """The violations axe finds on one (copied, instrumented) page, in both modes."""
+    done = dump_dom(browser, page.as_uri(), budget_ms)
     start = done.stdout.find(f'<pre id="{MARK}">')
     if start < 0:
         raise RuntimeError(f"{page}: axe did not report (chromium: {done.stderr[-500:]})")
@@ -147,10 +189,21 @@ def main(argv: list[str] | None = None) -> int:
             bad = v["impact"] in FAILING
             failing += bad
             flag = "FAIL" if bad else "note"
-            print(f"{flag} {page} [{v['mode']}] {v['impact']} {v['id']}: {v['help']} ({v['count']})")
+            print(
+                f"{flag} {page} [{v['mode']}] {v['impact']} {v['id']}: {v['help']} ({v['count']})"
+            )
             if bad:
                 for n in v["nodes"]:
                     print(f"      {n['target']}: {n['summary']}".replace("\n", " "))
+    snippets = search_snippets(chromium(), args.site)
+    shown = sum(len(v) for v in snippets.values())
+    tex = [(w, t) for w, found in snippets.items() for t in found if re.search(r"\\[(\[]", t)]
+    for word, text in tex:
+        print(f"FAIL search.html?q={word}: a snippet shows TeX: {text[:160]!r}")
+    print(f"search: {shown} result snippets for {', '.join(SEARCH_WORDS)}: {len(tex)} show TeX")
+    if shown == 0:
+        print("FAIL search: no result snippets at all (the check could not see any)")
+    failing += len(tex) + (shown == 0)
     if args.json:
         tmp = args.json.with_suffix(args.json.suffix + ".tmp")
         tmp.write_text(json.dumps(results, indent=1, sort_keys=True), encoding="utf-8")

@@ -24,7 +24,7 @@
     leftarrow: "←", mapsto: "↦", in: "∈", odot: "⊙", otimes: "⊗", ast: "*", pm: "±",
     sqrt: "√", ldots: "…", cdots: "…", dots: "…", lfloor: "⌊", rfloor: "⌋", lceil: "⌈",
     rceil: "⌉", log: "log", exp: "exp", max: "max", min: "min", tanh: "tanh", quad: " ",
-    qquad: " ", top: "T"
+    qquad: " ", top: "T", ell: "ℓ", lVert: "‖", rVert: "‖", Vert: "‖", mid: "|", circ: "∘"
   };
 
   function texToText(tex) {
