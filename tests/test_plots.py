@@ -108,3 +108,32 @@ def test_a_kernel_figure_output_carries_its_alt_text(tmp_path):
     assert image["metadata"]["image/png"]["alt"] == (
         "A test. One panel, loss from 3 at 1 to 2 at 3, lowest 1 at 2."  # no x label
     )
+
+
+def _figure_cells():
+    import json
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "book").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            images = [
+                o
+                for o in cell.get("outputs", [])
+                if any(k.startswith("image/") for k in o.get("data", {}))
+            ]
+            if images:
+                yield path.name, cell, images
+
+
+def test_every_figure_of_the_book_has_a_caption_and_an_alt_text():
+    """Stored outputs: each figure cell has a numbered caption (mystnb figure metadata) and each
+    image an alt text (its output's metadata, from cnnmath.plots, or the cell's own)."""
+    cells = list(_figure_cells())
+    assert len(cells) >= 30
+    for name, cell, images in cells:
+        figure = cell["metadata"].get("mystnb", {}).get("figure", {})
+        assert figure.get("caption"), f"{name} {cell['id']}: no caption"
+        cell_alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt")
+        for output in images:
+            alts = [output.get("metadata", {}).get(k, {}).get("alt") for k in output["data"]]
+            assert cell_alt or any(alts), f"{name} {cell['id']}: a figure without alt text"
