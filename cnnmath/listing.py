@@ -185,7 +185,9 @@ class Listing:
                 f'<div style="font-size:0.9em;color:#555">{html.escape(self._heading(block))}'
                 "</div>"
                 '<table style="border-collapse:collapse;font-family:monospace;'
-                'font-size:0.85em;line-height:1.35;border:none">' + "".join(rows) + "</table></div>"
+                'font-size:0.85em;line-height:1.35;border:none;margin:0">'
+                + "".join(rows)
+                + "</table></div>"
             )
         return "".join(out)
 

@@ -112,13 +112,15 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         head, body = self._cells()
-        th = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in head)
+        cell = 'style="text-align:left;padding:0.1em 0.8em 0.1em 0"'
+        th = "".join(f"<th {cell}>{html.escape(c)}</th>" for c in head)
         trs = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body
+            "<tr>" + "".join(f"<td {cell}>{html.escape(c)}</td>" for c in row) + "</tr>"
+            for row in body
         )
         return (
             f"<p>{html.escape(self._verdict())}</p>"
-            f'<table style="font-size:0.85em"><thead><tr>{th}</tr></thead>'
+            f'<table style="font-size:0.85em;margin:0"><thead><tr>{th}</tr></thead>'
             f"<tbody>{trs}</tbody></table>"
         )
 
