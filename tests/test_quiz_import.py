@@ -29,7 +29,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from cnnmath.quiz import bank, export, generators
+from cnnmath.quiz import bank, export, generate, generators
 from cnnmath.quiz.export import math_html, number_text, unit_exponent
 from cnnmath.quiz.question import Choice, Grid, Numeric, Question, Symbolic
 from cnnmath.quiz.versions import BOOK_SEEDS
@@ -401,3 +401,10 @@ def test_versions_per_kind_are_measured_and_export_warns_below_the_bar():
         assert ("distinct questions" in said) == (texts < 200), g.kind
         assert ("distinct answers" in said) == (answers < 20), (g.kind, answers)
         assert texts >= 3 and answers >= 2, g.kind
+
+
+def test_a_transposed_convolution_question_always_has_its_mistakes():
+    """An all-zero input once made a one-option multiple choice that stopped Moodle's import."""
+    for seed in range(1000, 1300):
+        q = generate("conv_transpose_values", seed)
+        assert len(q.answer.distractors) >= 1 and np.any(q.answer.array), q.id
