@@ -79,7 +79,8 @@ __all__ = [
     "residual",
 ]
 
-#: Seconds one comparison (a step against the line before it) may take before it is refused.
+#: Seconds one comparison (a step against the line before it) may take before it is refused;
+#: 0 turns the limit off.
 PROOF_TIME_LIMIT: float = 60.0
 
 
@@ -453,7 +454,7 @@ def _check_equations_commute(x: sp.Basic, solved: Mapping[sp.Symbol, sp.Expr]) -
         return
     after = _eliminate(x.doit(), solved)
     before = _eliminate(x, solved).doit()
-    if _zero(after - before):
+    if _zero(after - before) or sp.simplify(after - before) == 0:
         return
     ops = sorted({type(o).__name__ for o in x.atoms(*_OPERATORS)})
     eqs = ", ".join(f"{k} = {v}" for k, v in solved.items())
@@ -483,7 +484,8 @@ def _time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`_OutOfTime` after ``seconds`` (where a timer can be set: the main thread of
     a process with SIGALRM, and no timer already running)."""
     usable = (
-        seconds > 0
+        bool(seconds)
+        and seconds > 0
         and hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
         and signal.getitimer(signal.ITIMER_REAL)[0] == 0
@@ -1078,21 +1080,24 @@ class Derivation:
     def _register_names(self, expr: sp.Basic, what: str) -> None:
         """Check the names that ``expr`` shows: each must be LaTeX that keeps the layout, must
         not read as an expression of the others, and must print unlike every other name."""
-        shown: dict[str, sp.Basic] = self._shown_names
+        shown: dict[str, tuple[sp.Basic, str]] = self._shown_names
         for atom, printed in _shown_atoms(expr):
             _check_tex(printed, f"{what}: the name of {atom}")
             key = _norm(printed)
-            other = shown.get(key)
+            other = shown.get(key, (None, ""))[0]
             if other is not None and other != atom and not self._defined_as(atom, other):
                 raise DerivationError(
                     f"{what}{self._where_suffix()}: {atom!r} and {other!r} are different but both"
                     f" print as {printed}; rename one, so that what is shown is what is checked"
                 )
-            shown.setdefault(key, atom)
-        for atom, printed in _shown_atoms(expr):
+            shown.setdefault(key, (atom, printed))
+        # every name shown so far, against every other: a later x makes an earlier x^{2} a power
+        for key, (atom, printed) in shown.items():
             if atom in self._where or isinstance(atom, (sp.NumberSymbol, sp.Indexed)):
                 continue
-            problem = _reading_problem(printed, set(shown) - {_norm(printed)})
+            if atom is sp.I or atom is sp.E:
+                continue
+            problem = _reading_problem(printed, set(shown) - {key})
             if problem:
                 raise DerivationError(
                     f"{what}{self._where_suffix()}: the name {printed!r} of {atom!r} {problem}; "

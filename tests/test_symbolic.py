@@ -703,3 +703,13 @@ def test_nested_sums_over_defined_entries_are_expanded_before_substitution():
     quad = sp.Sum(v[i] * sp.Sum(A[i, j] * v[j], (j, 1, 2)), (i, 1, 2))
     d = Derivation(quad, where=defs).target((sp.Matrix([vs]) * a * sp.Matrix(vs))[0])
     assert d.result == (sp.Matrix([vs]) * a * sp.Matrix(vs))[0]
+
+
+def test_a_name_is_checked_against_names_shown_after_it():
+    x2 = sp.Symbol("x^{2}")
+    d = Derivation(x2 + 1)
+    d.step(x2 + 1 + x - x)  # SymPy drops x - x: x is not shown, x^{2} is a name
+    with sp.evaluate(False):
+        later = x2 + 1 + x - x
+    with pytest.raises(DerivationError, match="power of x"):
+        d.step(later)

@@ -137,8 +137,9 @@ def awkward_derivations() -> list[Derivation]:
         Derivation(sp.sqrt(sigma2) * a, title="sigma^2 > 0").target(a * sp.sqrt(sigma2)),
         Derivation(sp.Integral(sp.exp(-x), (x, 0, sp.oo))).target(1, "integral"),
         Derivation(x, name=DisplayOnly(r"\mathbf{x}^{\top}\mathbf{1}")).step(
-            x + 0, latex=r"\tanh(\operatorname{artanh}(x))" if False else DisplayOnly(r"\hat x")
+            x + 0, latex=DisplayOnly(r"\hat x")
         ),
+        Derivation(sp.tanh(z) + 1).step(1 + sp.tanh(z), latex=r"\tanh(z) + 1"),
         Derivation(sp.pi * z).step(z * sp.pi, latex=r"\pi z"),
     ]
     k, n = sp.Symbol("k", integer=True), sp.Symbol("n", integer=True, positive=True)
@@ -155,6 +156,15 @@ def awkward_derivations() -> list[Derivation]:
     )
     y = sp.Symbol("y")
     out.append(Derivation(y, assuming=[sp.Eq(y, 2 * x), sp.Q.positive(x), x < 3]).target(2 * x))
+    i, j = sp.symbols("i j", integer=True)
+    X, S = sp.IndexedBase(r"\hat{x}"), sp.Symbol("S")
+    entries = {(r, c): sp.Symbol(f"x_{{{r},{c}}}", real=True) for r in (0, 1) for c in (0, 1)}
+    out.append(
+        Derivation(S, where={S: sp.Sum(X[i, j] ** 2, (i, 0, 1), (j, 0, 1)), X: entries})
+        .step(sp.Sum(sp.Sum(X[i, j] ** 2, (j, 0, 1)), (i, 0, 1)), "rows, then columns")
+        .target(sum(v**2 for v in entries.values()))
+    )
+    out.append(Derivation(sp.Product(k, (k, 1, n))).target(sp.factorial(n), "n!"))
     return out
 
 
