@@ -397,7 +397,7 @@ def _slides_sum() -> Finding:
     terms = sp.Add.make_args(sp.expand(sp.diff(E, W[0, 0, 0, 0])))
     return Finding(
         len(terms) == Z.shape[2] * Z.shape[3],
-        True,
+        len(terms) == Z.shape[2] * Z.shape[3],
         f"SymPy: ∂E/∂w has one term per output position ({len(terms)})",
     )
 

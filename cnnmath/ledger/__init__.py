@@ -324,6 +324,12 @@ class Table:
 
         return claims_table(self.results)
 
+    def rows(self) -> list[dict[str, str]]:
+        """Every cell of the table as plain text, one record per claim (for other formats)."""
+        from .render import table_rows
+
+        return table_rows(self.results)
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in self.counts().items() if n)
         lines = [f"{len(self.results)} claims checked ({counts}); the full table is HTML."]
@@ -331,7 +337,11 @@ class Table:
             ids = [r.claim.id for r in self.results if r.claim.verdict == v]
             if ids:
                 lines += textwrap.wrap(
-                    ", ".join(ids), 96, initial_indent=f"  {v}: ", subsequent_indent="    "
+                    ", ".join(ids),
+                    96,
+                    initial_indent=f"  {v}: ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
                 )
         return "\n".join(lines)
 

@@ -101,7 +101,7 @@ div.cnnmath-erratum dd {margin-left: 1.2em;}
 }
 @media print {
   table.cnnmath-ledger tr, div.cnnmath-erratum {break-inside: avoid;}
-  .cnnmath-ledger details > *:not(summary) {display: block;}
+  .cnnmath-ledger details::details-content {content-visibility: visible; display: contents;}
   table.cnnmath-claims td {overflow: visible;}
 }
 </style>"""
