@@ -28,6 +28,7 @@ import ast
 import inspect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -300,8 +301,8 @@ def submission(student: str | Path, answers: dict[str, str], out: str | Path) ->
     for cell in nb.cells:
         if "otter_answer_cell" not in cell.metadata.get("tags", []):
             continue
-        first = cell.source.lstrip().split("(")[0]
-        name = first.removeprefix("def ").strip()
+        found = re.search(r"^def (\w+)\(", cell.source, flags=re.MULTILINE)
+        name = found.group(1) if found else None
         if name in by_function:
             cell.source = by_function[name]
     out = Path(out)

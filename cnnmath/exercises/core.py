@@ -119,8 +119,10 @@ class Exercise:
         doc = doc + "\n\n" + task if doc else task
         quote = 'r"""' if "\\" in doc else '"""'
         body = textwrap.indent(quote + doc.replace('"""', "'''") + '\n"""', "    ")
+        signature = _plain_signature(sig)
+        head = "import numpy as np\n\n\n" if "np." in signature else ""
         return (
-            f"def {self.solution_name}{_plain_signature(sig)}:\n{body}\n"
+            f"{head}def {self.solution_name}{signature}:\n{body}\n"
             f"    raise NotImplementedError  # your code here\n"
         )
 
