@@ -142,21 +142,28 @@ def _fd(f: Callable, x: np.ndarray, g: np.ndarray) -> np.ndarray:
 # --- the subjects: each yields (quantity, oracle, ours, reference) for one configuration -------
 
 
-def _conv2d(cfg: dict, rng: np.random.Generator, impl: dict) -> Iterator[Result]:
+def _weighted_layer(
+    fwd: Callable,
+    bwd: Callable,
+    naive: tuple[Callable, Callable],
+    torch_fn: Callable,
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    hp: dict,
+    rng: np.random.Generator,
+) -> Iterator[Result]:
+    """A layer ``fwd(x, w, b, **hp) -> (Z, cache)``, ``bwd(dZ, cache) -> (dX, dW, db)`` against
+    its loops, finite differences and torch."""
     import torch
 
-    from . import conv
-
-    fwd, bwd = impl.get("forward", conv.conv2d_forward), impl.get("backward", conv.conv2d_backward)
-    hp = {k: cfg[k] for k in ("stride", "padding", "dilation", "groups")}
-    x, w, b = rng.normal(size=cfg["x"]), rng.normal(size=cfg["w"]), rng.normal(size=cfg["w"][0])
     out, cache = fwd(x, w, b, **hp)
     g = rng.normal(size=np.shape(out))
-    dx, dw, db = bwd(g, cache)
-    out_n, cache_n = conv.conv2d_forward_naive(x, w, b, **hp)
-    loops = (out_n, *conv.conv2d_backward_naive(g, cache_n))
+    ours = (out, *bwd(g, cache))
+    out_n, cache_n = naive[0](x, w, b, **hp)
+    loops = (out_n, *naive[1](g, cache_n))
     tx, tw, tb = _t(x, w, b)
-    t_out = torch.nn.functional.conv2d(tx, tw, tb, **hp)
+    t_out = torch_fn(tx, tw, tb, **hp)
     t_out.backward(torch.tensor(g))
     theirs = (t_out.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy())
     fds = (
@@ -165,11 +172,31 @@ def _conv2d(cfg: dict, rng: np.random.Generator, impl: dict) -> Iterator[Result]
         _fd(lambda t: fwd(x, t, b, **hp)[0], w, g),
         _fd(lambda t: fwd(x, w, t, **hp)[0], b, g),
     )
-    for q, ours, lo, fd, th in zip(("Z", "dX", "dW", "db"), (out, dx, dw, db), loops, fds, theirs):
-        yield q, "loops", ours, lo
+    for q, mine, lo, fd, th in zip(("Z", "dX", "dW", "db"), ours, loops, fds, theirs):
+        yield q, "loops", mine, lo
         if fd is not None:
-            yield q, "finite differences", ours, fd
-        yield q, "torch", ours, th
+            yield q, "finite differences", mine, fd
+        yield q, "torch", mine, th
+
+
+def _conv2d(cfg: dict, rng: np.random.Generator, impl: dict) -> Iterator[Result]:
+    import torch
+
+    from . import conv
+
+    hp = {k: cfg[k] for k in ("stride", "padding", "dilation", "groups")}
+    x, w, b = rng.normal(size=cfg["x"]), rng.normal(size=cfg["w"]), rng.normal(size=cfg["w"][0])
+    return _weighted_layer(
+        impl.get("forward", conv.conv2d_forward),
+        impl.get("backward", conv.conv2d_backward),
+        (conv.conv2d_forward_naive, conv.conv2d_backward_naive),
+        torch.nn.functional.conv2d,
+        x,
+        w,
+        b,
+        hp,
+        rng,
+    )
 
 
 def _conv_transpose2d(cfg: dict, rng: np.random.Generator, impl: dict) -> Iterator[Result]:
@@ -177,32 +204,20 @@ def _conv_transpose2d(cfg: dict, rng: np.random.Generator, impl: dict) -> Iterat
 
     from . import conv_transpose as ct
 
-    fwd = impl.get("forward", ct.conv_transpose2d_forward)
-    bwd = impl.get("backward", ct.conv_transpose2d_backward)
-    keys = ("stride", "padding", "output_padding", "dilation", "groups")
-    hp = {k: cfg[k] for k in keys}
+    hp = {k: cfg[k] for k in ("stride", "padding", "output_padding", "dilation", "groups")}
     x, w = rng.normal(size=cfg["x"]), rng.normal(size=cfg["w"])
     b = rng.normal(size=cfg["w"][1] * cfg["groups"])
-    out, cache = fwd(x, w, b, **hp)
-    g = rng.normal(size=np.shape(out))
-    dx, dw, db = bwd(g, cache)
-    out_n, cache_n = ct.conv_transpose2d_forward_naive(x, w, b, **hp)
-    loops = (out_n, *ct.conv_transpose2d_backward_naive(g, cache_n))
-    tx, tw, tb = _t(x, w, b)
-    t_out = torch.nn.functional.conv_transpose2d(tx, tw, tb, **hp)
-    t_out.backward(torch.tensor(g))
-    theirs = (t_out.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy())
-    fds = (
-        None,
-        _fd(lambda t: fwd(t, w, b, **hp)[0], x, g),
-        _fd(lambda t: fwd(x, t, b, **hp)[0], w, g),
-        _fd(lambda t: fwd(x, w, t, **hp)[0], b, g),
+    return _weighted_layer(
+        impl.get("forward", ct.conv_transpose2d_forward),
+        impl.get("backward", ct.conv_transpose2d_backward),
+        (ct.conv_transpose2d_forward_naive, ct.conv_transpose2d_backward_naive),
+        torch.nn.functional.conv_transpose2d,
+        x,
+        w,
+        b,
+        hp,
+        rng,
     )
-    for q, ours, lo, fd, th in zip(("Z", "dX", "dW", "db"), (out, dx, dw, db), loops, fds, theirs):
-        yield q, "loops", ours, lo
-        if fd is not None:
-            yield q, "finite differences", ours, fd
-        yield q, "torch", ours, th
 
 
 def _pool(kind: str) -> Callable[[dict, np.random.Generator, dict], Iterator[Result]]:
