@@ -30,8 +30,16 @@ from .core import TIME_LIMIT, Bug, Config, Exercise, ExerciseError, Report
 
 _MODULES = (foundations, activations, training, convolution, pooling, normalization)
 
-#: Every implementation exercise, by name, in the book's order.
-EXERCISES: dict[str, Exercise] = {ex.name: ex for mod in _MODULES for ex in mod.EXERCISES}
+def _book_order() -> dict[str, Exercise]:
+    from ..quiz.registry import TOPICS
+
+    chapters = list(TOPICS)
+    found = [ex for mod in _MODULES for ex in mod.EXERCISES]
+    return {ex.name: ex for ex in sorted(found, key=lambda ex: chapters.index(ex.chapter))}
+
+
+#: Every implementation exercise, by name, in the book's order of chapters.
+EXERCISES: dict[str, Exercise] = _book_order()
 
 
 def get(name: str) -> Exercise:
