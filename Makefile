@@ -53,6 +53,18 @@ student-book: $(STAMP)
 	$(BIN)/python -m cnnmath.quiz.student check-build $(STUDENT)/_build/html book --public cnnmath
 	@echo "The student edition is in $(STUDENT)/_build/html/index.html"
 
+# The print edition: the book as one PDF, typeset by LaTeX from Debian's TeX packages (`make tex`),
+# rendered from the chapters' stored outputs like the student edition (settings in _config_pdf.yml,
+# cnnmath.print_edition); fails on any Sphinx warning or LaTeX error. The student PDF has no
+# solutions; the instructor PDF adds every quiz's answers and known mistakes in an appendix.
+.PHONY: pdf student-pdf instructor-pdf
+pdf: $(STAMP) tex
+	$(BIN)/python -m cnnmath.print_edition build --edition reader
+student-pdf: $(STAMP) tex
+	$(BIN)/python -m cnnmath.print_edition build --edition student
+instructor-pdf: $(STAMP) tex
+	$(BIN)/python -m cnnmath.print_edition build --edition instructor
+
 # Accessibility: axe-core in headless Chromium over every page of the student edition, in light
 # and dark mode (0 serious or critical violations), and the search page's snippets (no raw TeX).
 # Chromium and npm come from Debian (scripts/get-a11y-tools.sh); takes a few minutes.

@@ -24,11 +24,18 @@ latexmk with ``-halt-on-error`` (:func:`cnnmath.tex.compile`). What it does to t
 
 from __future__ import annotations
 
+import argparse
 import ast
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import yaml
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
@@ -357,3 +364,93 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-purge-doc", _purge_quizzes)
     app.connect("doctree-resolved", _appendix)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+# --------------------------------------------------------------------------------------------
+# The command line that `make pdf`, `make student-pdf` and `make instructor-pdf` run
+# --------------------------------------------------------------------------------------------
+
+#: Where each edition's PDF is written (relative to the book's root).
+OUTPUTS = {
+    "reader": "_build/latex/cnnmath.pdf",
+    "student": "_build/latex/cnnmath-student.pdf",
+    "instructor": "_build/latex/cnnmath-instructor.pdf",
+}
+
+
+def edition_config(root: Path, edition: str) -> dict:
+    """``_config.yml`` with ``_config_pdf.yml`` merged over it (and ``_config_student.yml`` for
+    the student edition), the edition set."""
+    from .quiz.student import merge_config
+
+    if edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {EDITIONS}, got {edition!r}")
+    config: dict = {}
+    names = ["_config.yml", *(["_config_student.yml"] if edition == "student" else [])]
+    for name in [*names, "_config_pdf.yml"]:
+        path = root / name
+        if not path.is_file():
+            raise ValueError(f"{path} is missing: run this in the book's root folder")
+        config = merge_config(config, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    config["sphinx"]["config"]["cnnmath_print_edition"] = edition
+    if edition == "instructor":
+        config["title"] = f"{config['title']} (instructor edition)"
+    return config
+
+
+def build(
+    root: str | Path = ".", edition: str = "reader", output: str | Path | None = None
+) -> Path:
+    """Build the ``edition`` of the book as a PDF (Sphinx's LaTeX builder, then latexmk) and
+    return its path: ``OUTPUTS[edition]`` under ``root`` unless ``output`` is given."""
+
+    root = Path(root).resolve()
+    config = edition_config(root, edition)
+    work = root / "_build" / "print" / edition
+    work.mkdir(parents=True, exist_ok=True)
+    config_path = work / "_config.yml"
+    tmp = config_path.with_suffix(".yml.tmp")
+    tmp.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    os.replace(tmp, config_path)
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    command = [
+        str(jupyter_book if jupyter_book.exists() else "jupyter-book"),
+        *("build", ".", "--builder", "latex", "--config", str(config_path)),
+        *("--path-output", str(work), "--warningiserror", "--keep-going"),
+    ]
+    if subprocess.run(command, cwd=root).returncode != 0:
+        raise RuntimeError(f"Sphinx's LaTeX build of the {edition} edition failed (see above)")
+    latex_dir = work / "_build" / "latex"
+    pdf = tex.compile(latex_dir / "cnnmath.tex", latex_dir)
+    target = root / OUTPUTS[edition] if output is None else Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(pdf, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+
+    parser = argparse.ArgumentParser(
+        prog="python -m cnnmath.print_edition",
+        description="Build the book as a PDF from the chapters' stored outputs (offline).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build one edition's PDF")
+    b.add_argument("--edition", choices=EDITIONS, default="reader")
+    b.add_argument("-o", "--output", help="where to write the PDF (default: _build/latex/...)")
+    b.add_argument("--root", default=".", help="the book's root folder (default: .)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        pdf = build(args.root, args.edition, args.output)
+    except (tex.TeXError, RuntimeError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"The {args.edition} edition is in {pdf} ({time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -458,11 +458,40 @@ def _table_latex(node: _Node, docdir: str) -> str:
             )
             for j in range(n)
         ]
-        weights = [min(max(w, words[j] + 3, 8), 60) for j, w in enumerate(lengths)]
-        columns = [0.97 * w / sum(weights) - 0.012 for w in weights]
+        columns = _column_widths(lengths, words)
     return latex_table(
         [h.replace("\\textbf{", "{") for h in header], rows, columns=columns, caption=caption
     )
+
+
+#: About how many characters of the tables' small type fit on a line.
+_LINE_CHARS = 95
+
+
+def _column_widths(lengths: list[int], words: list[int], total: float = 0.96) -> list[float]:
+    """Column widths (fractions of the line) for cells of at most ``lengths`` characters whose
+    longest words have ``words`` characters: no column narrower than its longest word, the rest
+    of the line shared in proportion to the (capped) content lengths."""
+    need = [(w + 2) / _LINE_CHARS for w in words]
+    want = [min(max(length, 6), 60) for length in lengths]
+    widths = [0.0] * len(lengths)
+    free = list(range(len(lengths)))
+    room = total
+    while free:
+        share = {j: room * want[j] / sum(want[k] for k in free) for j in free}
+        short = [j for j in free if share[j] < need[j]]
+        if not short:
+            for j in free:
+                widths[j] = share[j]
+            break
+        for j in short:
+            widths[j] = need[j]
+            room -= need[j]
+            free.remove(j)
+        if room <= 0:  # the words alone are wider than the line: shrink all alike
+            scale = total / sum(need)
+            return [n * scale for n in need]
+    return [w - 0.01 for w in widths]
 
 
 def _plain(latex: str) -> str:
