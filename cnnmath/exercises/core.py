@@ -297,11 +297,14 @@ def run_limited(fn: Callable[[], object], limit: float) -> object:
     return box.get("value")
 
 
-def where_raised(exc: BaseException) -> str:
-    """The deepest line of the traceback outside NumPy, SymPy and the checker itself."""
+def where_raised(exc: BaseException, fn: Callable | None = None) -> str:
+    """The deepest line of the student's file in the traceback (of ``fn``'s file when given),
+    else the deepest outside the libraries and the checker itself."""
     frames = traceback.extract_tb(exc.__traceback__)
     here = str(Path(__file__).resolve().parent)
-    own = [
+    home = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    own = [f for f in frames if home is not None and f.filename == home]
+    own = own or [
         f
         for f in frames
         if not f.filename.startswith(here)
@@ -410,7 +413,7 @@ def check_function(
                 seconds=time.perf_counter() - start,
             )
         except Exception as exc:
-            loc = where_raised(exc)
+            loc = where_raised(exc, fn)
             return Report(
                 ex.name,
                 False,
