@@ -41,14 +41,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import zoo
+from . import determinism, zoo
 from .layers import BatchNorm
 from .network import Sequential
 from .optim import Optimizer
+from .torch_twin import adam as twin_adam
 from .torch_twin import grads as twin_grads
 from .train import progress_mode
-from .validate import cli_int, flag, positive_int, positive_number
+from .validate import as_float_array, cli_int, flag, number, positive_int, positive_number
 from .validate import labels as check_labels
+from .validate import path as check_path
+from .validate import seed as validate_seed
 
 #: What is compared at every step.
 QUANTITIES = ("loss", "grads", "params", "buffers")
@@ -78,8 +81,10 @@ _TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 # -- the device and how it is set up ---------------------------------------------------------------
 def pick_device(name: str = "auto") -> torch.device:
     """``"auto"``: CUDA when torch finds a GPU, else the CPU; ``"cuda"`` fails clearly without."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a device name such as 'cpu'; got {name!r}")
     if name not in ("auto", "cpu", "cuda") and not name.startswith("cuda:"):
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {name!r}")
+        raise ValueError(f"name: device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {name!r}")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
@@ -88,55 +93,6 @@ def pick_device(name: str = "auto") -> torch.device:
             "(torch.cuda.is_available() is False); use --device cpu or auto"
         )
     return torch.device(name)
-
-
-#: Environment variables that make torch's CPU kernels the same on every x86-64 machine: ATen's
-#: vectorized kernels, oneDNN's convolutions and MKL's matrix products pick their instructions by
-#: CPU (AVX-512 where present), and different instructions add in different orders.
-CPU_PINS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"}
-
-
-def pin_cpu_kernels() -> dict[str, str]:
-    """Pin torch's CPU kernels to AVX2 (:data:`CPU_PINS`), as the Makefile pins OpenBLAS's.
-
-    The libraries read these variables when they first compute, so call this before any torch
-    computation in the process (importing torch is fine). Returns the variables in force; ones
-    already set in the environment are kept.
-    """
-    if platform.machine() in ("x86_64", "AMD64"):
-        for k, v in CPU_PINS.items():
-            os.environ.setdefault(k, v)
-    return {k: os.environ[k] for k in CPU_PINS if k in os.environ}
-
-
-def deterministic(device: torch.device | str) -> dict[str, Any]:
-    """Make torch's float arithmetic repeatable and full precision on ``device``; say how.
-
-    On CUDA: TF32 off for matrix products and cuDNN convolutions (it would round float32 inputs
-    to 10 mantissa bits), cuDNN's benchmark autotuner off, deterministic algorithms on, and the
-    cuBLAS workspace fixed (``CUBLAS_WORKSPACE_CONFIG``, which cuBLAS needs for repeatable
-    results; it must be set before cuBLAS starts, so call this before any CUDA work).
-    On the CPU: deterministic algorithms on. Call it once, at the start.
-    """
-    device = torch.device(device)
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(True)
-    settings: dict[str, Any] = {
-        "deterministic_algorithms": torch.are_deterministic_algorithms_enabled()
-    }
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cudnn.benchmark = False
-        torch.backends.cudnn.deterministic = True
-        settings.update(
-            cuda_matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
-            cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
-            cudnn_benchmark=torch.backends.cudnn.benchmark,
-            cudnn_deterministic=torch.backends.cudnn.deterministic,
-            cublas_workspace_config=os.environ["CUBLAS_WORKSPACE_CONFIG"],
-        )
-    return settings
 
 
 def _cpu_model() -> str:
@@ -151,7 +107,7 @@ def _cpu_model() -> str:
 
 def describe_device(device: torch.device | str) -> dict[str, Any]:
     """The device by name, and the versions of everything that computes on it."""
-    device = torch.device(device)
+    device = _device(device)
     info: dict[str, Any] = {
         "device": str(device),
         "python": platform.python_version(),
@@ -194,11 +150,30 @@ def _nvidia_driver() -> str | None:
 
 
 # -- step for step ---------------------------------------------------------------------------------
+def _network(net: object, name: str = "net") -> Sequential:
+    if not isinstance(net, Sequential):
+        raise TypeError(f"{name} must be a cnnmath.network.Sequential; got {type(net).__name__}")
+    return net
+
+
+def _device(device: object, name: str = "device") -> torch.device:
+    """``device`` as a ``torch.device`` (a str such as ``"cpu"`` or ``"cuda:0"``, or a device)."""
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"{name} must be a torch.device or a str such as 'cpu'; got {device!r}")
+    try:
+        return torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"{name} {device!r} is not a torch device: {exc}") from None
+
+
 def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
     """:math:`\\max_i |a_i - b_i| / \\max_i |b_i|` (0 when both arrays are zero), in float64."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a = as_float_array(a, "a", finite=False).astype(np.float64, copy=False)
+    b = as_float_array(b, "b", finite=False).astype(np.float64, copy=False)
     if a.shape != b.shape:
-        raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
+        raise ValueError(f"a and b: cannot compare arrays of shapes {a.shape} and {b.shape}")
     diff = float(np.max(np.abs(a - b))) if a.size else 0.0
     if diff == 0.0:
         return 0.0
@@ -209,8 +184,8 @@ def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
 def longest_sum(net: Sequential, batch_size: int) -> int:
     """The most terms any one number of a training step adds up: a fan-in, or a weight gradient's
     sum over the batch and the output positions (``batch_size * OH * OW`` for a convolution)."""
-    longest = batch_size
-    for layer in net.layers:
+    longest = positive_int(batch_size, "batch_size")
+    for layer in _network(net).layers:
         shapes = layer.param_shapes()
         if "weight" in shapes:
             fan_in = int(np.prod(shapes["weight"][1:]))
@@ -223,7 +198,8 @@ def before_batch_norm(net: Sequential) -> list[str]:
     """The parameters whose gradient passes back through a batch normalization (their layer comes
     before the network's last :class:`cnnmath.layers.BatchNorm`)."""
     last = max(
-        (i for i, layer in enumerate(net.layers) if isinstance(layer, BatchNorm)), default=-1
+        (i for i, layer in enumerate(_network(net).layers) if isinstance(layer, BatchNorm)),
+        default=-1,
     )
     return [f"{layer.name}.{k}" for layer in net.layers[:last] for k in layer.param_shapes()]
 
@@ -259,7 +235,10 @@ def float32_tolerance(own: float, terms: int) -> float:
     happens to agree with its float64 run is chance. (A gradient scaled by 1.01 leaves Adam's step
     nearly unchanged anyway; the gradients are where it shows.)
     """
-    own = 1.0 if not np.isfinite(own) else own
+    own = number(own, "own") if not (isinstance(own, float) and own == np.inf) else 1.0
+    if own < 0:
+        raise ValueError(f"own (a relative difference) must be >= 0; got {own}")
+    terms = positive_int(terms, "terms")
     return FLOAT32_MARGIN * (own + float(np.sqrt(terms)) * 2.0**-24)
 
 
@@ -484,12 +463,14 @@ def lockstep(
             "dtypes: a float32 run from a common state is checked against torch's own float32 "
             "error, measured against its float64 run: use dtypes=('float64', 'float32')"
         )
-    x = np.asarray(x)
-    if len(x) < steps * batch_size:
+    x = as_float_array(x, "x (the images)")
+    if x.ndim < 2 or len(x) < steps * batch_size:
         raise ValueError(
-            f"x holds {len(x)} examples; {steps} steps of {batch_size} need {steps * batch_size}"
+            f"x holds {len(x) if x.ndim else 0} examples of shape {x.shape[1:]}; {steps} steps of "
+            f"{batch_size} need {steps * batch_size}"
         )
-    y = check_labels(y[: steps * batch_size], "y (the class labels)", n=steps * batch_size)
+    y = check_labels(y, "y (the class labels)", n=len(x))[: steps * batch_size]
+    seed, device = validate_seed(seed), _device(device)
     device = torch.device(device)
 
     reference = build(seed, np.float64)
@@ -502,7 +483,7 @@ def lockstep(
             for k, v in store.items():
                 v[...] = ref[k]
         nets[dt], twins[dt] = net, net.twin(device).train()
-        opts[dt] = (Optimizer("adam", lr), torch.optim.Adam(twins[dt].parameters(), lr=lr))
+        opts[dt] = (Optimizer("adam", lr), twin_adam(twins[dt], lr))
 
     name = reference.name if not isinstance(network, str) else network
     trace = Trace(name, steps, batch_size, str(device), tuple(dtypes), common_state)
@@ -604,6 +585,7 @@ def tf32_round(a: np.ndarray) -> np.ndarray:
     default): the inputs keep 10 of their 23 mantissa bits (round to nearest), the products are
     accumulated in float32. This emulates the input rounding on the CPU.
     """
+    a = as_float_array(a, "a", finite=False)
     bits = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
     rounded = (bits + np.uint32(0x1000)) & np.uint32(0xFFFFE000)  # keep the top 10 mantissa bits
     return rounded.view(np.float32)
@@ -662,13 +644,16 @@ def train_twin(
     (``"summary"``, the form for an executed page) or nothing (``"off"``/``False``).
     """
     mode = progress_mode(progress)
+    net = _network(net)
     epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
+    x = as_float_array(x, "x (the training images)", ndim=(2, 3, 4))
+    x_test = as_float_array(x_test, "x_test (the test images)", ndim=(2, 3, 4))
     y = check_labels(y, "y (the class labels)", n=len(x))
     y_test = check_labels(y_test, "y_test (the class labels)", n=len(x_test))
-    device = torch.device(device)
+    seed, device = validate_seed(seed), _device(device)
     tdtype = _TORCH_DTYPES[net.dtype.name]
     module = net.twin(device)
-    opt = torch.optim.Adam(module.parameters(), lr=positive_number(lr, "lr (the learning rate)"))
+    opt = twin_adam(module, positive_number(lr, "lr (the learning rate)"))
     rng = np.random.default_rng(seed)
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=net.dtype)).to(device)
     yt = torch.from_numpy(y).to(device)
@@ -742,8 +727,12 @@ def compare_predictions(
     """
     import copy
 
+    net = _network(net)
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
+    x = as_float_array(x, "x (the test images)", ndim=(2, 3, 4))
     y = check_labels(y, "y (the class labels)", n=len(x))
-    device = torch.device(device)
+    device = _device(device)
     tdtype = _TORCH_DTYPES[net.dtype.name]
     twin = copy.deepcopy(module).to(device=device, dtype=tdtype).eval()
     net.load_twin(twin)
@@ -781,6 +770,20 @@ def step_times(
     from .bench import throughput
 
     build = NETWORKS[network] if isinstance(network, str) and network in NETWORKS else network
+    if not callable(build):
+        raise ValueError(
+            f"network must be one of {sorted(NETWORKS)} or a function (seed, dtype) -> Sequential; "
+            f"got {network!r}"
+        )
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}; got {dtype!r}")
+    repeats, seed = positive_int(repeats, "repeats"), validate_seed(seed)
+    if devices is not None and (
+        not isinstance(devices, (tuple, list)) or not all(isinstance(d, str) for d in devices)
+    ):
+        raise TypeError(
+            f"devices must be a tuple of device names such as ('cpu',); got {devices!r}"
+        )
     if devices is None:
         devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
     batch_size = positive_int(batch_size, "batch_size")
@@ -802,7 +805,7 @@ def step_times(
     for dev in devices:
         device = pick_device(dev)
         twin = net.twin(device).train()
-        topt = torch.optim.Adam(twin.parameters(), lr=1e-3)
+        topt = twin_adam(twin, 1e-3)
         tx, ty = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
 
         def torch_step():
@@ -829,6 +832,24 @@ def record(
     times: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """Everything a run measured, as plain JSON-ready data, with the device that measured it."""
+    if not isinstance(settings, dict):
+        raise TypeError(f"settings must be a dict; got {type(settings).__name__}")
+    for arg, value, kind in (
+        ("traces", traces, Trace),
+        ("agreements", agreements, Agreement),
+    ):
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, kind) for v in value):
+            raise TypeError(f"{arg} must be a list of {kind.__name__} objects; got {value!r}")
+    if training is not None and not isinstance(training, Training):
+        raise TypeError(f"training must be a Training or None; got {training!r}")
+    if times is not None and not (
+        isinstance(times, dict)
+        and all(
+            isinstance(v, dict) and all(isinstance(t, (int, float)) for t in v.values())
+            for v in times.values()
+        )
+    ):
+        raise TypeError(f"times must map each network to its step_times dict; got {times!r}")
     rec: dict[str, Any] = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": describe_device(device),
@@ -854,7 +875,11 @@ def write_json(rec: dict[str, Any], path: str | Path) -> Path:
     """Write ``rec`` atomically (a temporary file in the same directory, then renamed)."""
     import tempfile
 
-    path = Path(path)
+    if not isinstance(rec, dict):
+        raise TypeError(f"rec must be a dict (a record); got {type(rec).__name__}")
+    path = check_path(path, "path")
+    if path.is_dir():
+        raise ValueError(f"path must name a file to write; {path} is a directory")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
@@ -961,7 +986,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, ValueError) as exc:
         ap.error(f"argument --device: {exc}")
     names = args.networks
-    settings = deterministic(device)
+    settings = determinism.deterministic(device)
     torch.manual_seed(args.seed)
     default_batch = {"lenet5": 32, "thesis_cnn": 8}
     need = args.steps * max(args.batch_size or default_batch[n] for n in names)

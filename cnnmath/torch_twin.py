@@ -17,17 +17,34 @@ import torch
 
 from .mlp import MLP
 from .network import Sequential
+from .validate import flag, network, torch_device
 
 _DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
 
 def device(prefer_cuda: bool = True) -> torch.device:
     """``cuda`` when a GPU is available (and wanted), else ``cpu``."""
+    prefer_cuda = flag(prefer_cuda, "prefer_cuda")
     return torch.device("cuda" if prefer_cuda and torch.cuda.is_available() else "cpu")
+
+
+def adam(module: torch.nn.Module, lr: float) -> torch.optim.Adam:
+    """``torch.optim.Adam`` as the twins train with it: the fused update, whose square root is exact.
+
+    The unfused update takes ``sqrt`` of the second moment through MKL's vector math, which is
+    not correctly rounded and whose result depends on the processor's reciprocal-square-root
+    approximation, so Adam's float32 steps would differ in the last bit between CPUs; the fused
+    kernel rounds every square root correctly (as NumPy does), on the CPU as on a GPU.
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
+    return torch.optim.Adam(module.parameters(), lr=lr, fused=True)
 
 
 def twin(net: Sequential, dev: torch.device | str | None = None) -> torch.nn.Sequential:
     """The ``torch.nn.Sequential`` computing ``net`` with copies of its parameters and buffers, on ``dev``."""
+    net = network(net)
+    dev = device() if dev is None else torch_device(dev, "dev")
     dtype = _DTYPES[net.dtype]
     module = torch.nn.Sequential(
         OrderedDict((layer.name, layer.torch_module(dtype)) for layer in net.layers)
@@ -43,11 +60,14 @@ def twin(net: Sequential, dev: torch.device | str | None = None) -> torch.nn.Seq
         raise RuntimeError(
             f"the twin of {net.name} does not match it: missing {missing}, unexpected {unexpected}"
         )
-    return module.to(device() if dev is None else dev)
+    return module.to(dev)
 
 
 def load(net: Sequential, module: torch.nn.Module) -> None:
     """Copy ``module``'s parameters and buffers into ``net`` (in place, by name, in the network's dtype)."""
+    net = network(net)
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
     state = module.state_dict()
     for store in (net.params, net.buffers):
         for k, v in store.items():
@@ -63,6 +83,9 @@ def load(net: Sequential, module: torch.nn.Module) -> None:
 
 def grads(net: Sequential, module: torch.nn.Module) -> dict[str, np.ndarray]:
     """The gradients that autograd left in ``module``, under the network's parameter names."""
+    net = network(net)
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
     named = dict(module.named_parameters())
     out = {}
     for k in net.params:
@@ -75,4 +98,8 @@ def grads(net: Sequential, module: torch.nn.Module) -> dict[str, np.ndarray]:
 
 def mlp_twin(model: MLP, dev: torch.device | str = "cpu") -> torch.nn.Sequential:
     """The twin of an :class:`cnnmath.mlp.MLP`, through its network (:meth:`MLP.as_network`)."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a cnnmath.mlp.MLP; got {type(model).__name__}")
+    if dev is None:
+        raise TypeError("dev must be a torch.device or a str such as 'cpu'; got None")
     return twin(model.as_network(), dev)
