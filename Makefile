@@ -9,26 +9,33 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 # Executed pages (the book, nbval) show training as a short per-epoch table, not a progress bar.
 export CNNMATH_PROGRESS ?= summary
-# OpenBLAS picks its matrix kernels by CPU; pinning one (AVX2, present on every x86-64 CPU of the
-# last decade) makes float results, and so the stored notebook outputs, the same on every machine.
-ifeq ($(shell uname -m),x86_64)
-export OPENBLAS_CORETYPE ?= Haswell
-endif
+# Float results, and so the stored notebook outputs, are the same on every machine because every
+# Python of the environment starts with one thread and AVX2 kernels (cnnmath/determinism.py: the
+# one place that says which; `make env` writes them into .venv as a .pth file, so the targets below,
+# the kernels that execute the book and a reader's `.venv/bin/jupyter lab` all get them).
+# Parallelism comes from processes instead: the tests run on every core (pytest-xdist).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: book student-book a11y test unit notebooks lint data env clean
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml cnnmath/determinism.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m cnnmath.determinism install
 	touch $(STAMP)
 
 # Fashion-MNIST comes from Debian's package where apt is available; the data module also reads a
 # user cache or downloads (verified) when online. Nothing here fails if apt is missing.
 data:
 	@bash scripts/get-data.sh
+
+# qemu-user from Debian: the test that runs the book's kernels on emulated AVX2 Intel and AMD CPUs.
+.PHONY: qemu
+qemu:
+	@bash scripts/get-qemu.sh
 
 # Debian's TeX packages (scripts/get-tex.sh; never texlive-fonts-extra): `tex-minimal` is what the
 # tests need (pdflatex, amsmath, pdftotext), `tex` what `make pdf` and the paper exams need.
@@ -72,14 +79,15 @@ a11y: student-book
 	bash scripts/get-a11y-tools.sh
 	$(BIN)/python scripts/a11y_audit.py $(STUDENT)/_build/html
 
-test: $(STAMP) data lint
-	$(BIN)/python -m pytest tests book --nbval --nbval-current-env --durations=15
+test: $(STAMP) data qemu tex-minimal lint
+	$(BIN)/python -m pytest tests book --nbval --nbval-current-env --durations=15 \
+		-n $(JOBS) --dist loadfile
 
-unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+unit: $(STAMP) qemu tex-minimal
+	$(BIN)/python -m pytest tests -n $(JOBS) --dist loadfile
 
 notebooks: $(STAMP) data
-	$(BIN)/python -m pytest book --nbval --nbval-current-env
+	$(BIN)/python -m pytest book --nbval --nbval-current-env -n $(JOBS) --dist loadfile
 
 # Style: ruff's lint rules and formatting (pyproject.toml; book/ruff.toml for the notebooks).
 lint: $(STAMP)
