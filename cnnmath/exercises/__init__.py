@@ -30,6 +30,7 @@ from .core import TIME_LIMIT, Bug, Config, Exercise, ExerciseError, Report
 
 _MODULES = (foundations, activations, training, convolution, pooling, normalization)
 
+
 def _book_order() -> dict[str, Exercise]:
     from ..quiz.registry import TOPICS
 

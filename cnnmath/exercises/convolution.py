@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import conv, conv_transpose
 from . import mistakes as mk
-from .core import Bug, Config, Exercise, ShapeError, compare_exact
+from .core import Bug, Config, Exercise, ShapeError, as_outputs, catalogue, compare_exact
 from .oracles import finite_differences, have_torch, sympy_gradients, torch_gradients
 
 # --------------------------------------------------------------------------------------------
@@ -190,14 +190,8 @@ def _conv_configs() -> list[Config]:
     return out
 
 
-def _triple(result: object, names: tuple[str, ...]) -> dict[str, object]:
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        raise ShapeError(f"returned {type(result).__name__}; expected a tuple ({', '.join(names)})")
-    return dict(zip(names, result))
-
-
 def _backward_call(fn: Callable, cfg: Config) -> dict[str, object]:
-    return _triple(fn(*cfg.args), ("dx", "dw", "db"))
+    return as_outputs(fn(*cfg.args), ("dx", "dw", "db"))
 
 
 _NAMES = {"x": "dx", "w": "dw", "b": "db"}
@@ -411,7 +405,7 @@ CONV2D_FORWARD = Exercise(
         "the unfolded (vectorized) forward": _conv_forward_unfolded,
         "torch": _conv_forward_torch,
     },
-    bugs=tuple(Bug(mk.quiz(key), _buggy_conv_forward(key)) for key in _CONV_FORWARD_BUGS),
+    bugs=catalogue(_buggy_conv_forward, _CONV_FORWARD_BUGS),
 )
 
 # --------------------------------------------------------------------------------------------
@@ -548,16 +542,16 @@ CONV_TRANSPOSE2D_FORWARD = Exercise(
         "the adjoint of the convolution (its input gradient)": _convt_adjoint,
         "torch": _convt_torch,
     },
-    bugs=tuple(
-        Bug(mk.quiz(key), _buggy_convt(key))
-        for key in (
+    bugs=catalogue(
+        _buggy_convt,
+        (
             "convt_overwrite",
             "transpose_no_2p",
             "no_stride",
             "flipped_kernel",
             "no_output_padding",
             "no_bias",
-        )
+        ),
     ),
 )
 

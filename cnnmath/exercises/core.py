@@ -176,6 +176,27 @@ def _default_text(value: object) -> str:
     return repr(value)
 
 
+def catalogue(make: Callable[[str], Callable], keys: Sequence[str]) -> tuple[Bug, ...]:
+    """The bugs ``make(key)`` for the mistakes ``keys`` (of :mod:`~cnnmath.exercises.mistakes`)."""
+    from .mistakes import find
+
+    return tuple(Bug(find(key), make(key)) for key in keys)
+
+
+def as_outputs(result: object, names: Sequence[str]) -> dict[str, object]:
+    """A returned tuple as ``{name: value}``; :class:`ShapeError` if it is not such a tuple."""
+    if not isinstance(result, (tuple, list)) or len(result) != len(names):
+        raise ShapeError(f"returned {type(result).__name__}; expected a tuple ({', '.join(names)})")
+    return dict(zip(names, result))
+
+
+def torch_module():
+    """torch, imported when an oracle first needs it."""
+    import importlib
+
+    return importlib.import_module("torch")
+
+
 def _plain_signature(sig: inspect.Signature) -> str:
     """The parameters as source code, without annotations (the docstring says the types)."""
     parts, star = [], False

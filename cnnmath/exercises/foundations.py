@@ -7,7 +7,6 @@ gradient), SymPy on the smallest configuration, and torch autograd.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 import numpy as np
@@ -16,20 +15,16 @@ import sympy as sp
 from .. import activations as act
 from .. import losses, mlp, perceptron
 from ..dense import affine_backward, affine_forward
-from . import mistakes as mk
-from .core import Bug, Config, Exercise, ShapeError, compare_arrays
+from .core import (
+    Config,
+    Exercise,
+    ShapeError,
+    as_outputs,
+    catalogue,
+    compare_arrays,
+    torch_module,
+)
 from .oracles import finite_differences, rational, sympy_gradients, torch_gradients
-
-
-def _torch():
-    return importlib.import_module("torch")
-
-
-def _pair(result: object, names: tuple[str, ...]) -> dict[str, object]:
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        raise ShapeError(f"returned {type(result).__name__}; expected a tuple ({', '.join(names)})")
-    return dict(zip(names, result))
-
 
 # --------------------------------------------------------------------------------------------
 # The perceptron's gradient (thesis eq. 7)
@@ -84,7 +79,7 @@ def _perceptron_sympy(cfg: Config) -> dict[str, object] | None:
 
 def _perceptron_torch(cfg: Config) -> dict[str, object] | None:
     d = cfg.data
-    torch = _torch()
+    torch = torch_module()
 
     def f(x, w, w0, y):
         return torch.nn.functional.binary_cross_entropy_with_logits(x @ w + w0, y)
@@ -122,22 +117,22 @@ PERCEPTRON = Exercise(
     ),
     outputs=("gw", "g0"),
     configs=_perceptron_configs,
-    call=lambda fn, cfg: _pair(fn(*cfg.args), ("gw", "g0")),
+    call=lambda fn, cfg: as_outputs(fn(*cfg.args), ("gw", "g0")),
     oracles={
         "finite differences": _perceptron_fd,
         "SymPy": _perceptron_sympy,
         "torch": _perceptron_torch,
     },
-    bugs=tuple(
-        Bug(mk.quiz(key), _perceptron_bug(key))
-        for key in (
+    bugs=catalogue(
+        _perceptron_bug,
+        (
             "perceptron_sign",
             "sum_not_mean",
             "missing_x",
             "z_not_a",
             "no_cancellation",
             "no_batch_sum",
-        )
+        ),
     ),
 )
 
@@ -192,7 +187,7 @@ def _ce_sympy(cfg: Config) -> dict[str, object] | None:
 
 def _ce_torch(cfg: Config) -> dict[str, object] | None:
     try:
-        torch = _torch()
+        torch = torch_module()
     except ImportError:
         return None
     z = torch.tensor(cfg.data["z"], dtype=torch.float64)
@@ -244,9 +239,9 @@ SOFTMAX_CE_FORWARD = Exercise(
     configs=_ce_configs,
     call=_ce_forward_call,
     oracles={"SymPy": _ce_sympy, "torch": _ce_torch},
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _ce_forward_bug(key))
-        for key in (
+    bugs=catalogue(
+        _ce_forward_bug,
+        (
             "no_max_shift",
             "log10",
             "sum_not_mean",
@@ -254,7 +249,7 @@ SOFTMAX_CE_FORWARD = Exercise(
             "linear_normalize",
             "sign",
             "reduction_ignored",
-        )
+        ),
     ),
 )
 
@@ -285,7 +280,7 @@ def _ce_backward_torch(cfg: Config) -> dict[str, object] | None:
     y = _onehot(d["y"], d["z"].shape)
 
     def f(z):
-        torch = _torch()
+        torch = torch_module()
         return torch.nn.functional.cross_entropy(z, torch.tensor(y), reduction=d["red"])
 
     return torch_gradients(f, {"z": d["z"]}, np.array(d["dloss"]), {"z": "dz"})
@@ -342,9 +337,9 @@ SOFTMAX_CE_BACKWARD = Exercise(
         "SymPy": _ce_backward_sympy,
         "torch": _ce_backward_torch,
     },
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _ce_backward_bug(key))
-        for key in ("sum_not_mean", "sign", "no_upstream", "no_cancellation", "softmax_single_path")
+    bugs=catalogue(
+        _ce_backward_bug,
+        ("sum_not_mean", "sign", "no_upstream", "no_cancellation", "softmax_single_path"),
     ),
 )
 
@@ -371,7 +366,7 @@ def _dense_configs() -> list[Config]:
 
 
 def _dense_forward_call(fn: Callable, cfg: Config) -> dict[str, object]:
-    return {"z": _pair(fn(*cfg.args), ("z", "cache"))["z"]}
+    return {"z": as_outputs(fn(*cfg.args), ("z", "cache"))["z"]}
 
 
 def _dense_forward_sympy(cfg: Config) -> dict[str, object] | None:
@@ -385,7 +380,7 @@ def _dense_forward_sympy(cfg: Config) -> dict[str, object] | None:
 
 def _dense_forward_torch(cfg: Config) -> dict[str, object] | None:
     try:
-        torch = _torch()
+        torch = torch_module()
     except ImportError:
         return None
     d = cfg.data
@@ -420,15 +415,15 @@ AFFINE_FORWARD = Exercise(
     configs=_dense_configs,
     call=_dense_forward_call,
     oracles={"SymPy": _dense_forward_sympy, "torch": _dense_forward_torch},
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _dense_forward_bug(key))
-        for key in (
+    bugs=catalogue(
+        _dense_forward_bug,
+        (
             "no_bias",
             "bias_inside_sum",
             "transposed",
             "flatten_order",
             "output_activation",
-        )
+        ),
     ),
 )
 
@@ -469,7 +464,7 @@ def _dense_backward_torch(cfg: Config) -> dict[str, object] | None:
     d = cfg.data
 
     def f(x, w, b):
-        return _torch().nn.functional.linear(x.reshape(x.shape[0], -1), w, b)
+        return torch_module().nn.functional.linear(x.reshape(x.shape[0], -1), w, b)
 
     return torch_gradients(f, {"x": d["x"], "w": d["w"], "b": d["b"]}, d["dz"], _DENSE_NAMES)
 
@@ -503,21 +498,21 @@ AFFINE_BACKWARD = Exercise(
     ),
     outputs=("dx", "dw", "db"),
     configs=_dense_backward_configs,
-    call=lambda fn, cfg: _pair(fn(*cfg.args), ("dx", "dw", "db")),
+    call=lambda fn, cfg: as_outputs(fn(*cfg.args), ("dx", "dw", "db")),
     oracles={
         "finite differences": _dense_backward_fd,
         "SymPy": _dense_backward_sympy,
         "torch": _dense_backward_torch,
     },
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _dense_backward_bug(key))
-        for key in (
+    bugs=catalogue(
+        _dense_backward_bug,
+        (
             "no_batch_sum",
             "mean_not_sum",
             "transposed",
             "dx_not_reshaped",
             "db_wrong_axis",
-        )
+        ),
     ),
 )
 
@@ -572,7 +567,7 @@ def _mlp_torch(cfg: Config) -> dict[str, object] | None:
     d = cfg.data
 
     def forward(**p):
-        torch = _torch()
+        torch = torch_module()
         f = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[d["activation"]]
         h = torch.tensor(d["x"])
         for layer in (1, 2, 3):
@@ -633,16 +628,16 @@ MLP_BACKWARD = Exercise(
     call=_mlp_call,
     oracles={"finite differences": _mlp_fd, "torch": _mlp_torch},
     compare=_mlp_compare,
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _mlp_bug(key))
-        for key in (
+    bugs=catalogue(
+        _mlp_bug,
+        (
             "no_local_derivative",
             "value_not_derivative",
             "local_derivative_twice",
             "loop_stops_early",
             "mean_twice",
             "gradient_negated",
-        )
+        ),
     ),
 )
 

@@ -21,6 +21,11 @@ def quiz(key: str) -> Mistake:
     return QUIZ_CATALOG[key]
 
 
+def find(key: str) -> Mistake:
+    """The mistake ``key``, of this catalogue or of the quiz's."""
+    return MISTAKES[key] if key in MISTAKES else QUIZ_CATALOG[key]
+
+
 def m(key: str, what: str, claim: str | None = None) -> Mistake:
     """A mistake of this catalogue (``what``: lowercase, no final period, as in the quiz's)."""
     if key in MISTAKES or key in QUIZ_CATALOG:

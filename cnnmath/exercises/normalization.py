@@ -8,26 +8,21 @@ survivors, the identity in evaluation mode, and a cache with which
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 import numpy as np
 
 from .. import dropout, lrn, norm
-from . import mistakes as mk
-from .core import Bug, Config, Exercise, ShapeError, compare_arrays
+from .core import (
+    Config,
+    Exercise,
+    ShapeError,
+    as_outputs,
+    catalogue,
+    compare_arrays,
+    torch_module,
+)
 from .oracles import finite_differences, have_torch, sympy_gradients, torch_gradients
-
-
-def _torch():
-    return importlib.import_module("torch")
-
-
-def _triple(result: object, names: tuple[str, ...]) -> dict[str, object]:
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        raise ShapeError(f"returned {type(result).__name__}; expected a tuple ({', '.join(names)})")
-    return dict(zip(names, result))
-
 
 # --------------------------------------------------------------------------------------------
 # Batch normalization, backward in training mode
@@ -71,7 +66,7 @@ def _bn_torch(cfg: Config) -> dict[str, object] | None:
     d = cfg.data
 
     def f(x, gamma, beta):
-        return _torch().nn.functional.batch_norm(x, None, None, gamma, beta, training=True)
+        return torch_module().nn.functional.batch_norm(x, None, None, gamma, beta, training=True)
 
     return torch_gradients(f, {k: d[k] for k in ("x", "gamma", "beta")}, d["dout"], _BN_NAMES)
 
@@ -114,18 +109,18 @@ BATCHNORM_BACKWARD = Exercise(
     ),
     outputs=("dx", "dgamma", "dbeta"),
     configs=_bn_configs,
-    call=lambda fn, cfg: _triple(fn(*cfg.args), ("dx", "dgamma", "dbeta")),
+    call=lambda fn, cfg: as_outputs(fn(*cfg.args), ("dx", "dgamma", "dbeta")),
     oracles={"finite differences": _bn_fd, "torch": _bn_torch},
-    bugs=tuple(
-        Bug(mk.MISTAKES[key], _bn_bug(key))
-        for key in (
+    bugs=catalogue(
+        _bn_bug,
+        (
             "bn_constant_stats",
             "bn_no_variance_path",
             "bn_no_mean_path",
             "dgamma_no_xhat",
             "bn_no_gamma",
             "bn_m_examples",
-        )
+        ),
     ),
 )
 
@@ -232,16 +227,16 @@ DROPOUT_FORWARD = Exercise(
     call=_dropout_call,
     oracles={"inverted dropout's definition": _dropout_rule},
     compare=_dropout_compare,
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _dropout_bug(key))
-        for key in (
+    bugs=catalogue(
+        _dropout_bug,
+        (
             "dropout_times_keep",
             "dropout_no_scale",
             "dropout_divide_p",
             "keep_with_p",
             "drop_in_evaluation",
             "mask_unscaled",
-        )
+        ),
     ),
 )
 
@@ -293,7 +288,7 @@ def _lrn_torch(cfg: Config) -> dict[str, object] | None:
     size, alpha, beta, k = d["hyper"]
 
     def f(x):
-        return _torch().nn.functional.local_response_norm(x, size, alpha, beta, k)
+        return torch_module().nn.functional.local_response_norm(x, size, alpha, beta, k)
 
     return torch_gradients(f, {"x": d["x"]}, d["dout"], {"x": "dx"})
 
@@ -340,16 +335,16 @@ LRN_BACKWARD = Exercise(
     call=lambda fn, cfg: {"dx": fn(*cfg.args)},
     oracles={"finite differences": _lrn_fd, "SymPy": _lrn_sympy, "torch": _lrn_torch},
     compare=lambda got, exp, out: compare_arrays(got, exp),
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _lrn_bug(key))
-        for key in (
+    bugs=catalogue(
+        _lrn_bug,
+        (
             "lrn_direct_only",
             "lrn_window_not_mirrored",
             "lrn_paper_alpha",
             "lrn_no_two",
             "lrn_exponent",
             "sign",
-        )
+        ),
     ),
 )
 

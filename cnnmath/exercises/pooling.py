@@ -14,8 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import pool
-from . import mistakes as mk
-from .core import Bug, Config, Exercise, ShapeError
+from .core import Config, Exercise, ShapeError, catalogue
 from .oracles import finite_differences, have_torch, torch_gradients
 
 _GEOMETRIES = [  # label, shape, kernel, stride, padding, integer values (ties)
@@ -153,16 +152,16 @@ MAXPOOL_FORWARD = Exercise(
     configs=_configs(backward=False),
     call=_forward_call,
     oracles={"torch": _forward_torch},
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _forward_bug(key))
-        for key in (
+    bugs=catalogue(
+        _forward_bug,
+        (
             "ties_last",
             "pad_zero",
             "average",
             "switch_padded",
             "stride_default_one",
             "transposed",
-        )
+        ),
     ),
 )
 
@@ -230,15 +229,15 @@ MAXPOOL_BACKWARD = Exercise(
     configs=_configs(backward=True),
     call=lambda fn, cfg: {"dx": fn(*cfg.args)},
     oracles={"finite differences": _backward_fd, "torch": _backward_torch},
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _backward_bug(key))
-        for key in (
+    bugs=catalogue(
+        _backward_bug,
+        (
             "pool_overlap_overwrite",
             "pool_share_all",
             "no_stride",
             "offset_decode",
             "dx_padded",
-        )
+        ),
     ),
 )
 

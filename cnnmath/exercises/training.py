@@ -16,8 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import init, optim
-from . import mistakes as mk
-from .core import Bug, Config, Exercise
+from .core import Config, Exercise, catalogue
 from .oracles import have_torch
 
 # --------------------------------------------------------------------------------------------
@@ -117,9 +116,9 @@ INIT_WEIGHTS = Exercise(
     call=_init_call,
     oracles={"the variance rules": _init_rule},
     compare=_init_compare,
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _init_bug(key))
-        for key in (
+    bugs=catalogue(
+        _init_bug,
+        (
             "he_no_two",
             "glorot_no_two",
             "fan_out",
@@ -127,7 +126,7 @@ INIT_WEIGHTS = Exercise(
             "var_not_limit",
             "var_as_std",
             "transposed",
-        )
+        ),
     ),
 )
 
@@ -229,9 +228,9 @@ SGD = Exercise(
     ),
     call=_trajectory_call,
     oracles={"torch.optim.SGD": _torch_trajectory("SGD", lambda h: h)},
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _sgd_bug(key))
-        for key in (
+    bugs=catalogue(
+        _sgd_bug,
+        (
             "momentum_dampened",
             "no_momentum",
             "weight_decay_ignored",
@@ -239,7 +238,7 @@ SGD = Exercise(
             "nesterov_ignored",
             "not_in_place",
             "sign",
-        )
+        ),
     ),
 )
 
@@ -325,9 +324,9 @@ ADAM = Exercise(
     ),
     call=_trajectory_call,
     oracles={"torch.optim.Adam / AdamW": _adam_torch},
-    bugs=tuple(
-        Bug(mk.MISTAKES.get(key) or mk.quiz(key), _adam_bug(key))
-        for key in (
+    bugs=catalogue(
+        _adam_bug,
+        (
             "adam_m_prev",
             "adam_no_correction",
             "eps_inside_sqrt",
@@ -335,7 +334,7 @@ ADAM = Exercise(
             "v_not_squared",
             "betas_swapped",
             "weight_decay_coupled",
-        )
+        ),
     ),
 )
 
