@@ -648,6 +648,8 @@ def residual(a: object, b: object, assuming: object = None) -> sp.Expr | sp.Matr
     :data:`PROOF_TIME_LIMIT` seconds, or when an assumed equation would change the meaning of a
     derivative, integral, sum or product in ``a`` or ``b``."""
     preds, eqs = _split(assuming)
+    if preds or eqs:
+        _check_consistent(preds, eqs, "")
     try:
         return _residual(a, b, preds, _solutions(eqs))
     except _OutOfTime:
