@@ -138,3 +138,13 @@ def test_a_printed_quiz_carries_no_seed_and_defaults_past_the_books(capsys):
         assert q.seed not in BOOK_SEEDS and q.id not in out and f"{label}. {q.title}" in out
     assert main(["show", "--topics", "convolution"]) == 0  # the instructor's copy has the ids
     assert exam(["convolution"])[0][1].id in capsys.readouterr().out
+
+
+def test_a_missing_tex_engine_is_named_with_its_debian_package(tmp_path, monkeypatch):
+    import shutil
+
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name: None if name == "pdflatex" else real(name))
+    with pytest.raises(QuizError, match="texlive-latex-base"):
+        write_exams(read_roster(ROSTER), exam_kinds(["convolution"]), SECRET, tmp_path / "ex")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
