@@ -231,6 +231,8 @@ def test_cli_list_scaffold_and_check(tmp_path, capsys):
 
 
 def test_cli_bad_input(tmp_path, capsys):
+    assert main(["list", "--chapter", "errata"]) == 2
+    assert "has no implementation exercises" in capsys.readouterr().err
     assert main(["check", "nope", "x.py"]) == 2
     assert "unknown exercise" in capsys.readouterr().err
     assert main(["check", "relu_backward", str(tmp_path / "missing.py")]) == 2

@@ -58,6 +58,12 @@ def get(name: str) -> Exercise:
 
 def names(chapter: str | None = None) -> list[str]:
     """The exercises' names, or those of one chapter (a notebook's name, e.g. ``"activations"``)."""
+    chapters = list(dict.fromkeys(ex.chapter for ex in EXERCISES.values()))
+    if chapter is not None and chapter not in chapters:
+        raise ExerciseError(
+            f"chapter {chapter!r} has no implementation exercises; the chapters that have are: "
+            f"{', '.join(chapters)}"
+        )
     return [n for n, ex in EXERCISES.items() if chapter is None or ex.chapter == chapter]
 
 
