@@ -396,16 +396,18 @@ _SUMMARY = "_cnnmath_alt"
 _MAX_PANELS = 12
 
 
-def alt(fig: Figure, summary: str) -> Figure:
+def alt(fig: Figure, summary: str, *, complete: bool = False) -> Figure:
     """Give ``fig`` the sentence that opens its alt text (what it shows and why); returns it.
 
-    :func:`describe` follows the sentence with what the figure draws.
+    :func:`describe` follows the sentence with what the figure draws, unless ``complete`` says
+    that the sentence says it all (a diagram, whose boxes and arrows are not data).
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
     if not isinstance(summary, str) or not summary.strip():
         raise ValueError(f"summary must be a non-empty str; got {summary!r}")
     setattr(fig, _SUMMARY, " ".join(summary.split()))
+    setattr(fig, _SUMMARY + "_complete", bool(complete))
     return fig
 
 
@@ -487,6 +489,8 @@ def describe(fig: Figure) -> str:
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    if getattr(fig, _SUMMARY + "_complete", False):
+        return getattr(fig, _SUMMARY)
     panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
     words = [_axes_words(ax) for ax in panels]
     shown = [w for w in words if w]
@@ -555,3 +559,184 @@ def _register_alt_formatter() -> bool:
 
 
 _register_alt_formatter()
+
+
+# --------------------------------------------------------------------------------------------
+# a network's architecture, drawn from its description
+# --------------------------------------------------------------------------------------------
+
+_MAIN = ("Conv2d", "TableConv2d", "Dense", "EuclideanRBF")
+
+
+def _shape_text(shape: tuple) -> str:
+    return f"{shape[0]}@{shape[1]}x{shape[2]}" if len(shape) == 3 else f"{shape[0]}"
+
+
+def _step_text(layer, short: bool = False) -> str:
+    """What a layer does, in the diagram's few words (``short``: its kernel as 11x11, s4, p2)."""
+    kind = type(layer).__name__
+    if kind in ("Conv2d", "TableConv2d"):
+        kh, kw = layer.kernel
+        words = [f"{kh}x{kw}"]
+        if layer.stride != (1, 1):
+            words.append(f"s{layer.stride[0]}" if short else f"stride {layer.stride[0]}")
+        if layer.padding != (0, 0):
+            words.append(f"p{layer.padding[0]}" if short else f"padding {layer.padding[0]}")
+        if getattr(layer, "groups", 1) != 1:
+            words.append(f"g{layer.groups}" if short else f"groups {layer.groups}")
+        if kind == "TableConv2d":
+            words.append("table" if short else "partial connection table")
+        return ", ".join(words) if short else "conv " + ", ".join(words)
+    if kind == "Dense":
+        return "dense"
+    if kind == "EuclideanRBF":
+        return "RBF"
+    if kind in ("MaxPool2d", "AvgPool2d", "Subsampling"):
+        kh = layer.kernel[0] if hasattr(layer, "kernel") else 2
+        stride = layer.stride[0] if hasattr(layer, "stride") else kh
+        name = {"MaxPool2d": "max-pool", "AvgPool2d": "avg-pool", "Subsampling": "subsample"}[kind]
+        if short:
+            name = {"MaxPool2d": "max", "AvgPool2d": "avg", "Subsampling": "subs."}[kind]
+        return f"{name} {kh}x{kh}" + (f"/{stride}" if stride != kh else "")
+    if kind == "Activation":
+        return str(layer.function if isinstance(layer.function, str) else layer.kind)
+    if kind == "LRN":
+        return "LRN"
+    if kind == "Dropout":
+        return "dropout"
+    return ""
+
+
+def architecture(net, *, title: str = "", figsize: tuple[float, float] = (11, 5.2)) -> Figure:
+    """A network drawn from its description (a :class:`cnnmath.network.Sequential`): one column
+    per convolution or dense layer, its output as a box whose height grows with its side, split
+    into two towers where the network has grouped convolutions (AlexNet's two GPUs).
+
+    Within a tower, arrows join a tower's maps to the next layer's maps in the same tower; a
+    layer that reads both towers (groups 1, or a dense layer) also gets crossing arrows. Under
+    each column: the layer's name, its kernel (size, stride, padding), its output shape, and the
+    activation, normalization and pooling that follow it.
+    """
+    layers = getattr(net, "layers", None)
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise TypeError(f"net must be a network description with layers; got {type(net).__name__}")
+    towers = 2 if any(getattr(layer, "groups", 1) == 2 for layer in layers) else 1
+    blocks: list[dict] = []
+    for layer in layers:
+        kind = type(layer).__name__
+        if kind in _MAIN:
+            blocks.append({"layer": layer, "after": [], "out": layer.out_shape})
+        elif blocks:
+            if _step_text(layer):
+                blocks[-1]["after"].append(layer)
+            blocks[-1]["final"] = layer.out_shape
+    if not blocks:
+        raise ValueError("net has no convolution or dense layer to draw")
+    columns = [
+        {"name": "input", "shape": tuple(net.input_shape), "kernel": "", "short": "", "after": []}
+    ]
+    for b in blocks:
+        layer = b["layer"]
+        columns.append(
+            {
+                "name": layer.name,
+                "shape": tuple(b["out"]),
+                "kernel": _step_text(layer),
+                "short": _step_text(layer, short=True)
+                if type(layer).__name__ in ("Conv2d", "TableConv2d")
+                else "",
+                "after": [_step_text(a) for a in b["after"]],
+                "after_short": [_step_text(a, short=True) for a in b["after"]],
+                "groups": getattr(layer, "groups", 1),
+                "dense": type(layer).__name__ in ("Dense", "EuclideanRBF"),
+            }
+        )
+    fig, ax = plt.subplots(figsize=figsize)
+    sides = [c["shape"][1] if len(c["shape"]) == 3 else 1 for c in columns]
+    biggest = max(sides)
+    gap = 0.14
+    last = len(columns) - 1
+    for x, (col, side) in enumerate(zip(columns, sides)):
+        split = towers == 2 and 0 < x < last  # one input image; one output layer
+        band = (1 - gap) / 2 if split else 1.0
+        height = band * (0.3 + 0.7 * np.sqrt(side / biggest))
+        lows = [gap / 2 + (band - height) / 2, -gap / 2 - band + (band - height) / 2]
+        colour = "#d9d9d9" if x == 0 else "#fdd0a2" if col.get("dense") else "#9ecae1"
+        boxes = []
+        for y0 in lows if split else [-height / 2]:
+            ax.add_patch(
+                plt.Rectangle((x - 0.2, y0), 0.4, height, facecolor=colour, edgecolor="0.2")
+            )
+            boxes.append((y0, y0 + height))
+            if split:
+                ax.text(
+                    x,
+                    y0 + height / 2,
+                    f"{col['shape'][0] // 2}",
+                    ha="center",
+                    va="center",
+                    fontsize=12,
+                )
+        col["boxes"] = boxes
+        lines = [col["name"], col["short"], _shape_text(col["shape"])]
+        ax.text(x, -0.62, "\n".join(w for w in lines if w), ha="center", va="top", fontsize=13)
+        if col["after"]:
+            ax.text(
+                x,
+                -1.2,
+                "\n".join(col["after_short"]),
+                ha="center",
+                va="top",
+                fontsize=12,
+                color="0.25",
+            )
+    for x in range(1, len(columns)):
+        src, dst = columns[x - 1]["boxes"], columns[x]["boxes"]
+        grouped = columns[x].get("groups", 1) == 2
+        for i, (s0, s1) in enumerate(src):
+            for j, (d0, d1) in enumerate(dst):
+                across = len(src) == len(dst) == 2 and i != j
+                if across and grouped:
+                    continue
+                ax.annotate(
+                    "",
+                    xy=(x - 0.22, (d0 + d1) / 2),
+                    xytext=(x - 0.78, (s0 + s1) / 2),
+                    arrowprops=dict(arrowstyle="->", color="tab:red" if across else "k", lw=1),
+                )
+    ax.set_xlim(-0.55, len(columns) - 0.45)
+    ax.set_ylim(-1.85, 0.62)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=14, pad=16)
+    if towers == 2:
+        ax.text(
+            -0.5,
+            0.6,
+            "two towers, as the paper's two GPUs; red arrows cross between them",
+            fontsize=12,
+            va="top",
+            color="0.25",
+        )
+    fig.tight_layout()
+    steps = "; ".join(
+        f"{c['name']}"
+        + (f" ({c['kernel']})" if c["kernel"] else "")
+        + f" to {_shape_text(c['shape'])}"
+        + (
+            f" in two towers of {c['shape'][0] // 2}"
+            if towers == 2 and 0 < k < len(columns) - 1
+            else ""
+        )
+        + (f", then {', '.join(c['after'])}" if c["after"] else "")
+        for k, c in enumerate(columns)
+    )
+    crossing = [c["name"] for c in columns[1:] if c.get("groups", 1) != 2]
+    towers_words = (
+        f" Grouped layers read only their own tower; {', '.join(crossing)} read both towers."
+        if towers == 2
+        else ""
+    )
+    return alt(
+        fig, f"The network's layers from input to output: {steps}.{towers_words}", complete=True
+    )

@@ -137,3 +137,22 @@ def test_every_figure_of_the_book_has_a_caption_and_an_alt_text():
         for output in images:
             alts = [output.get("metadata", {}).get(k, {}).get("alt") for k in output["data"]]
             assert cell_alt or any(alts), f"{name} {cell['id']}: a figure without alt text"
+
+
+def test_architecture_is_drawn_from_the_description():
+    from cnnmath import zoo
+
+    fig = plots.architecture(zoo.alexnet())
+    text = plots.describe(fig)
+    # every convolution and dense layer, with its kernel and output shape, from the layers
+    assert "conv1 (conv 11x11, stride 4) to 96@55x55 in two towers of 48" in text
+    assert "conv2 (conv 5x5, padding 2, groups 2) to 256@27x27 in two towers of 128" in text
+    assert "fc8 (dense) to 1000." in text
+    assert "conv1, conv3, fc6, fc7, fc8 read both towers" in text
+    # two towers: two boxes per hidden layer, one for the input and one for the output
+    boxes = [p for p in fig.axes[0].patches if type(p).__name__ == "Rectangle"]
+    assert len(boxes) == 1 + 2 * 7 + 1
+    lenet = plots.describe(plots.architecture(zoo.lenet5_1998()))
+    assert "towers" not in lenet and "C3 (conv 5x5, partial connection table) to 16@10x10" in lenet
+    with pytest.raises(TypeError, match="net must be a network description"):
+        plots.architecture("alexnet")
