@@ -45,8 +45,17 @@ tex-minimal:
 tex:
 	@bash scripts/get-tex.sh full
 
+# Every chapter is executed once per build, $(JOBS) at a time (each kernel on one thread), into a
+# fresh jupyter-cache; the build reads the outputs from there (execute_notebooks: cache) and fails
+# on any cell error or Sphinx warning.
+CACHE := $(CURDIR)/_build/.jupyter_cache
 book: $(STAMP) data
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/python scripts/execute_chapters.py --cache $(CACHE) --jobs $(JOBS)
+	mkdir -p _build/book
+	printf 'execute:\n  execute_notebooks: cache\n  cache: %s\n' '$(CACHE)' > _build/book/overlay.yml
+	$(BIN)/python -m cnnmath.quiz.student merge-config _config.yml _build/book/overlay.yml \
+		-o _build/book/_config.yml
+	$(BIN)/jupyter-book build . --config _build/book/_config.yml --warningiserror --keep-going
 	@echo "The book is in _build/html/index.html"
 
 # The student edition: the book without the exercises' solutions (quizzes kept), rendered from the
