@@ -100,9 +100,18 @@ def sigmoid_forward(z: np.ndarray) -> tuple[np.ndarray, Cache]:
     return a, (a, one_minus_a)
 
 
+def _same_shapes(a: np.ndarray, b: np.ndarray, layout: str, producer: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"cache must be the {layout} tuple returned by {producer}; got arrays of shapes "
+            f"{a.shape} and {b.shape}"
+        )
+
+
 def sigmoid_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
     """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot a(1-a)` (thesis eq. 12)."""
     a, one_minus_a = unpack_cache(cache, "sigmoid_forward", {"a": np.ndarray, "1 - a": np.ndarray})
+    _same_shapes(a, one_minus_a, "(a, 1 - a)", "sigmoid_forward")
     return _upstream(da, a) * a * one_minus_a
 
 
@@ -120,6 +129,7 @@ def tanh_forward(z: np.ndarray) -> tuple[np.ndarray, Cache]:
 def tanh_backward(da: np.ndarray, cache: Cache) -> np.ndarray:
     """:math:`\\partial E/\\partial z = \\partial E/\\partial a \\cdot (1 - a^2)`."""
     a, sech2 = unpack_cache(cache, "tanh_forward", {"a": np.ndarray, "1 - a^2": np.ndarray})
+    _same_shapes(a, sech2, "(a, 1 - a^2)", "tanh_forward")
     return _upstream(da, a) * sech2
 
 
@@ -172,6 +182,11 @@ def prelu_backward(da: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray
     shares the slope, so it has the shape of ``b``.
     """
     z, b = unpack_cache(cache, "prelu_forward", {"z": np.ndarray, "b": np.ndarray})
+    if b.ndim > 1 or (b.ndim == 1 and (z.ndim < 2 or z.shape[1] != b.shape[0])):
+        raise ValueError(
+            "cache must be the (z, b) tuple returned by prelu_forward; got arrays of shapes "
+            f"{z.shape} and {b.shape}"
+        )
     da = _upstream(da, z)
     bb = _broadcast_slope(b, z)
     neg = z <= 0
@@ -251,7 +266,10 @@ def softmax_jacobian(z: np.ndarray) -> np.ndarray:
 
     ``z`` has shape ``(g,)``; the result has shape ``(g, g)``.
     """
-    a = softmax(as_float_array(z, "z", ndim=1))
+    z = as_float_array(z, "z", ndim=1)
+    if not z.size:
+        raise ValueError("z must hold at least one value; got an empty vector")
+    a = softmax(z)
     return np.diag(a) - np.outer(a, a)
 
 

@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .validate import positive_int
+from .validate import layer_sizes, network
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,9 @@ class Summary:
 
 def summary(net, title: str | None = None) -> Summary:
     """The table of a :class:`cnnmath.network.Sequential`, read from its layers' shapes."""
+    net = network(net)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None; got {title!r}")
     rows = []
     itemsize = net.dtype.itemsize
     for layer in net.layers:
@@ -190,9 +193,9 @@ def _prod(shape: Sequence[int]) -> int:
 
 def mlp_summary(sizes: Sequence[int], title: str | None = None) -> Summary:
     """The dense layers of an MLP with layer sizes ``sizes`` (input first), with each count written out."""
-    sizes = [positive_int(s, "layer size") for s in sizes]
-    if len(sizes) < 2:
-        raise ValueError(f"an MLP needs at least an input and an output size; got {sizes}")
+    sizes = layer_sizes(sizes)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None; got {title!r}")
     rows = [
         LayerRow(f"dense {l}", f"{b}", a * b, b, f"{a}*{b} + {b}", macs=a * b)
         for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1)

@@ -11,6 +11,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .validate import callable_arg, flag, layer_sizes, positive_int
+
+
+def _dtype(dtype: object) -> type:
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be np.float32 or np.float64; got {dtype!r}")
+    return dtype  # type: ignore[return-value]
+
 
 def throughput(
     step: Callable[[], object],
@@ -25,6 +33,10 @@ def throughput(
     The best round is the least disturbed by other processes; each round times ``repeats``
     consecutive calls after ``warmup`` untimed ones.
     """
+    callable_arg(step, "step")
+    batch_size = positive_int(batch_size, "batch_size")
+    repeats, rounds = positive_int(repeats, "repeats"), positive_int(rounds, "rounds")
+    warmup = positive_int(warmup, "warmup", minimum=0)
     for _ in range(warmup):
         step()
     best = np.inf
@@ -63,6 +75,8 @@ def mlp_training_throughput(
     from .mlp import MLP
     from .torch_twin import mlp_twin
 
+    sizes, batch = layer_sizes(sizes), positive_int(batch, "batch")
+    dtype, repeats = _dtype(dtype), positive_int(repeats, "repeats")
     rng = np.random.default_rng(0)
     x = rng.random((batch, sizes[0])).astype(dtype)
     y = rng.integers(0, sizes[-1], batch)
@@ -234,6 +248,10 @@ def layer_throughput(
     The naive loops run on one or two images (they are thousands of times slower) and are
     reported per image like the others.
     """
+    if kind not in LAYER_KINDS:
+        raise ValueError(f"kind must be one of {LAYER_KINDS}; got {kind!r}")
+    dtype, batch = _dtype(dtype), positive_int(batch, "batch")
+    repeats, naive = positive_int(repeats, "repeats"), flag(naive, "naive")
     rng = np.random.default_rng(0)
     np_step, naive_step, torch_step, naive_batch = _layer_steps(kind, dtype, batch, rng)
     out = {
@@ -261,6 +279,8 @@ def lenet5_list_vs_hand(
     from . import cnn
     from .zoo import lenet5
 
+    dtype, batch = _dtype(dtype), positive_int(batch, "batch")
+    repeats, rounds = positive_int(repeats, "repeats"), positive_int(rounds, "rounds")
     rng = np.random.default_rng(0)
     x = rng.normal(size=(batch, 1, 28, 28)).astype(dtype)
     y = rng.integers(0, 10, batch)

@@ -20,13 +20,15 @@ from .dense import affine_backward, affine_forward
 from .init import init_weights
 from .losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from .pool import maxpool_backward, maxpool_forward
+from .validate import as_float_array
+from .validate import seed as validate_seed
 
 Params = dict[str, np.ndarray]
 
 
 def lenet5_params(seed: int = 0, dtype: type = np.float32) -> Params:
     """He-initialized weights (fan-in = C·KH·KW for convolutions), zero biases."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(validate_seed(seed))
 
     def conv_w(f, c, k):
         return init_weights("he_normal", c * k * k, f, rng, dtype).reshape(f, c, k, k)
@@ -45,10 +47,18 @@ def lenet5_params(seed: int = 0, dtype: type = np.float32) -> Params:
     }
 
 
+def _check_params(p: object) -> None:
+    names = ("C1", "c1", "C3", "c3", "F5", "f5", "F6", "f6", "F7", "f7")
+    if not isinstance(p, dict) or set(p) != set(names):
+        raise TypeError(f"p must be the dict of lenet5_params, keys {names}; got {p!r:.80}")
+
+
 def lenet5_forward(p: Params, x: np.ndarray) -> tuple[np.ndarray, tuple]:
     """Logits ``(N, 10)`` for images ``x`` of shape ``(N, 1, 28, 28)``."""
+    _check_params(p)
+    x = as_float_array(x, "x (the images)")
     if np.ndim(x) != 4 or tuple(np.shape(x)[1:]) != (1, 28, 28):
-        raise ValueError(f"LeNet-5 takes images of shape (N, 1, 28, 28); got {np.shape(x)}")
+        raise ValueError(f"x: LeNet-5 takes images of shape (N, 1, 28, 28); got {np.shape(x)}")
     z1, c1 = conv2d_forward(x, p["C1"], p["c1"], padding=2)
     a1, r1 = relu_forward(z1)
     s2, m2 = maxpool_forward(a1, 2)
@@ -65,7 +75,22 @@ def lenet5_forward(p: Params, x: np.ndarray) -> tuple[np.ndarray, tuple]:
 
 def lenet5_backward(dlogits: np.ndarray, cache: tuple) -> Params:
     """Gradients of every parameter given the gradient of the logits."""
+    if not isinstance(cache, tuple) or len(cache) != 12:
+        raise TypeError(
+            "cache must be the 12-item tuple returned by lenet5_forward; got "
+            f"{type(cache).__name__}"
+            + (f" of {len(cache)} items" if isinstance(cache, tuple) else "")
+        )
     c1, r1, m2, c3, r3, m4, s4_shape, d5, r5, d6, r6, d7 = cache
+    dlogits = as_float_array(dlogits, "dlogits (the gradient of the loss for the logits)")
+    if not isinstance(r6, np.ndarray) or r6.ndim != 2:
+        raise TypeError(
+            "cache must be the 12-item tuple returned by lenet5_forward; its item 11 (the last "
+            f"ReLU's input) is {type(r6).__name__}"
+        )
+    n = len(r6)
+    if dlogits.shape != (n, 10):
+        raise ValueError(f"dlogits must have the logits' shape {(n, 10)}; got {dlogits.shape}")
     g: Params = {}
     da6, g["F7"], g["f7"] = affine_backward(dlogits, d7)
     da5, g["F6"], g["f6"] = affine_backward(relu_backward(da6, r6), d6)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import conv2d_backward, conv2d_forward
-from .validate import as_float_array
+from .conv import _pair, conv2d_backward, conv2d_forward
+from .validate import as_float_array, flag, positive_int, torch_dtype, unpack_cache
 
 
 def _lenet5_c3_table() -> np.ndarray:
@@ -43,12 +43,25 @@ LENET5_C3_TABLE = _lenet5_c3_table()
 
 def check_table(table, channels: int | None = None, filters: int | None = None) -> np.ndarray:
     """A bool ``(C, F)`` table in which every output map reads at least one input map."""
-    t = np.asarray(table)
+    t = table
+    if isinstance(t, (list, tuple)):
+        try:
+            t = np.asarray(t)
+        except ValueError:
+            t = None  # ragged
+    if not isinstance(t, np.ndarray):
+        raise TypeError(
+            f"table must be a 2-D bool array (input maps x output maps); got {type(table).__name__}"
+        )
     if t.ndim != 2 or t.dtype != bool:
         raise ValueError(
             f"table must be a 2-D bool array (input maps x output maps); got {t.dtype} of shape "
             f"{t.shape}"
         )
+    if channels is not None:
+        channels = positive_int(channels, "channels")
+    if filters is not None:
+        filters = positive_int(filters, "filters")
     if channels is not None and t.shape[0] != channels:
         raise ValueError(f"the table has {t.shape[0]} rows but the input has {channels} channels")
     if filters is not None and t.shape[1] != filters:
@@ -66,7 +79,7 @@ def check_table(table, channels: int | None = None, filters: int | None = None) 
 
 def connections(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(f, c)`` index arrays of the table's connections, output map by output map."""
-    f, c = np.nonzero(np.asarray(table).T)
+    f, c = np.nonzero(check_table(table).T)
     return f, c
 
 
@@ -98,7 +111,16 @@ def table_conv_forward(
 
 def table_conv_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True):
     """``(dx, dweight, dbias)`` for :func:`table_conv_forward` (``dx`` None if not ``need_dx``)."""
-    conv_cache, f, c = cache
+    conv_cache, f, c = unpack_cache(
+        cache,
+        "table_conv_forward",
+        {"conv cache": tuple, "f": np.ndarray, "c": np.ndarray},
+    )
+    if f.shape != c.shape or f.ndim != 1 or f.dtype.kind not in "iu":
+        raise ValueError(
+            "cache must be the (conv cache, f, c) tuple returned by table_conv_forward; got index "
+            f"arrays of shapes {f.shape} and {c.shape}"
+        )
     dx, dfull, db = conv2d_backward(dout, conv_cache, need_dx=need_dx)
     return dx, dfull[f, c], db
 
@@ -109,8 +131,12 @@ def torch_table_conv(
     """The torch module of the same layer: ``weight`` ``(connections, KH, KW)`` and ``bias``."""
     import torch
 
+    table = check_table(table)
     f, c = connections(table)
     F, C = table.shape[1], table.shape[0]
+    kernel = _pair(kernel, "kernel", 1)
+    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    bias, dtype = flag(bias, "bias"), torch_dtype(dtype)
 
     class TableConv2d(torch.nn.Module):
         def __init__(self):

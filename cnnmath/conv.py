@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validate import as_float_array, unpack_cache
+from .validate import as_float_array, shape_tuple, unpack_cache
 
 Pair = tuple[int, int]
 
@@ -113,6 +113,9 @@ def conv_geometry(
     groups: int,
 ) -> ConvGeometry:
     """Check every shape and hyperparameter of a convolution; say what was expected and what was given."""
+    x_shape, w_shape = shape_tuple(x_shape, "x_shape"), shape_tuple(w_shape, "w_shape")
+    if b_shape is not None:
+        b_shape = shape_tuple(b_shape, "b_shape")
     if len(x_shape) != 4:
         raise ValueError(f"x must have shape (N, C, H, W); got shape {tuple(x_shape)}")
     if len(w_shape) != 4:
@@ -155,8 +158,8 @@ def _pad(x: np.ndarray, padding: Pair) -> np.ndarray:
 
 def _exact_or_float(a: object, name: str, ndim: int | None = None) -> np.ndarray:
     """Float arrays are validated as usual; object arrays (SymPy expressions) pass through."""
-    arr = np.asarray(a)
-    if arr.dtype == object:
+    arr = a
+    if isinstance(arr, np.ndarray) and arr.dtype == object:
         if ndim is not None and arr.ndim != ndim:
             raise ValueError(f"{name} must have {ndim} dimensions; got shape {arr.shape}")
         return arr
@@ -348,7 +351,10 @@ def conv2d_backward(
 
 def flip(w: np.ndarray) -> np.ndarray:
     """The kernels rotated by 180 degrees (both spatial axes reversed): the "flip" of true convolution."""
-    return np.asarray(w)[..., ::-1, ::-1]
+    w = _exact_or_float(w, "w")
+    if w.ndim < 2:
+        raise ValueError(f"w must have two spatial axes last; got shape {w.shape}")
+    return w[..., ::-1, ::-1]
 
 
 def conv2d_input_gradient_by_full_convolution(
@@ -361,12 +367,19 @@ def conv2d_input_gradient_by_full_convolution(
     swapped (so the result sums over the filters), and cut away the forward padding. For
     ``groups = 1`` and ``dilation = 1``; works on SymPy object arrays as well.
     """
-    dout = np.asarray(dout)
-    w = np.asarray(w)
+    dout = _exact_or_float(dout, "dout", 4)
+    w = _exact_or_float(w, "w", 4)
     N, F, OH, OW = dout.shape
-    _, C, KH, KW = w.shape
+    Fw, C, KH, KW = w.shape
+    if Fw != F:
+        raise ValueError(f"w must have one kernel set per channel of dout ({F}); got {w.shape}")
     (sh, sw), (ph, pw) = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-    H, W = input_hw
+    H, W = _pair(input_hw, "input_hw", 1)
+    if (H + 2 * ph - KH) // sh + 1 != OH or (W + 2 * pw - KW) // sw + 1 != OW:
+        raise ValueError(
+            f"input_hw {(H, W)} with stride {(sh, sw)} and padding {(ph, pw)} gives no "
+            f"{OH}x{OW} output for {KH}x{KW} kernels (dout has shape {dout.shape})"
+        )
     Hp, Wp = H + 2 * ph, W + 2 * pw
     dil = np.zeros((N, F, sh * (OH - 1) + 1, sw * (OW - 1) + 1), dtype=dout.dtype)
     dil[:, :, ::sh, ::sw] = dout

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conv import conv2d_backward, conv2d_forward
-from .validate import as_float_array
+from .validate import as_float_array, shape_tuple, unpack_cache
 
 Pair = tuple[int, int]
 
@@ -140,6 +140,9 @@ def conv_transpose_geometry(
     groups: int,
 ) -> ConvTransposeGeometry:
     """Check every shape and hyperparameter; say what was expected and what was given."""
+    x_shape, w_shape = shape_tuple(x_shape, "x_shape"), shape_tuple(w_shape, "w_shape")
+    if b_shape is not None:
+        b_shape = shape_tuple(b_shape, "b_shape")
     if len(x_shape) != 4:
         raise ValueError(f"x must have shape (N, C, H, W); got shape {tuple(x_shape)}")
     if len(w_shape) != 4:
@@ -174,8 +177,8 @@ def conv_transpose_geometry(
 
 def _exact_or_float(a: object, name: str, ndim: int) -> np.ndarray:
     """Float arrays are validated as usual; object arrays (SymPy expressions) pass through."""
-    arr = np.asarray(a)
-    if arr.dtype == object:
+    arr = a
+    if isinstance(arr, np.ndarray) and arr.dtype == object:
         if arr.ndim != ndim:
             raise ValueError(f"{name} must have {ndim} dimensions; got shape {arr.shape}")
         return arr
@@ -242,7 +245,11 @@ def conv_transpose2d_backward_naive(
 
     Returns ``(dx, dw, db)`` (``db`` is None without a bias); works on SymPy object arrays.
     """
-    x, w, has_bias, g = cache
+    x, w, has_bias, g = unpack_cache(
+        cache,
+        "conv_transpose2d_forward_naive",
+        {"x": np.ndarray, "w": np.ndarray, "has_bias": bool, "geometry": ConvTransposeGeometry},
+    )
     dout = _exact_or_float(dout, "dout", 4)
     if dout.shape != (g.N, g.O, g.OH, g.OW):
         raise ValueError(
@@ -339,7 +346,11 @@ def conv_transpose2d_backward(
     input ``X`` (zero-extended to its output size) as upstream gradient
     (:func:`cnnmath.conv.conv2d_backward`); ``db`` sums ``dZ`` over examples and positions.
     """
-    x, w, has_bias, g = cache
+    x, w, has_bias, g = unpack_cache(
+        cache,
+        "conv_transpose2d_forward",
+        {"x": np.ndarray, "w": np.ndarray, "has_bias": bool, "geometry": ConvTransposeGeometry},
+    )
     dout = as_float_array(dout, "dout (the upstream gradient)")
     if dout.shape != (g.N, g.O, g.OH, g.OW):
         raise ValueError(

@@ -107,13 +107,26 @@ class Dataset:
 
     def __post_init__(self) -> None:
         labels(self.y, "y (the labels)")
-        if not hasattr(self.x, "shape") or len(self.x) != len(self.y):
+        if not isinstance(self.x, np.ndarray) or self.x.ndim < 1 or self.x.dtype.kind not in "iufb":
+            raise TypeError(
+                "x must be an array of real numbers, one example per row; got "
+                f"{type(self.x).__name__}"
+                + (
+                    f" of dtype {self.x.dtype} and shape {self.x.shape}"
+                    if hasattr(self.x, "shape")
+                    else ""
+                )
+            )
+        if len(self.x) != len(self.y):
             raise ValueError(
                 f"x must hold one example per label ({len(self.y)}); got shape {np.shape(self.x)}"
             )
         names = self.class_names
         if not isinstance(names, (tuple, list)) or not all(isinstance(c, str) for c in names):
             raise TypeError(f"class_names must be a tuple of str; got {self.class_names!r}")
+        fn = self.feature_names
+        if not isinstance(fn, (tuple, list)) or not all(isinstance(c, str) for c in fn):
+            raise TypeError(f"feature_names must be a tuple of str; got {self.feature_names!r}")
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -395,6 +408,8 @@ def read_idx(source: str | Path | bytes, what: str = "IDX data") -> np.ndarray:
     ``source`` is a path (``.gz`` or raw) or the bytes themselves. The length is checked against
     the dimensions, so a truncated file is reported as such instead of misread.
     """
+    if not isinstance(what, str):
+        raise TypeError(f"what (the data's name in messages) must be a str; got {what!r}")
     if isinstance(source, (str, Path)):
         path = Path(source)
         what = str(path)
@@ -407,7 +422,7 @@ def read_idx(source: str | Path | bytes, what: str = "IDX data") -> np.ndarray:
         )
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise DatasetCorruptError(
-            f"{what} is not an IDX file (bad magic number {raw[:4].hex() or 'empty'})"
+            f"source: {what} is not an IDX file (bad magic number {raw[:4].hex() or 'empty'})"
         )
     ndim = raw[3]
     header = 4 + 4 * ndim

@@ -32,8 +32,10 @@ def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     x = as_float_array(x, "x (the layer input)")
     w = as_float_array(w, "w (the weights, shape (out, in))", ndim=2)
     b = as_float_array(b, "b (the biases)", ndim=1)
-    if x.ndim < 2:
-        raise ValueError(f"x must be a batch of shape (N, {w.shape[1]}); got shape {x.shape}")
+    if x.ndim < 2 or x.size == 0:
+        raise ValueError(
+            f"x must be a non-empty batch of shape (N, {w.shape[1]}); got shape {x.shape}"
+        )
     x2 = x.reshape(x.shape[0], -1)
     if x2.shape[1] != w.shape[1]:
         raise ValueError(

@@ -34,7 +34,9 @@ import torch
 import torch.distributed as dist
 
 from . import zoo
-from .validate import as_float_array, positive_int, positive_number
+from .torch_twin import adam as twin_adam
+from .validate import as_float_array, flag, labels, positive_int, positive_number
+from .validate import seed as validate_seed
 
 #: the largest |difference| accepted between data-parallel and single-process parameters (float64)
 TOLERANCE = 1e-12
@@ -57,7 +59,8 @@ def equal_shards(batch_size: int, world_size: int) -> list[int]:
 
 def check_shards(shards: list[int] | tuple[int, ...], world_size: int) -> list[int]:
     """Shard sizes, one positive integer per process."""
-    shards = [positive_int(s, "each shard size") for s in shards]
+    world_size = positive_int(world_size, "world_size")
+    shards = _shard_list(shards)
     if len(shards) != world_size:
         raise ValueError(
             f"need one shard size per process ({world_size}); got {len(shards)}: {shards}"
@@ -65,14 +68,21 @@ def check_shards(shards: list[int] | tuple[int, ...], world_size: int) -> list[i
     return shards
 
 
+def _shard_list(shards: object) -> list[int]:
+    if isinstance(shards, (str, bytes)) or not isinstance(shards, (list, tuple)) or not shards:
+        raise TypeError(f"shards must be a list of shard sizes such as [5, 11]; got {shards!r}")
+    return [positive_int(s, "shards (each shard size)") for s in shards]
+
+
 def shard_slices(shards: list[int]) -> list[slice]:
     """The consecutive slices of a global batch that the processes take, in rank order."""
-    ends = np.cumsum([0, *shards])
+    ends = np.cumsum([0, *_shard_list(shards)])
     return [slice(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:])]
 
 
 def loss_weights(shards: list[int], weighted: bool) -> list[float]:
     """The factor on each process's mean loss: 1 (what DDP assumes), or :math:`k n_r / N`."""
+    shards, weighted = _shard_list(shards), flag(weighted, "weighted")
     k, n = len(shards), sum(shards)
     return [k * s / n if weighted else 1.0 for s in shards]
 
@@ -125,7 +135,7 @@ def batches(
     ``"random"``: uniform random images and labels (no dataset needed).
     """
     n = positive_int(steps, "steps") * positive_int(global_batch, "global_batch")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(validate_seed(seed))
     if data == "random":
         return rng.random((n, 1, 28, 28)), rng.integers(0, 10, n)
     if data != "fashion-mnist":
@@ -139,14 +149,22 @@ def batches(
 
 # -- one process, the whole batch ------------------------------------------------------------------
 def _adam(module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
-    # foreach=False: the plain per-parameter loop, the same arithmetic in every process
-    return torch.optim.Adam(module.parameters(), lr=lr, foreach=False)
+    # the twins' Adam: the same arithmetic in every process and on every CPU
+    return twin_adam(module, lr)
 
 
 def reference(
     x: np.ndarray, y: np.ndarray, *, steps: int, global_batch: int, lr: float = 1e-3, seed: int = 0
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """LeNet-5 (float64) trained by one process on whole batches: its parameters and losses."""
+    steps, global_batch = positive_int(steps, "steps"), positive_int(global_batch, "global_batch")
+    lr, seed = positive_number(lr, "lr"), validate_seed(seed)
+    x = as_float_array(x, "x (the images, shape (n, 1, 28, 28))", ndim=4).astype(np.float64)
+    if x.shape[1:] != (1, 28, 28) or len(x) < steps * global_batch:
+        raise ValueError(
+            f"x must hold {steps} x {global_batch} images of shape (1, 28, 28); got {x.shape}"
+        )
+    y = labels(y, "y (the labels)", n=len(x), num_classes=10)
     module = zoo.lenet5(seed=seed, dtype=np.float64).twin("cpu")
     opt = _adam(module, lr)
     losses = []
@@ -165,6 +183,7 @@ def reference(
 # -- k processes -----------------------------------------------------------------------------------
 def choose_backend(local_world_size: int) -> tuple[str, str]:
     """``("nccl", "cuda")`` when each local process can have a GPU, else ``("gloo", "cpu")``."""
+    local_world_size = positive_int(local_world_size, "local_world_size")
     if (
         torch.cuda.is_available()
         and torch.cuda.device_count() >= local_world_size
@@ -336,6 +355,14 @@ def run_spawned(
 
 def check(result: dict[str, Any], tolerance: float = TOLERANCE) -> None:
     """Raise AssertionError unless data-parallel training equalled single-process training."""
+    keys = (
+        "max_abs_difference",
+        "max_abs_difference_per_parameter",
+        "max_abs_difference_between_processes",
+    )
+    if not isinstance(result, dict) or not all(k in result for k in keys):
+        raise TypeError(f"result must be the dict that train returns (keys {keys}); got {result!r}")
+    tolerance = positive_number(tolerance, "tolerance", allow_zero=True)
     if not result["max_abs_difference"] <= tolerance:
         worst = max(result["max_abs_difference_per_parameter"].items(), key=lambda kv: kv[1])
         raise AssertionError(

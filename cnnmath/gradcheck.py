@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .validate import as_float_array, callable_arg, flag, number, positive_number
+from .validate import as_float_array, callable_arg, flag, number, positive_int, positive_number
 
 #: Accepted relative error between an analytic gradient and the reference, by dtype.
 TOLERANCE: dict[type, float] = {np.float64: 1e-7, np.float32: 1e-3}
@@ -63,8 +63,9 @@ def numerical_gradient(
         old = flat[i]
         flat[i] = old + step
         fx = np.asarray(f(x), dtype=np.float64)
-        flat[i] = old
-        return float(np.sum(g * fx)), float(np.sum(np.abs(g * fx)))
+        value, size = float(np.sum(g * fx)), float(np.sum(np.abs(g * fx)))
+        flat[i] = old  # after the sums: f may return x itself (the identity, dropout with p = 0)
+        return value, size
 
     for i in range(flat.size):
         (plus, size_plus), (minus, size_minus) = contracted(i, h), contracted(i, -h)
@@ -92,6 +93,10 @@ def difference_error(
     :math:`f' = 3.4\\cdot 10^{-4}`) rounding dominates: about :math:`10^{-10}` absolute with
     ``h = 1e-6``, a relative error far above ``1e-7``.
     """
+    d, d_wide = number(d, "d"), number(d_wide, "d_wide")
+    size = positive_number(size, "size", allow_zero=True)
+    x, h = number(x, "x"), positive_number(h, "h")
+    terms = positive_int(terms, "terms")
     u = float(np.finfo(np.float64).eps) / 2
     rounding = (4 + np.log2(max(terms, 1))) * u * size / (2 * h)
     return float(abs(d_wide - d) + rounding + u * abs(x) * abs(d) / h)

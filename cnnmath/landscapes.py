@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .optim import Optimizer
-from .validate import positive_int
+from .validate import as_float_array, callable_arg, number, positive_int
 
 Function = Callable[[np.ndarray], float]
 Gradient = Callable[[np.ndarray], np.ndarray]
@@ -22,6 +22,7 @@ Gradient = Callable[[np.ndarray], np.ndarray]
 
 def quadratic(a: float = 10.0, b: float = 1.0) -> tuple[Function, Gradient]:
     """:math:`\\tfrac12(a x^2 + b y^2)` and its gradient :math:`(a x, b y)`."""
+    a, b = number(a, "a"), number(b, "b")
     return (lambda p: 0.5 * (a * p[0] ** 2 + b * p[1] ** 2)), (
         lambda p: np.array([a * p[0], b * p[1]])
     )
@@ -45,7 +46,13 @@ def trajectory(
 ) -> np.ndarray:
     """The points visited by ``optimizer`` from ``start``: an array of shape ``(steps + 1, 2)``."""
     steps = positive_int(steps, "steps")
-    p = {"w": np.array(start, dtype=np.float64)}
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a cnnmath.optim.Optimizer; got {optimizer!r}")
+    callable_arg(grad, "grad")
+    start = as_float_array(start, "start", ndim=1)
+    if start.shape != (2,):
+        raise ValueError(f"start must be a point (x, y); got shape {start.shape}")
+    p = {"w": start.astype(np.float64)}
     path = [p["w"].copy()]
     for _ in range(steps):
         optimizer.step(p, {"w": grad(p["w"])})

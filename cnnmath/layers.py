@@ -48,7 +48,8 @@ from .pool import _geometry as pool_geometry
 from .pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
 from .rbf import rbf_backward, rbf_forward, torch_rbf
 from .subsampling import subsample_backward, subsample_forward, torch_subsampling
-from .validate import positive_int
+from .validate import as_float_array, flag, in_range, positive_int, positive_number
+from .validate import seed as validate_seed
 
 Shape = tuple[int, ...]
 Arrays = dict[str, np.ndarray]
@@ -65,7 +66,9 @@ class Layer:
     kind = "layer"
 
     def __init__(self, name: str | None = None):
-        if name is not None and (not isinstance(name, str) or not name.isidentifier()):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str (a Python identifier) or None; got {name!r}")
+        if name is not None and not name.isidentifier():
             raise ValueError(
                 f"a layer name must be a Python identifier (it becomes a torch module name); got {name!r}"
             )
@@ -134,8 +137,10 @@ def _need_shape(layer: Layer, in_shape: Shape, ndim: int, what: str) -> Shape:
 
 
 def _check_init(rule: str) -> str:
-    if rule not in INIT_RULES:
-        raise ValueError(f"unknown initialization rule {rule!r}; expected one of {INIT_RULES}")
+    if not isinstance(rule, str) or rule not in INIT_RULES:
+        raise ValueError(
+            f"init: unknown initialization rule {rule!r}; expected one of {INIT_RULES}"
+        )
     return rule
 
 
@@ -167,7 +172,7 @@ class Conv2d(Layer):
         self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
         self.dilation = _pair(dilation, "dilation", 1)
         self.groups = positive_int(groups, "groups")
-        self.bias, self.init = bool(bias), _check_init(init)
+        self.bias, self.init = flag(bias, "bias"), _check_init(init)
 
     def build(self, in_shape: Shape) -> Shape:
         C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
@@ -309,6 +314,10 @@ class Activation(Layer):
 
     def __init__(self, function: str, name: str | None = None):
         super().__init__(name)
+        if not isinstance(function, str) or function not in self._TORCH:
+            raise ValueError(
+                f"function: unknown activation {function!r}; expected one of {sorted(self._TORCH)}"
+            )
         self._fwd, self._bwd = act.get(function)
         self.function = function
         self.kind = function.replace("_", "")
@@ -386,7 +395,7 @@ class Dense(Layer):
         super().__init__(name)
         self.units = positive_int(units, "units")
         self.in_features = None if in_features is None else positive_int(in_features, "in_features")
-        self.bias, self.init = bool(bias), _check_init(init)
+        self.bias, self.init = flag(bias, "bias"), _check_init(init)
 
     def build(self, in_shape: Shape) -> Shape:
         in_shape = tuple(int(s) for s in in_shape)
@@ -446,11 +455,8 @@ class BatchNorm(Layer):
 
     def __init__(self, momentum: float = 0.1, eps: float = 1e-5, name: str | None = None):
         super().__init__(name)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"momentum must lie in [0, 1]; got {momentum}")
-        if not eps > 0:
-            raise ValueError(f"eps must be > 0; got {eps}")
-        self.momentum, self.eps = float(momentum), float(eps)
+        self.momentum = in_range(momentum, "momentum", 0, 1)
+        self.eps = positive_number(eps, "eps")
 
     def build(self, in_shape: Shape) -> Shape:
         in_shape = tuple(int(s) for s in in_shape)
@@ -629,7 +635,7 @@ class ConvTranspose2d(Layer):
         self.groups = positive_int(groups, "groups")
         if self.out_channels % self.groups:
             raise ValueError(f"out_channels={out_channels} is not divisible by groups={groups}")
-        self.bias, self.init = bool(bias), _check_init(init)
+        self.bias, self.init = flag(bias, "bias"), _check_init(init)
 
     def build(self, in_shape: Shape) -> Shape:
         C, H, W = _need_shape(self, in_shape, 3, "(C, H, W)")
@@ -847,7 +853,7 @@ class TableConv2d(Layer):
         self.filters = self.table.shape[1]
         self.kernel = _pair(kernel_size, "kernel_size", 1)
         self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-        self.bias, self.init = bool(bias), _check_init(init)
+        self.bias, self.init = flag(bias, "bias"), _check_init(init)
 
     @property
     def connections(self) -> int:
@@ -936,14 +942,18 @@ class EuclideanRBF(Layer):
     ):
         super().__init__(name)
         self.units = positive_int(units, "units")
-        self.prototypes = None if prototypes is None else np.asarray(prototypes, dtype=np.float64)
+        self.prototypes = (
+            None
+            if prototypes is None
+            else as_float_array(prototypes, "prototypes", ndim=2).astype(np.float64)
+        )
         if self.prototypes is not None and (
             self.prototypes.ndim != 2 or len(self.prototypes) != self.units
         ):
             raise ValueError(
                 f"prototypes must have shape ({self.units}, D); got {self.prototypes.shape}"
             )
-        self.seed, self.trainable = seed, bool(trainable)
+        self.seed, self.trainable = validate_seed(seed), flag(trainable, "trainable")
 
     def build(self, in_shape: Shape) -> Shape:
         in_shape = tuple(int(s) for s in in_shape)

@@ -194,6 +194,8 @@ def _targets(y: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     Probability targets must have rows in [0, 1] that sum to 1: the gradient ``a - y`` of softmax
     cross-entropy holds only then.
     """
+    if isinstance(y, (list, tuple)):  # a ragged list must fail here, not inside np.ndim
+        y = as_float_array(y, "y (the targets)")
     if len(shape) == 2 and np.ndim(y) == 1:
         return one_hot(
             labels(y, "y (the class labels)", n=shape[0], num_classes=shape[1]), shape[1]

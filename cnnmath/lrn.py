@@ -47,7 +47,7 @@ import numbers
 
 import numpy as np
 
-from .validate import as_float_array, positive_int
+from .validate import as_float_array, positive_int, unpack_cache
 
 #: The AlexNet paper's layer (k = 2, n = 5, alpha = 1e-4, beta = 0.75) in torch's convention,
 #: whose alpha is divided by the window size: alpha = 5 * 1e-4.
@@ -94,20 +94,26 @@ def hyperparameters(
     return size, alpha_v, beta_v, k_v
 
 
+def _symbolic_array(v: object, exact: bool) -> bool:
+    """Whether ``v`` is an object array (of SymPy expressions) that the naive loops take as is."""
+    return exact and isinstance(v, np.ndarray) and v.dtype == object
+
+
 def _input(x: object, exact: bool) -> np.ndarray:
-    arr = np.asarray(x) if exact else x
-    if not (exact and arr.dtype == object):
+    arr = x
+    if not _symbolic_array(x, exact):
         arr = as_float_array(arr, "x (shape (N, C, ...))")
-    if arr.ndim < 2:
+    if arr.ndim < 2 or arr.size == 0:
         raise ValueError(
-            f"x must have shape (N, C, ...) with at least 2 dimensions; got shape {arr.shape}"
+            f"x must have shape (N, C, ...) with at least 2 dimensions and no empty one; got shape "
+            f"{arr.shape}"
         )
     return arr
 
 
 def _upstream(dout: object, shape: tuple[int, ...], exact: bool) -> np.ndarray:
-    arr = np.asarray(dout) if exact else dout
-    if not (exact and arr.dtype == object):
+    arr = dout
+    if not _symbolic_array(dout, exact):
         arr = as_float_array(arr, "dout (the upstream gradient)", finite=False)
     if arr.shape != shape:
         raise ValueError(f"dout must have the output's shape {shape}; got {arr.shape}")
@@ -150,7 +156,23 @@ def lrn_forward_naive(
 
 def lrn_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """:math:`\\partial E/\\partial a_i = \\sum_c g_c\\,\\partial b_c/\\partial a_i` (loops)."""
-    a, s, size, alpha, beta, shape = cache
+    a, s, size, alpha, beta, shape = unpack_cache(
+        cache,
+        "lrn_forward_naive",
+        {
+            "a": np.ndarray,
+            "s": np.ndarray,
+            "size": int,
+            "alpha": object,
+            "beta": object,
+            "shape": tuple,
+        },
+    )
+    if a.ndim != 3 or s.shape != a.shape or int(np.prod(shape)) != a.size:
+        raise ValueError(
+            "cache must be the (a, s, size, alpha, beta, shape) tuple returned by "
+            f"lrn_forward_naive; got a {a.shape}, s {s.shape} and shape {shape}"
+        )
     g = _upstream(dout, shape, exact=True).reshape(a.shape)
     below, above = window(size)
     N, C, P = a.shape
@@ -179,6 +201,11 @@ def channel_window_sum(v: np.ndarray, below: int, above: int) -> np.ndarray:
     :math:`c` (axis 1), channels outside the array counting as zeros; ``below + above + 1``
     shifted additions.
     """
+    v = as_float_array(v, "v (shape (N, C, ...))", finite=False)
+    if v.ndim < 2:
+        raise ValueError(f"v must have shape (N, C, ...); got shape {v.shape}")
+    below = positive_int(below, "below", minimum=0)
+    above = positive_int(above, "above", minimum=0)
     out = v.copy()
     C = v.shape[1]
     for d in range(1, min(below, C - 1) + 1):  # neighbours below: channel c - d adds to c
@@ -210,7 +237,23 @@ def lrn_forward(
 def lrn_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """:math:`\\partial E/\\partial a = g\\,s^{-\\beta} - \\frac{2\\alpha\\beta}{n_s}\\,a\\,
     \\text{mirrored-window-sum}(g\\,a\\,s^{-\\beta-1})`; returns ``dx`` of ``x``'s shape."""
-    x, s, s_pow, size, alpha, beta = cache
+    x, s, s_pow, size, alpha, beta = unpack_cache(
+        cache,
+        "lrn_forward",
+        {
+            "x": np.ndarray,
+            "s": np.ndarray,
+            "s**-beta": np.ndarray,
+            "size": int,
+            "alpha": float,
+            "beta": float,
+        },
+    )
+    if x.ndim < 2 or s.shape != x.shape or s_pow.shape != x.shape:
+        raise ValueError(
+            "cache must be the (x, s, s**-beta, size, alpha, beta) tuple returned by lrn_forward; "
+            f"got arrays of shapes {x.shape}, {s.shape}, {s_pow.shape}"
+        )
     g = _upstream(dout, x.shape, exact=False)
     below, above = window(size)
     t = g * x * s_pow

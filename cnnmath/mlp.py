@@ -23,8 +23,9 @@ from . import activations
 from .dense import affine_backward, affine_forward
 from .init import init_weights
 from .losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-from .validate import as_float_array, positive_int
+from .validate import as_float_array, layer_sizes
 from .validate import labels as check_labels
+from .validate import seed as validate_seed
 
 if TYPE_CHECKING:
     from .network import Sequential
@@ -34,9 +35,7 @@ Params = dict[str, np.ndarray]
 
 def parameter_count(sizes: Sequence[int]) -> int:
     """:math:`\\sum_l (n_{l-1} n_l + n_l)`: the weights and biases of an MLP with these layer sizes."""
-    sizes = [positive_int(s, "layer size") for s in sizes]
-    if len(sizes) < 2:
-        raise ValueError(f"an MLP needs at least an input and an output size; got {sizes}")
+    sizes = layer_sizes(sizes)
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
@@ -44,10 +43,8 @@ def init_params(
     sizes: Sequence[int], rule: str = "he_normal", seed: int = 0, dtype: type = np.float64
 ) -> Params:
     """Weights drawn by ``rule`` (see :mod:`cnnmath.init`), biases zero."""
-    sizes = [positive_int(s, "layer size") for s in sizes]
-    if len(sizes) < 2:
-        raise ValueError(f"an MLP needs at least an input and an output size; got {sizes}")
-    rng = np.random.default_rng(seed)
+    sizes = layer_sizes(sizes)
+    rng = np.random.default_rng(validate_seed(seed))
     params: Params = {}
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         params[f"W{l}"] = init_weights(rule, n_in, n_out, rng, dtype)
@@ -56,13 +53,22 @@ def init_params(
 
 
 def n_layers(params: Params) -> int:
-    return len(params) // 2
+    """The number of dense layers: ``params`` holds ``W1, b1, ..., WL, bL``."""
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of W1, b1, ... arrays; got {type(params).__name__}")
+    L = len(params) // 2
+    expected = {f"{k}{l}" for l in range(1, L + 1) for k in ("W", "b")}
+    if set(params) != expected:
+        raise ValueError(f"params must hold W1, b1, ..., WL, bL; got {sorted(params)}")
+    return L
 
 
 def mlp_forward(params: Params, x: np.ndarray, activation: str = "relu") -> tuple[np.ndarray, list]:
     """The logits of every row of ``x`` (``(N, n_0)`` or images, flattened); the cache holds each layer's caches."""
     fwd, _ = activations.get(activation)
     h = as_float_array(x, "x (the network input)", finite=False)
+    if h.ndim < 2 or h.size == 0:
+        raise ValueError(f"x must be a non-empty batch (N, n_0) or (N, ...); got shape {h.shape}")
     h = h.reshape(h.shape[0], -1)
     caches = []
     L = n_layers(params)
@@ -80,8 +86,23 @@ def mlp_forward(params: Params, x: np.ndarray, activation: str = "relu") -> tupl
 def mlp_backward(dlogits: np.ndarray, caches: list, activation: str = "relu") -> Params:
     """Gradients of the loss for every parameter, given :math:`\\partial E/\\partial Z^{(L)}`."""
     _, bwd = activations.get(activation)
+    if not isinstance(caches, list) or not caches:
+        raise TypeError(
+            f"caches must be the list of caches returned by mlp_forward; got {type(caches).__name__}"
+        )
+    for l, c in enumerate(caches, start=1):
+        if not (isinstance(c, tuple) and len(c) == 2):
+            raise TypeError(
+                f"caches must be the list of (affine, activation) cache pairs returned by "
+                f"mlp_forward; item {l} is {type(c).__name__}"
+            )
     grads: Params = {}
-    delta = dlogits
+    delta = as_float_array(dlogits, "dlogits (the gradient of the loss for the logits)")
+    last = caches[-1][0]
+    n_out = last[1].shape[0] if isinstance(last, tuple) and len(last) == 2 else -1
+    n = len(last[0]) if isinstance(last, tuple) and len(last) == 2 else -1
+    if delta.shape != (n, n_out):
+        raise ValueError(f"dlogits must have the logits' shape {(n, n_out)}; got {delta.shape}")
     for l in range(len(caches), 0, -1):
         aff, act = caches[l - 1]
         if act is not None:
@@ -98,6 +119,16 @@ class MLP:
     activation: str = "relu"
     params: Params = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.sizes = tuple(layer_sizes(self.sizes))
+        if not isinstance(self.activation, str) or self.activation not in activations.ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {sorted(activations.ACTIVATIONS)}; "
+                f"got {self.activation!r}"
+            )
+        if not isinstance(self.params, dict):
+            raise TypeError(f"params must be a dict of arrays; got {type(self.params).__name__}")
+
     @classmethod
     def create(
         cls,
@@ -108,6 +139,7 @@ class MLP:
         dtype: type = np.float64,
     ) -> "MLP":
         activations.get(activation)  # unknown names fail here, with the list of known ones
+        sizes = layer_sizes(sizes)
         rule = init or (
             "he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_normal"
         )

@@ -33,8 +33,9 @@ from .losses import (
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
 )
-from .validate import as_float_array
+from .validate import as_float_array, flag, positive_int
 from .validate import labels as check_labels
+from .validate import seed as validate_seed
 
 LOSSES = ("softmax_cross_entropy", "mse")
 
@@ -62,14 +63,27 @@ class Sequential:
         loss: str = "softmax_cross_entropy",
         name: str = "network",
     ):
+        if isinstance(layers, (str, bytes, Layer)) or not isinstance(layers, Iterable):
+            raise TypeError(
+                f"layers must be a list of cnnmath.layers.Layer objects; got {layers!r}"
+            )
         self.layers: list[Layer] = list(layers)
         if not self.layers:
-            raise NetworkError("a network needs at least one layer")
-        if loss not in LOSSES:
+            raise NetworkError("layers: a network needs at least one layer")
+        if not isinstance(loss, str) or loss not in LOSSES:
             raise NetworkError(f"unknown loss {loss!r}; expected one of {LOSSES}")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str; got {name!r}")
+        seed = validate_seed(seed)
+        kind = None
+        if isinstance(dtype, (type, np.dtype, str)):  # not None: np.dtype(None) is float64
+            try:
+                kind = np.dtype(dtype).type
+            except TypeError:
+                kind = None
+        if kind not in (np.float32, np.float64):
+            raise NetworkError(f"dtype must be np.float32 or np.float64; got {dtype!r}")
         self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise NetworkError(f"dtype must be float32 or float64; got {self.dtype}")
         self.loss, self.name, self.seed = loss, name, seed
         self.input_shape = self._check_input_shape(input_shape)
         self._name_layers()
@@ -122,7 +136,7 @@ class Sequential:
         counts: dict[str, int] = {}
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
-                raise NetworkError(f"layer {i} is {layer!r}, not a cnnmath.layers.Layer")
+                raise NetworkError(f"layers: layer {i} is {layer!r}, not a cnnmath.layers.Layer")
             if any(layer is other for other in self.layers[:i]):
                 raise NetworkError(
                     f"layer {i} ({layer!r}) appears twice in the list: make a new object for each layer"
@@ -143,11 +157,14 @@ class Sequential:
             raise NetworkError(f"layer names must be unique; repeated: {dupes}")
 
     def layer(self, name: str) -> Layer:
+        """The layer named ``name`` (a ``KeyError`` naming the layers if there is none)."""
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a layer's name (a str); got {name!r}")
         for layer in self.layers:
             if layer.name == name:
                 return layer
         raise KeyError(
-            f"no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}"
+            f"name: no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}"
         )
 
     def _arrays(self, store: dict[str, np.ndarray], layer: Layer) -> dict[str, np.ndarray]:
@@ -168,6 +185,9 @@ class Sequential:
     def summary(self, title: str | None = None):
         """The architecture table (:func:`cnnmath.arch.summary`)."""
         from .arch import summary
+
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"title must be a str or None; got {title!r}")
 
         return summary(self, title)
 
@@ -190,16 +210,17 @@ class Sequential:
     # -- computation ----------------------------------------------------------------------------
     def _check_x(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "x (the network input)", finite=False)
-        if x.ndim != len(self.input_shape) + 1 or x.shape[1:] != self.input_shape:
+        if x.ndim != len(self.input_shape) + 1 or x.shape[1:] != self.input_shape or not len(x):
             raise ValueError(
-                f"{self.name} takes a batch of shape (N, {', '.join(map(str, self.input_shape))}); "
-                f"got x of shape {x.shape}"
+                f"{self.name} takes a batch of shape (N, {', '.join(map(str, self.input_shape))}) "
+                f"with N >= 1; got x of shape {x.shape}"
             )
         return x.astype(self.dtype, copy=False)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> tuple[np.ndarray, list]:
         """The last layer's output for the batch ``x`` and the caches of every layer."""
         h = self._check_x(x)
+        training = flag(training, "training")
         caches = []
         for layer in self.layers:
             h, cache = layer.forward(
@@ -214,6 +235,16 @@ class Sequential:
 
     def backward(self, dout: np.ndarray, caches: list) -> dict[str, np.ndarray]:
         """The gradient of every parameter, given the gradient of the loss for the last layer's output."""
+        if not isinstance(caches, list):
+            raise TypeError(
+                f"caches must be the list of caches returned by forward; got {type(caches).__name__}"
+            )
+        dout = as_float_array(dout, "dout (the gradient of the loss for the output)", finite=False)
+        if dout.shape[1:] != self.output_shape:
+            raise ValueError(
+                f"dout must have the output's shape (N, {', '.join(map(str, self.output_shape))}); "
+                f"got {dout.shape}"
+            )
         if len(caches) != len(self.layers):
             raise ValueError(
                 f"caches must hold one cache per layer ({len(self.layers)}); got {len(caches)}"
@@ -251,6 +282,7 @@ class Sequential:
     def predict_output(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Evaluation mode output (logits of a classifier, reconstructions of an autoencoder), in batches."""
         x = self._check_x(x)
+        batch_size = positive_int(batch_size, "batch_size")
         return np.concatenate(
             [self.forward(x[i : i + batch_size])[0] for i in range(0, len(x), batch_size)]
         )

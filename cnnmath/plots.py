@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .validate import as_float_array, callable_arg, positive_int
+from .validate import as_float_array, callable_arg, flag, positive_int
 from .validate import labels as check_labels
 
 
@@ -77,6 +77,12 @@ def function_and_derivative(
     )
 
 
+def _texts(**texts: object) -> None:
+    for name, value in texts.items():
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a str; got {value!r}")
+
+
 def curves(
     history: dict[str, Sequence[float]],
     *,
@@ -89,6 +95,8 @@ def curves(
 
     ``history`` maps each label to a sequence of numbers (nan leaves a gap, e.g. no accuracy).
     """
+    _texts(xlabel=xlabel, title=title)
+    logy = flag(logy, "logy")
     if not isinstance(history, Mapping) or not all(isinstance(k, str) for k in history):
         raise TypeError(
             f"history must be a dict of named series {{label: values}}; got "
@@ -186,6 +194,8 @@ def confusion(
     cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = True, ax=None, title: str = ""
 ):
     """A confusion matrix as a heat map, in percent of each true class when ``normalize``."""
+    _texts(title=title)
+    normalize = flag(normalize, "normalize")
     cm = as_float_array(cm, "cm (a confusion matrix)", ndim=2)
     if cm.shape[0] != cm.shape[1] or np.any(cm < 0):
         raise ValueError(
@@ -335,6 +345,7 @@ def chain_diagram(
     from
     node ``i`` to node ``i + 1`` and ``backward[i]`` the gradient sent back along it.
     """
+    _texts(title=title)
     nodes = _names(nodes, "nodes")
     forward, backward = _names(forward, "forward"), _names(backward, "backward")
     n = len(nodes)
@@ -407,7 +418,7 @@ def alt(fig: Figure, summary: str, *, complete: bool = False) -> Figure:
     if not isinstance(summary, str) or not summary.strip():
         raise ValueError(f"summary must be a non-empty str; got {summary!r}")
     setattr(fig, _SUMMARY, " ".join(summary.split()))
-    setattr(fig, _SUMMARY + "_complete", bool(complete))
+    setattr(fig, _SUMMARY + "_complete", flag(complete, "complete"))
     return fig
 
 
@@ -620,6 +631,7 @@ def architecture(net, *, title: str = "", figsize: tuple[float, float] = (11, 5.
     layers = getattr(net, "layers", None)
     if not isinstance(layers, (list, tuple)) or not layers:
         raise TypeError(f"net must be a network description with layers; got {type(net).__name__}")
+    _texts(title=title)
     towers = 2 if any(getattr(layer, "groups", 1) == 2 for layer in layers) else 1
     blocks: list[dict] = []
     for layer in layers:

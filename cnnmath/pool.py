@@ -215,6 +215,14 @@ def maxpool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
     switch, shape = unpack_cache(
         cache, "maxpool_forward_naive", {"switch": np.ndarray, "shape": tuple}
     )
+    if switch.ndim != 5 or switch.shape[-1] != 2 or len(shape) != 4:
+        raise ValueError(
+            "cache must be the (switch, shape) tuple returned by maxpool_forward_naive; got a "
+            f"switch of shape {switch.shape} and shape {shape}"
+        )
+    dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
+    if dout.shape != switch.shape[:4]:
+        raise ValueError(f"dout must have the output's shape {switch.shape[:4]}; got {dout.shape}")
     dx = np.zeros(shape, dtype=np.result_type(dout, np.float32))
     N, C, OH, OW = switch.shape[:4]
     for n in range(N):
@@ -252,9 +260,17 @@ def avgpool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
         "avgpool_forward_naive",
         {"shape": tuple, "kernel": tuple, "stride": tuple, "padding": tuple},
     )
+    if len(shape) != 4 or len(k) != 2 or len(s) != 2 or len(p) != 2:
+        raise ValueError(
+            "cache must be the (shape, kernel, stride, padding) tuple returned by "
+            f"avgpool_forward_naive; got {cache!r}"
+        )
     N, C, H, W = shape
+    OH, OW = (H + 2 * p[0] - k[0]) // s[0] + 1, (W + 2 * p[1] - k[1]) // s[1] + 1
+    dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
+    if dout.shape != (N, C, OH, OW):
+        raise ValueError(f"dout must have the output's shape {(N, C, OH, OW)}; got {dout.shape}")
     dx = np.zeros(shape, dtype=np.result_type(dout, np.float32))
-    OH, OW = dout.shape[2:]
     for n in range(N):
         for c in range(C):
             for i in range(OH):

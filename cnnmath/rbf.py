@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import as_float_array, flag, unpack_cache
+from .validate import as_float_array, flag, positive_int, torch_dtype, unpack_cache
 
 
 def rbf_forward(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, tuple]:
@@ -41,6 +41,11 @@ def rbf_forward(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, tuple]:
 def rbf_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True):
     """``(dx, dw)`` for :func:`rbf_forward` (``dx`` None with ``need_dx=False``)."""
     x, w = unpack_cache(cache, "rbf_forward", {"x": np.ndarray, "w": np.ndarray})
+    if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[1]:
+        raise ValueError(
+            "cache must be the (x, w) tuple returned by rbf_forward; got arrays of shapes "
+            f"{x.shape} and {w.shape}"
+        )
     need_dx = flag(need_dx, "need_dx")
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != (x.shape[0], w.shape[0]):
@@ -56,6 +61,13 @@ def torch_rbf(units: int, features: int, dtype, trainable: bool = False, negate:
     """The torch module of the same layer (scores :math:`-y` with ``negate``); its prototypes
     ``weight`` are a buffer unless ``trainable``."""
     import torch
+
+    units, features = positive_int(units, "units"), positive_int(features, "features")
+    dtype, trainable, negate = (
+        torch_dtype(dtype),
+        flag(trainable, "trainable"),
+        flag(negate, "negate"),
+    )
 
     class EuclideanRBF(torch.nn.Module):
         def __init__(self):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .layers import AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, _Pool
+from .validate import network, positive_int, shape_tuple
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def receptive_fields(net) -> list[Field]:
     Raises ``ValueError`` for a network whose input is not an image ``(C, H, W)`` and for a layer
     that changes the spatial size in a way this recurrence does not cover (say, an upsampling one).
     """
+    net = network(net)
     if len(net.input_shape) != 3:
         raise ValueError(
             f"receptive fields need an image input (C, H, W); {net.name} takes {net.input_shape}"
@@ -242,9 +244,14 @@ def gradient_support(
     replaced by average pooling over the same windows (the field of a window does not depend on
     which of its inputs wins).
     """
-    names = [layer.name for layer in net.layers]
+    names = [layer.name for layer in network(net).layers]
+    if not isinstance(upto, str):
+        raise TypeError(f"upto must be a layer's name (a str); got {upto!r}")
     if upto not in names:
-        raise KeyError(f"no layer named {upto!r}; the layers are {names}")
+        raise KeyError(f"upto: no layer named {upto!r}; the layers are {names}")
+    channel = positive_int(channel, "channel", minimum=0)
+    if position is not None:
+        position = shape_tuple(position, "position", 2)
     probe = _Probe(net, 1)
     i = names.index(upto)
     return probe.support(i, [_unit(probe.shapes[i], position, channel)])[0]
@@ -258,7 +265,7 @@ def check_receptive_fields(net) -> list[tuple[str, tuple[int, ...], bool]]:
     ``agrees`` means the gradient's support is exactly the set of pixels the recurrence predicts
     (:meth:`Field.pixels`).
     """
-    H, W = net.input_shape[1:]
+    H, W = network(net).input_shape[1:]
     probe = _Probe(net, 3)
     rows = []
     for i, f in enumerate(receptive_fields(net)):

@@ -25,7 +25,7 @@ import numpy as np
 
 from .conv import _pair
 from .pool import avgpool_backward, avgpool_forward
-from .validate import as_float_array
+from .validate import as_float_array, positive_int, torch_dtype, unpack_cache
 
 
 def subsample_forward(
@@ -54,7 +54,16 @@ def subsample_forward(
 
 def subsample_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(dx, dweight, dbias)`` for :func:`subsample_forward`."""
-    s, weight, area, pool_cache = cache
+    s, weight, area, pool_cache = unpack_cache(
+        cache,
+        "subsample_forward",
+        {"s": np.ndarray, "weight": np.ndarray, "area": int, "pool cache": tuple},
+    )
+    if s.ndim != 4 or weight.shape != (s.shape[1],):
+        raise ValueError(
+            "cache must be the (s, weight, area, pool cache) tuple returned by subsample_forward; "
+            f"got s of shape {s.shape} and weight of shape {weight.shape}"
+        )
     dout = as_float_array(dout, "dout (the upstream gradient)", finite=False)
     if dout.shape != s.shape:
         raise ValueError(f"dout must have the output's shape {s.shape}; got {dout.shape}")
@@ -67,6 +76,10 @@ def subsample_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
 def torch_subsampling(channels: int, kernel: tuple[int, int], stride: tuple[int, int], dtype):
     """The torch module of the same layer: parameters ``weight`` and ``bias`` of shape ``(C,)``."""
     import torch
+
+    channels = positive_int(channels, "channels")
+    kernel, stride = _pair(kernel, "kernel", 1), _pair(stride, "stride", 1)
+    dtype = torch_dtype(dtype)
 
     class Subsampling(torch.nn.Module):
         def __init__(self):

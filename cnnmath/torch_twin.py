@@ -17,7 +17,7 @@ import torch
 
 from .mlp import MLP
 from .network import Sequential
-from .validate import flag, network, torch_device
+from .validate import flag, network, positive_number, torch_device
 
 _DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
@@ -38,6 +38,7 @@ def adam(module: torch.nn.Module, lr: float) -> torch.optim.Adam:
     """
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
+    lr = positive_number(lr, "lr (the learning rate)")
     return torch.optim.Adam(module.parameters(), lr=lr, fused=True)
 
 

@@ -398,12 +398,12 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """Read a checkpoint: ``{"params", "buffers", "optimizer_state", "optimizer", "history"}``."""
     path = check_path(path, "path")
     if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
+        raise FileNotFoundError(f"path: no checkpoint at {path}")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except (ValueError, OSError, EOFError) as exc:
-        raise ValueError(f"{path} is not a readable .npz checkpoint ({exc})") from None
+        raise ValueError(f"path: {path} is not a readable .npz checkpoint ({exc})") from None
     out: dict[str, Any] = {
         "params": {},
         "buffers": {},

@@ -37,6 +37,11 @@ __all__ = [
     "array_cache",
     "path",
     "callable_arg",
+    "shape_tuple",
+    "torch_dtype",
+    "network",
+    "torch_device",
+    "layer_sizes",
     "cli_int",
     "cli_positive_number",
     "cli_int_list",
@@ -379,3 +384,67 @@ def cli_int_list(text: str) -> list[int]:
             f"expected whole numbers >= 1 separated by commas, such as 5,11; got {text!r}"
         )
     return [int(p) for p in parts]
+
+
+def shape_tuple(value: object, name: str, ndim: int | None = None) -> tuple[int, ...]:
+    """Return ``value`` as a tuple of whole numbers >= 0 (a shape), else raise naming ``name``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be a tuple of sizes such as (2, 3); got {_describe(value)}")
+    if not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in value
+    ):
+        raise TypeError(f"{name} must hold whole numbers; got {tuple(value)!r}")
+    if any(v < 0 for v in value):
+        raise ValueError(f"{name} must hold sizes >= 0; got {tuple(value)!r}")
+    if ndim is not None and len(value) != ndim:
+        raise ValueError(f"{name} must have {ndim} entries; got {tuple(value)!r}")
+    return tuple(int(v) for v in value)
+
+
+def torch_dtype(dtype: object, name: str = "dtype"):
+    """Return ``dtype`` if it is ``torch.float32`` or ``torch.float64``, else raise naming ``name``."""
+    import torch
+
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"{name} must be torch.float32 or torch.float64; got {dtype!r}")
+    return dtype
+
+
+def network(net: object, name: str = "net"):
+    """Return ``net`` if it is a :class:`cnnmath.network.Sequential`, else raise naming ``name``."""
+    from .network import Sequential
+
+    if not isinstance(net, Sequential):
+        raise TypeError(f"{name} must be a cnnmath.network.Sequential; got {_describe(net)}")
+    return net
+
+
+def torch_device(device: object, name: str = "device"):
+    """Return ``device`` as a ``torch.device`` (from a device or a str such as ``"cuda:0"``) that
+    torch can use here, else raise naming ``name``."""
+    import torch
+
+    if isinstance(device, str):
+        try:
+            device = torch.device(device)
+        except RuntimeError as exc:
+            raise ValueError(f"{name} {device!r} is not a torch device: {exc}") from None
+    if not isinstance(device, torch.device):
+        raise TypeError(f"{name} must be a torch.device or a str such as 'cpu'; got {device!r}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{name} {str(device)!r}: torch finds no CUDA GPU here")
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"{name} must be a CPU or CUDA device; got {str(device)!r}")
+    return device
+
+
+def layer_sizes(sizes: object, name: str = "sizes") -> list[int]:
+    """An MLP's layer sizes, input first: at least two whole numbers >= 1."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a sequence of layer sizes such as (4, 8, 3); got {sizes!r}"
+        )
+    out = [positive_int(s, f"{name} (each layer size)") for s in sizes]
+    if len(out) < 2:
+        raise ValueError(f"{name}: an MLP needs at least an input and an output size; got {out}")
+    return out

@@ -32,6 +32,7 @@ from .layers import (
 )
 from .lrn import ALEXNET as ALEXNET_LRN
 from .network import Sequential
+from .validate import flag, in_range, positive_int, shape_tuple
 
 
 def _lenet5_layers(c1_padding: int) -> list:
@@ -53,6 +54,12 @@ def _lenet5_layers(c1_padding: int) -> list:
         ReLU(),
         Dense(10, name="F7"),
     ]
+
+
+def _check_net(net: object) -> Sequential:
+    if not isinstance(net, Sequential):
+        raise TypeError(f"net must be a cnnmath.network.Sequential; got {type(net).__name__}")
+    return net
 
 
 def lenet5(seed: int = 0, dtype: type = np.float32) -> Sequential:
@@ -92,6 +99,8 @@ def thesis_cnn(
             Dropout(dropout, name=f"drop{k // 2 + 1}"),
         ]
 
+    dropout = in_range(dropout, "dropout", 0, 1, high_open=True)
+    input_shape = shape_tuple(input_shape, "input_shape", 3)
     layers = [
         *block(32, 1),
         *block(64, 3),
@@ -132,7 +141,10 @@ def alexnet(
     6400 features unless ``conv1_padding=2``. ``groups=1`` joins the towers, ``lrn=False`` drops
     the normalization (both change the network: for comparisons).
     """
-    g = groups
+    input_size = positive_int(input_size, "input_size")
+    conv1_padding = positive_int(conv1_padding, "conv1_padding", minimum=0)
+    num_classes, lrn = positive_int(num_classes, "num_classes"), flag(lrn, "lrn")
+    g = positive_int(groups, "groups")
 
     def norm(k: int) -> list:
         return [LRN(**ALEXNET_LRN, name=f"lrn{k}")] if lrn else []
@@ -193,6 +205,7 @@ def alexnet_one_tower(
     ReLU - dropout 0.5 - fc7 4096 - ReLU - fc8 ``num_classes``. No LRN, no groups. torchvision
     puts an adaptive average pool to 6x6 before the flatten: the identity at 224x224 (tested).
     """
+    num_classes = positive_int(num_classes, "num_classes")
     layers = [
         Conv2d(64, 11, stride=4, padding=2, name="conv1"),
         ReLU(name="relu1"),
@@ -227,6 +240,9 @@ def torchvision_alexnet(num_classes: int = 1000, dropout: float = 0.5):
     initialization). Nothing is downloaded and torchvision is not needed."""
     import torch
     from torch import nn
+
+    num_classes = positive_int(num_classes, "num_classes")
+    dropout = in_range(dropout, "dropout", 0, 1)
 
     class AlexNet(nn.Module):
         def __init__(self):
@@ -285,6 +301,19 @@ def alexnet_fashion(
     (``overlapping=False``). ``activation`` names a function of :mod:`cnnmath.activations`
     ("relu", "tanh", ...); ``dropout=0`` leaves the dropout layers out.
     """
+
+    if not isinstance(activation, str) or activation not in Activation._TORCH:
+        raise ValueError(
+            f"activation must be one of {sorted(Activation._TORCH)}; got {activation!r}"
+        )
+    dropout = in_range(dropout, "dropout", 0, 1, high_open=True)
+    overlapping, lrn = flag(overlapping, "overlapping"), flag(lrn, "lrn")
+    widths = shape_tuple(widths, "widths", 5)
+    if min(widths) < 1 or any(w % 2 for w in widths[1:]):
+        raise ValueError(
+            f"widths must be 5 positive filter counts, the last four even (groups 2); got {widths}"
+        )
+    hidden = positive_int(hidden, "hidden")
 
     def pool(k: int, size: int) -> MaxPool2d:
         if overlapping:
@@ -353,16 +382,16 @@ def autoencoder(
     the side and each transposed convolution doubles it, so H and W must be multiples of 4.
     The loss is ``"mse"``: trained with the input as its own target, pixels in [0, 1].
     """
-    try:
-        C, H, W = (int(s) for s in input_shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"input_shape must be (C, H, W); got {input_shape!r}") from None
+    C, H, W = shape_tuple(input_shape, "input_shape", 3)
+    code_size = positive_int(code_size, "code_size")
+    c1, c2 = shape_tuple(channels, "channels", 2)
+    if min(c1, c2) < 1:
+        raise ValueError(f"channels must be two positive filter counts; got {channels!r}")
     if min(C, H, W) < 1 or H % 4 or W % 4:
         raise ValueError(
             f"the autoencoder halves the side twice and doubles it twice: H and W "
             f"must be positive multiples of 4; got input_shape {tuple(input_shape)}"
         )
-    c1, c2 = channels
     layers = [
         Conv2d(c1, 3, stride=2, padding=1, name="enc1"),
         ReLU(name="enc1_relu"),
@@ -390,11 +419,13 @@ def autoencoder(
 
 def encode(net: Sequential, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """The code of each example: ``net``'s layers up to and including the one named ``"code"``."""
+    _check_net(net)
     names = [layer.name for layer in net.layers]
     if "code" not in names:
         raise ValueError(f"{net.name} has no layer named 'code'; its layers are {names}")
     stop = names.index("code") + 1
     x = net._check_x(x)
+    batch_size = positive_int(batch_size, "batch_size")
     out = []
     for i in range(0, len(x), batch_size):
         h = x[i : i + batch_size]
@@ -476,6 +507,7 @@ def lenet5_1998(seed: int = 0, dtype: type = np.float32, trainable_rbf: bool = F
     :math:`1.7159\\tanh(2a/3)`); the prototypes are random :math:`\\pm 1` codes, not the paper's
     hand-drawn bitmaps. 60,000 trainable parameters and 840 fixed ones.
     """
+    trainable_rbf = flag(trainable_rbf, "trainable_rbf")
     layers = [
         Conv2d(6, 5, name="C1"),
         Tanh(),
@@ -505,6 +537,7 @@ def connections(net: Sequential) -> dict[str, int]:
     unit all its inputs (no bias). Weight sharing is why a layer has many more connections than
     parameters. Layers that only squash, pool or reshape are left out.
     """
+    _check_net(net)
     out = {}
     for layer in net.layers:
         if isinstance(layer, TableConv2d):
@@ -528,7 +561,7 @@ def connections(net: Sequential) -> dict[str, int]:
 
 def layer_outputs(net: Sequential, x: np.ndarray) -> dict[str, np.ndarray]:
     """Every layer's output for the batch ``x`` in evaluation mode, by layer name (feature maps)."""
-    h = net._check_x(x)
+    h = _check_net(net)._check_x(x)
     out = {}
     for layer in net.layers:
         h, _ = layer.forward(

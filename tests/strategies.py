@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path, PurePath
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -190,3 +192,124 @@ bad_flags = st.sampled_from(["no", "yes", 0, 1, 2, None, np.array([True, False])
 bad_generators = st.sampled_from([0, "rng", 1.5, np.random.RandomState(0)])
 #: Not a seed (an integer >= 0).
 bad_seeds = st.sampled_from([-1, 1.5, "seed", None, [1.2]])
+
+
+# --------------------------------------------------------------------------------------------
+# The systematic fuzz: bad values chosen by the type of a valid one
+# --------------------------------------------------------------------------------------------
+
+
+def _signature(value: object) -> object:
+    """What a cache looks like from outside: its type, and for a tuple its items' types."""
+    if isinstance(value, tuple):
+        return ("tuple", tuple(_signature(v) for v in value))
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.kind, value.ndim)
+    if isinstance(value, list):
+        return ("list", len(value))
+    return type(value).__name__
+
+
+def bad_values(
+    value: object, *, default: object = None, other_caches: dict[str, object] | None = None
+) -> list[tuple[str, object, bool]]:
+    """``(label, bad value, must_refuse)`` for an argument whose valid value is ``value``.
+
+    ``must_refuse`` marks values no function may accept silently: None where None is not the
+    default, text for a number or an array, a number for a flag, nan for a number, an array of
+    text or objects, a negative size, another function's cache. The others (nan inside an
+    array, zero, empty, other shapes and dtypes) must either work or raise a clear error.
+    ``other_caches`` maps each forward function to its cache, for a ``cache`` argument.
+    """
+    none_ok = default is None
+    if value is None:  # an optional argument left out: any other kind of value is wrong
+        return [("text", "x", True), ("dict", {"a": 1}, True)]
+    out: list[tuple[str, object, bool]] = [("None", None, not none_ok)]
+    if other_caches is not None:
+        mine = _signature(value)
+        for producer, cache in other_caches.items():
+            out.append((f"cache of {producer}", cache, _signature(cache) != mine))
+        out += [("empty tuple", (), True), ("text", "cache", True), ("dict", {"x": 1}, True)]
+        if isinstance(value, tuple) and value:
+            out.append(("cache of None items", (None,) * len(value), True))
+        return out
+    if isinstance(value, (bool, np.bool_)):
+        return out + [
+            ("'no'", "no", True),
+            ("2", 2, True),
+            ("array", np.array([True, False]), True),
+        ]
+    if isinstance(value, (int, np.integer)):
+        return out + [
+            ("text", "3", True),
+            ("bool", True, True),
+            ("-1", -1, True),
+            ("0", 0, False),
+            ("2.5", 2.5, True),
+            ("nan", float("nan"), True),
+        ]
+    if isinstance(value, (float, np.floating)):
+        return out + [
+            ("text", "0.1", True),
+            ("bool", True, True),
+            ("nan", float("nan"), True),
+            ("inf", float("inf"), False),
+            ("-1", -1.0, False),
+            ("0", 0.0, False),
+            ("complex", 1j, True),
+            ("array", np.ones(2), True),
+        ]
+    if isinstance(value, PurePath):  # a file: a missing one or a directory must be refused
+        parent = Path(value).parent
+        return out + [
+            ("number", 3, True),
+            ("list", [str(value)], True),
+            ("missing file", parent / "missing" / "x.npz", False),
+            ("directory", parent, False),
+        ]
+    if isinstance(value, bytes):
+        return out + [("number", 3, True), ("empty bytes", b"", True), ("list", [0, 0, 8, 1], True)]
+    if isinstance(value, str):
+        return out + [("number", 3, True), ("other text", "bogus", False), ("empty", "", False)]
+    if isinstance(value, np.random.Generator):
+        return out + [
+            ("int", 0, True),
+            ("text", "rng", True),
+            ("RandomState", np.random.RandomState(0), True),
+        ]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
+        bad = [
+            ("text", "abc", True),
+            ("dict", {"a": 1}, True),
+            ("ragged", [[1.0, 2.0], [3.0]], True),
+            ("strings", np.array(["a", "b"]), True),
+            ("complex", value.astype(complex) + 1j, True),
+            ("objects", np.array([{"a": 1}], dtype=object), True),
+            ("0-d", np.float64(1.0), False),
+            ("extra axis", value[None], False),
+            ("empty", value[:0], False),
+            ("float32", value.astype(np.float32), False),
+        ]
+        if value.ndim:
+            bad.append(("one axis fewer", value.reshape(-1)[: max(1, value.size // 2)], False))
+            bad.append(("other length", np.concatenate([value, value[:1]]), False))
+        if value.dtype.kind == "f" and value.size:
+            nan = value.copy()
+            nan.reshape(-1)[0] = np.nan
+            bad.append(("nan inside", nan, False))
+        return out + bad
+    if isinstance(value, tuple) and all(isinstance(v, (int, np.integer)) for v in value):
+        return out + [
+            ("text", "ab", True),
+            ("negative", tuple(-1 for _ in value) or (-1,), True),
+            ("fractional", tuple(v + 0.5 for v in value) or (0.5,), True),
+            ("empty", (), False),
+            ("longer", (*value, 1), False),
+        ]
+    if isinstance(value, (list, tuple)):
+        return out + [("text", "ab", True), ("number", 3, True), ("empty", type(value)(), False)]
+    if isinstance(value, dict):
+        return out + [("list", [1], True), ("text", "d", True), ("empty", {}, False)]
+    if callable(value) and not isinstance(value, type):
+        return out + [("number", 3, True), ("text", "f", True)]
+    return out + [("number", 3, True), ("text", "x", True)]

@@ -1016,6 +1016,7 @@ def test_bad_input_gets_a_clear_error_naming_the_argument(c, data):
 def test_every_public_function_is_covered():
     """Each public function of these modules has at least one bad-input case above."""
     covered = {c.fn.split("(")[0].replace("Optimizer.step", "Optimizer") for c in CASES}
+    covered |= {n.split(".")[1] for n in public_calls.CALLS}  # the systematic fuzz below
     modules = (A, D, dense, dropout, G, I, L, M, N, O, P, PL, T)
     public = set()
     for mod in modules:
@@ -1047,3 +1048,239 @@ def test_every_public_function_is_covered():
     }
     missing = sorted(public - covered - skipped)
     assert not missing, missing
+
+
+# ================================================================================================
+# The systematic fuzz: every public function, every argument, bad values chosen by type
+# ================================================================================================
+#
+# tests/public_calls.py holds one valid call of every public function; each argument in turn is
+# replaced by the bad values tests.strategies.bad_values draws for its type (None, text, bool,
+# nan, negative and zero sizes, wrong shapes and dtypes, empty arrays, other functions' caches).
+# Each call must return, or raise a ValueError/TypeError (or a package error derived from them)
+# from an explicit ``raise`` in cnnmath whose message names the argument, within LIMIT seconds;
+# values marked must_refuse must be refused. The outcome of every call is one of:
+#   works, clear, silent (a must_refuse value accepted), deep (another exception, or one raised
+#   outside cnnmath or not by an explicit raise), unnamed (the message does not name the
+#   argument), hang (over the time limit).
+
+import importlib  # noqa: E402
+import inspect  # noqa: E402
+import pkgutil  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+
+import cnnmath  # noqa: E402
+
+from . import public_calls  # noqa: E402
+from .strategies import bad_values  # noqa: E402
+
+#: Seconds one call may take (the valid calls take milliseconds; a loop that never ends is a bug).
+LIMIT = 5.0
+#: Functions whose valid call takes seconds (they build AlexNet, or train): only the values that
+#: must be refused are tried (a refusal comes before the work), with a longer limit.
+SLOW = {
+    "zoo.alexnet": 60.0,
+    "zoo.alexnet_one_tower": 60.0,
+    "zoo.torchvision_alexnet": 60.0,
+    "crosscheck.lockstep": 60.0,
+    "crosscheck.record": 60.0,
+    "bench.lenet5_list_vs_hand": 60.0,
+    "torch_twin.adam": 60.0,  # the fused update's first use takes seconds
+}
+#: Subpackages and modules fuzzed elsewhere, or not yet, and why.
+EXEMPT_MODULES = {
+    "cnnmath.quiz": "the quiz's own fuzz (tests/test_quiz*.py): answers, formulas and its CLI",
+    "cnnmath.ledger": "claims and verdicts: tests/test_ledger.py",
+    "cnnmath.claims": "the sources' claims, read by the ledger: tests/test_ledger.py",
+    "cnnmath.exercises": "the exercises' checkers: their own tests",
+    "cnnmath.assign": "Otter-Grader assignments: tests/test_assign.py",
+    "cnnmath.symbolic": "derivations: tests/test_symbolic.py fuzzes Derivation",
+    "cnnmath.determinism": "environment pinning: tests/test_determinism.py",
+    "cnnmath.listing": "source listings on the page: tests/test_listing.py",
+    "cnnmath.oracles": "an implementation against its oracles: tests/test_oracles.py",
+    "cnnmath.tex": "TeX typesetting: its own tests",
+    "cnnmath.printable": "the print edition: its own tests",
+    "cnnmath.print_edition": "the print edition: its own tests",
+    "cnnmath.reader": "a Sphinx extension, called by the book's build: tests/test_plots.py",
+}
+#: Messages that name an argument by another word (its role).
+ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("dropout.dropout_backward", "mask"): ("cache", "mask"),
+    ("mlp.mlp_backward", "caches"): ("cache", "caches"),
+    ("connection_table.table_conv_forward", "bias"): ("bias", "b"),
+    ("network.Sequential.backward", "dout"): ("dout", "dz"),
+    **{
+        (f"{m}.{f}", f"{a}_shape"): (a, f"{a}_shape")
+        for m, f in (("conv", "conv_geometry"), ("conv_transpose", "conv_transpose_geometry"))
+        for a in ("x", "w", "b")
+    },
+}
+#: (function, argument) -> labels of bad_values that are valid there, and why.
+VALID_THERE: dict[tuple[str, str], tuple[str, ...]] = {
+    # None means "no mask" (evaluation mode), as dropout_forward returns it
+    ("dropout.dropout_backward", "mask"): ("None",),
+    # None: no bias
+    ("conv.conv_geometry", "b_shape"): ("None",),
+    ("conv_transpose.conv_transpose_geometry", "b_shape"): ("None",),
+    ("connection_table.table_conv_forward", "bias"): ("None",),
+    # None: the examples in order (evaluation)
+    ("train.minibatches", "rng"): ("None",),
+    # free text: a title, a name, a label
+    **{
+        (fn, arg): ("other text", "empty")
+        for fn, arg in (
+            ("gradcheck.check_gradient", "what"),
+            ("data.read_idx", "what"),
+            ("network.Sequential", "name"),
+            ("network.Sequential.summary", "title"),
+            ("arch.summary", "title"),
+            ("arch.mlp_summary", "title"),
+            ("plots.function_and_derivative", "name"),
+            ("plots.curves", "xlabel"),
+            ("plots.curves", "title"),
+            ("plots.confusion", "title"),
+            ("plots.chain_diagram", "title"),
+        )
+    },
+}
+#: Functions whose verdict on a bad value may be AssertionError (they are checks).
+CHECKS = {"gradcheck.check_gradient", "distributed.check"}
+#: What a clear error may be: KeyError only for a lookup by name (Sequential.layer).
+_ERRORS = (ValueError, TypeError, FileNotFoundError, KeyError)
+
+
+class _Hang(BaseException):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang
+
+
+def _resolve(name: str) -> Callable:
+    module, *path = name.split(".")
+    obj = importlib.import_module(f"cnnmath.{module}")
+    for part in path:
+        obj = getattr(obj, part)
+    return obj
+
+
+def _outcome(
+    fn: Callable,
+    args: tuple,
+    kwargs: dict,
+    names: tuple[str, ...],
+    check: bool,
+    limit: float = LIMIT,
+):
+    """``(kind, detail)`` of one call: works, clear, deep, unnamed or hang."""
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        result = fn(*args, **kwargs)
+        if inspect.isgenerator(result):
+            list(result)
+        return "works", ""
+    except _Hang:
+        return "hang", f"over {limit:g} s"
+    except AssertionError as exc:
+        return ("works", "") if check else ("deep", f"AssertionError: {exc}")
+    except _ERRORS as exc:
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(last.filename).name}:{last.lineno}"
+        line = linecache.getline(last.filename, last.lineno).lstrip()
+        if "cnnmath" not in Path(last.filename).parts or not line.startswith("raise"):
+            return "deep", f"{type(exc).__name__} at {where}: {exc}"
+        if not _names_in(str(exc), names):
+            return "unnamed", f"{type(exc).__name__}: {exc}"
+        return "clear", ""
+    except Exception as exc:  # noqa: BLE001 - every other exception is a finding
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        return "deep", f"{type(exc).__name__} at {Path(last.filename).name}:{last.lineno}: {exc}"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        matplotlib.pyplot.close("all")
+
+
+def fuzz(name: str) -> list[tuple[str, str, str, str, bool]]:
+    """``(argument, label, kind, detail, must_refuse)`` for every bad value of every argument."""
+    fn = _resolve(name)
+    sig = inspect.signature(fn)
+    limit = SLOW.get(name, LIMIT)
+    args, kwargs = public_calls.CALLS[name]()
+    kind, detail = _outcome(fn, args, kwargs, (), name in CHECKS, limit)
+    assert kind == "works", f"the valid call of {name} fails: {kind} {detail}"
+    producer = public_calls.BACKWARDS.get(name)
+    results = []
+    for arg in sig.bind(*args, **kwargs).arguments:
+        param = sig.parameters[arg]
+        if arg == "self" or param.kind is inspect.Parameter.VAR_KEYWORD:
+            continue
+        a, k = public_calls.CALLS[name]()
+        bound = sig.bind(*a, **k)
+        value = bound.arguments[arg]
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            value = value[0]
+        caches = None
+        if producer and arg in ("cache", "mask", "caches"):
+            caches = {p: public_calls.cache_of(p) for p in public_calls.FORWARDS if p != producer}
+        default = None if param.default is inspect.Parameter.empty else param.default
+        if param.default is inspect.Parameter.empty:
+            default = inspect.Parameter.empty
+        for label, bad, must in bad_values(value, default=default, other_caches=caches):
+            if label in VALID_THERE.get((name, arg), ()):
+                must = False
+            if name in SLOW and not must:
+                continue
+            a, k = public_calls.CALLS[name]()
+            bound = sig.bind(*a, **k)
+            if param.kind is inspect.Parameter.VAR_POSITIONAL:
+                bound.arguments[arg] = (bad, *bound.arguments[arg][1:])
+            else:
+                bound.arguments[arg] = bad
+            names = ALIASES.get((name, arg), (arg,))
+            if not must:  # a value that may be valid may clash with another argument instead
+                names = (*names, *(p for p in sig.parameters if p != "self"))
+            kind, detail = _outcome(fn, bound.args, bound.kwargs, names, name in CHECKS, limit)
+            if kind == "works" and must:
+                kind, detail = "silent", f"accepted {label}"
+            results.append((arg, label, kind, detail, must))
+    return results
+
+
+def _public_names() -> set[str]:
+    found = set()
+    for info in pkgutil.walk_packages(cnnmath.__path__, "cnnmath."):
+        if any(info.name == m or info.name.startswith(m + ".") for m in EXEMPT_MODULES):
+            continue
+        module = importlib.import_module(info.name)
+        names = getattr(module, "__all__", None)
+        names = names if names is not None else [n for n in dir(module) if not n.startswith("_")]
+        for n in names:
+            obj = getattr(module, n)
+            if callable(obj) and getattr(obj, "__module__", None) == module.__name__:
+                found.add(f"{info.name.removeprefix('cnnmath.')}.{n}")
+    return found
+
+
+def test_every_public_function_is_fuzzed():
+    """A new public function (or module) fails here until it has a valid call or a reason."""
+    missing = sorted(_public_names() - set(public_calls.CALLS) - set(public_calls.EXEMPT))
+    assert not missing, f"no valid call in tests/public_calls.py and no reason in EXEMPT: {missing}"
+    stale = sorted({n.rsplit(".", 1)[0] if n.count(".") > 1 else n for n in public_calls.CALLS})
+    assert all(callable(_resolve(n)) for n in stale)
+
+
+@pytest.mark.parametrize("name", sorted(public_calls.CALLS))
+def test_every_argument_of_every_public_function_refuses_bad_values(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a bad value that is a file name lands here
+    started = time.perf_counter()
+    bad = [r for r in fuzz(name) if r[2] not in ("works", "clear")]
+    assert not bad, "\n".join(
+        f"{name}({arg}={label}): {kind}: {detail}" for arg, label, kind, detail, _ in bad
+    )
+    assert time.perf_counter() - started < 20 + 2 * SLOW.get(name, 0), (
+        f"fuzzing {name} took too long"
+    )
