@@ -143,6 +143,7 @@ RELU = _exercise(
         (mk.MASK_FROM_UPSTREAM, lambda da, z: da * (da > 0)),
         (mk.MASK_INVERTED, lambda da, z: da * (z <= 0)),
         (mk.LEAKY_SLOPE, lambda da, z: np.where(z > 0, da, 0.01 * da)),
+        (mk.NO_MASK, lambda da, z: da),
     ],
     zero=True,
 )

@@ -62,6 +62,11 @@ MASK_INVERTED = m(
     "mask_inverted",
     "the mask is inverted: ReLU passes the gradient where z > 0 and blocks it elsewhere",
 )
+NO_MASK = m(
+    "no_mask",
+    "the upstream gradient was passed through unchanged, as if f'(z) were 1 everywhere: ReLU's "
+    "derivative is 0 where z <= 0",
+)
 LEAKY_SLOPE = m(
     "leaky_slope", "a slope (0.01) was kept for z <= 0: that is leaky ReLU; ReLU's slope there is 0"
 )
