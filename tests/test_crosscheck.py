@@ -254,3 +254,36 @@ def test_train_twin_progress_summary_prints_one_line_per_epoch(capsys):
     assert f"test accuracy {run.test_accuracy[1]:.4f}" in lines[1] and "%|" not in err
     with pytest.raises(ValueError, match="progress"):
         cc.train_twin(zoo.lenet5(0, np.float32), x, y, x, y, epochs=1, progress="loud")
+
+
+def test_adam_amplification_bounds_the_float64_weights_and_catches_a_wrong_optimizer(monkeypatch):
+    # the slope of Adam's first step eta*g/(|g| + eps) is at most eta/eps, reached at g = 0
+    eps, lr, dg = 1e-8, 1e-3, 1e-16
+    first = lr * dg / (dg + eps)
+    assert first <= cc.adam_amplification(dg, lr, eps)
+    assert cc.adam_amplification(dg, lr, eps) == pytest.approx(
+        lr * (3.0096 + np.sqrt(1e-3)) / eps * dg, rel=1e-4
+    )
+    with pytest.raises(ValueError, match="dgrad"):
+        cc.adam_amplification(-1.0, lr)
+
+    def small(seed, dtype):
+        return zoo.thesis_cnn(seed=seed, dtype=dtype, input_shape=(1, 12, 12), dropout=0.0)
+
+    x, y = _data(8, (1, 12, 12))
+    honest = cc.lockstep(small, x, y, steps=2, batch_size=4, dtypes=("float64",))
+    honest.check()
+    assert (honest.float64_params_allowed > 0).all()
+
+    class OffByOnePercent(cc.Optimizer):  # an optimizer whose learning rate is 1% too large
+        def step(self, params, grads):
+            lr, self.lr = self.lr, self.lr * 1.01
+            try:
+                super().step(params, grads)
+            finally:
+                self.lr = lr
+
+    monkeypatch.setattr(cc, "Optimizer", OffByOnePercent)
+    wrong = cc.lockstep(small, x, y, steps=2, batch_size=4, dtypes=("float64",))
+    with pytest.raises(AssertionError, match="params differ"):
+        wrong.check()
