@@ -332,7 +332,7 @@ class Table:
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in self.counts().items() if n)
-        lines = [f"{len(self.results)} claims checked ({counts}); the full table is HTML."]
+        lines = [f"{len(self.results)} claims checked: {counts}"]
         for v in VERDICTS:
             ids = [r.claim.id for r in self.results if r.claim.verdict == v]
             if ids:
