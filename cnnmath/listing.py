@@ -96,6 +96,21 @@ def _block(obj: object, docstring: bool, between: tuple[str, str] | None) -> Blo
     return Block(f"{_where(obj)}: {name}", docstring or not doc_range, tuple(shown))
 
 
+def _printable(text: str) -> str:
+    """``text`` with the characters that pdflatex's preamble does not declare replaced."""
+    from .tex import UNICODE
+
+    swaps = {"◀": "<-", "⋮": "...", "✗": "x", "↳": "->"}
+    text = "".join(swaps.get(ch, ch) for ch in text)
+    unknown = sorted({ch for ch in text if ord(ch) > 0xFF and ch not in UNICODE})
+    if unknown:
+        raise ValueError(
+            f"a listing holds characters the print edition cannot set: {''.join(unknown)!r} "
+            "(declare them in cnnmath.tex.UNICODE or write them otherwise)"
+        )
+    return text
+
+
 def _code_html(code_lines: list[str]) -> list[str]:
     """Highlighted HTML of each line (pygments closes its spans at every line end)."""
     text = "\n".join(code_lines) + "\n"
@@ -127,6 +142,7 @@ class Listing:
                     f"it occurs on {len(hits)}"
                 )
             self.notes[hits[0]] = note
+        self._repr_latex_()  # a character the print edition cannot set fails here, not there
 
     def noted_lines(self) -> dict[str, int]:
         """Each note's text and the number of the line it is on."""
@@ -152,6 +168,25 @@ class Listing:
                 rows.append(row.rstrip())
             parts.append("\n".join(rows))
         return "\n\n".join(parts)
+
+    def _repr_latex_(self) -> str:
+        """The print edition's form: each block verbatim, a note on its own line under its code
+        (the page is narrower than a screen), in characters that pdflatex can set."""
+        from .printable import MARKER, escape, verbatim
+
+        parts = [MARKER]
+        for b, block in enumerate(self.blocks):
+            rows = []
+            for k, (number, code) in enumerate(block.lines):
+                line = "   ..." if number is None else f"{number:3d}  {_printable(code)}"
+                rows.append(line.rstrip())
+                note = self.notes.get((b, k))
+                if note:
+                    indent = len(code) - len(code.lstrip()) + 5
+                    rows.append(" " * indent + "-> " + _printable(note))
+            parts.append(f"\\noindent\\texttt{{{escape(self._heading(block))}}}")
+            parts.append(verbatim("\n".join(rows), size="footnotesize"))
+        return "\n".join(parts)
 
     @staticmethod
     def _heading(block: Block) -> str:

@@ -110,6 +110,15 @@ class Comparison:
         ]
         return "\n".join([self._verdict(), *lines])
 
+    def _repr_latex_(self) -> str:
+        """The print edition's form: the verdict and the table as LaTeX (a ``longtable``)."""
+        from .printable import MARKER, escape, latex_table
+
+        head, body = self._cells()
+        cells = [[escape(c.replace("✗", "(exceeds)")) for c in row] for row in body]
+        table = latex_table([escape(h) for h in head], cells)
+        return f"{MARKER}\n\\noindent {escape(self._verdict())}\n\n{table}"
+
     def _repr_html_(self) -> str:
         head, body = self._cells()
         cell = 'style="text-align:left;padding:0.1em 0.8em 0.1em 0"'
