@@ -387,6 +387,8 @@ def _networks() -> list[OneAnswer]:
     cifar = arch.mlp_summary((3072, 1536, 768, 384, 128, 10))
     cnn_cifar = zoo.thesis_cnn(input_shape=(3, 32, 32)).summary().trainable
     mlp_cifar = MLP.create((3072, 128, 64, 32, 10), "relu", seed=0).n_params
+    cnn = zoo.thesis_cnn().summary()
+    busiest = max(cnn.rows, key=lambda r: r.macs)
     return [
         OneAnswer("alexnet-input-sizes", "count", "how many sizes n give 55", _numeric(len(sizes))),
         OneAnswer("alexnet-input-sizes", "exact", "the size tiled exactly", _numeric(exact)),
@@ -449,6 +451,12 @@ def _networks() -> list[OneAnswer]:
         ),
         OneAnswer("cnn-cifar", "CNN", "the CNN's parameters on CIFAR-10", _numeric(cnn_cifar)),
         OneAnswer("cnn-cifar", "MLP", "the MLP's parameters on CIFAR-10", _numeric(mlp_cifar)),
+        OneAnswer(
+            "cnn-macs",
+            "share",
+            "the share of the network's multiply-adds in its busiest layer, a fraction",
+            _numeric(busiest.macs / cnn.macs, 0.005),
+        ),
     ]
 
 
@@ -491,6 +499,7 @@ LABELS: dict[str, Callable[[], list[OneAnswer]]] = {
             "lenet5-field",
             "mlp-cifar",
             "cnn-cifar",
+            "cnn-macs",
         ),
         _networks,
     ),
