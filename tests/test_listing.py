@@ -60,3 +60,18 @@ def test_several_functions_and_bad_arguments():
         listing(optim._sgd, between=("nowhere", "w"))
     with pytest.raises(TypeError, match="docstring must be True or False"):
         listing(optim._sgd, docstring="no")
+
+
+def test_the_print_form_is_marked_latex_with_each_note_under_its_line():
+    from cnnmath.printable import MARKER
+
+    latex = listing(optim._adagrad, {"acc += g * g": "Gₜ = Gₜ₋₁ + gₜ²"})._repr_latex_()
+    assert latex.startswith(MARKER + "\n") and "\\begin{verbatim}" in latex
+    lines = latex.split("\n")
+    i = next(k for k, line in enumerate(lines) if "acc += g * g" in line)
+    assert lines[i + 1].strip() == "-> Gₜ = Gₜ₋₁ + gₜ²" and "◀" not in latex
+
+
+def test_a_character_the_print_edition_cannot_set_is_refused_at_once():
+    with pytest.raises(ValueError, match="cannot set: '☃'"):
+        listing(optim._adagrad, {"acc += g * g": "snow ☃"})

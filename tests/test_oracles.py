@@ -66,3 +66,11 @@ def test_tolerances_and_bad_arguments():
         compare("conv2d", [])
     with pytest.raises(TypeError, match="backward must be a function"):
         compare("conv2d", backward=3)
+
+
+def test_the_print_form_is_a_marked_longtable():
+    from cnnmath.printable import MARKER
+
+    latex = compare("avgpool", SUBJECTS["avgpool"][1][:1])._repr_latex_()
+    assert latex.startswith(MARKER) and "\\begin{longtable}" in latex
+    assert "all 5 comparisons within tolerance" in latex and "\\textless{} 1e-" in latex
