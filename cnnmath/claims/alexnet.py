@@ -15,6 +15,7 @@ import numpy as np
 
 from ..conv import conv2d_forward, output_size
 from ..ledger import Finding, by_reference, claim
+from ..results_cache import cached
 
 CHAPTER = "alexnet"
 
@@ -71,6 +72,7 @@ def alexnet_structure() -> dict:
 
 
 @lru_cache(maxsize=None)
+@cached(data=("fashion-mnist",))  # the chapter, the ledger's tests and the Errata page share it
 def fashion_run(activation: str = "relu", dropout: float = 0.0, overlapping: bool = True) -> dict:
     """Train :func:`cnnmath.zoo.alexnet_fashion` with the settings of :data:`EXPERIMENT` and return
     its per-epoch history: training error (running mean over each epoch's batches, as the paper's
