@@ -10,6 +10,10 @@ into the page. Chromium prints the page's DOM when its virtual time runs out (``
 no driver is needed and nothing leaves the machine. A violation of impact "serious" or "critical"
 fails the audit (exit status 1); the others are listed.
 
+The chapter quiz's script is exercised in the same browser: a right and a wrong answer to every
+question of two versions (typed numbers, chosen options, an unreadable number) must get the
+verdicts the answers' data says, and "Another version" must show the next version.
+
 Then the search page, served from 127.0.0.1 (Sphinx's search fetches the pages it quotes), is
 asked for a few words that formulas are full of: a result snippet that shows TeX (``\\(``,
 ``\\[``) fails the audit too.
@@ -136,13 +140,78 @@ def search_snippets(browser: str, site: Path, budget_ms: int = 20000) -> dict[st
         server.server_close()
 
 
+QUIZ_PROBE = """
+<script>
+window.addEventListener("load", function () { setTimeout(function () {
+  var out = {errors: [], checked: 0};
+  try { probe(out); } catch (e) { out.errors.push("the probe failed: " + e); }
+  var pre = document.createElement("pre");
+  pre.id = "cnnmath-quiz-probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+}, 300); });
+function probe(out) {
+  function expect(cond, what) { out.checked++; if (!cond) { out.errors.push(what); } }
+  document.querySelectorAll("section.cnnmath-quiz").forEach(function (root) {
+    var data = JSON.parse(root.querySelector("script.cq-data").textContent).versions;
+    var blocks = root.querySelectorAll(".cq-version");
+    var shown = parseInt(root.getAttribute("data-shown"), 10);
+    expect(!blocks[shown].hidden, "the chosen version is visible");
+    blocks.forEach(function (block, v) {
+      block.querySelectorAll(".cq-question").forEach(function (li, k) {
+        var a = data[v][k], out_ = li.querySelector(".cq-feedback"), id = li.id;
+        var check = function () { li.querySelector(".cq-check").click(); return out_.className; };
+        if (a.kind === "numeric") {
+          var input = li.querySelector(".cq-input"), r = a.ranges[0];
+          input.value = String((r[0] + r[1]) / 2);
+          expect(/cq-right/.test(check()), id + ": the right number is accepted");
+          input.value = String(r[1] + 1e3 * (Math.abs(r[1]) + 1));
+          expect(/cq-wrong/.test(check()), id + ": a wrong number is refused");
+          input.value = "two";
+          expect(/cq-wrong/.test(check()), id + ": an unreadable number is refused");
+        } else {
+          var radios = li.querySelectorAll("input[type=radio]");
+          a.options.forEach(function (o, j) {
+            radios[j].checked = true;
+            var verdict = check();
+            expect(o[0] ? /cq-right/.test(verdict) : /cq-wrong/.test(verdict),
+                   id + ": option " + j + " gets its verdict");
+          });
+        }
+      });
+    });
+    var another = root.querySelector(".cq-another");
+    if (another) {
+      another.click();
+      var next = parseInt(root.getAttribute("data-shown"), 10);
+      expect(next === (shown + 1) % blocks.length && !blocks[next].hidden && blocks[shown].hidden,
+             root.id + ": Another version shows the next one");
+    }
+  });
+}
+</script>
+"""
+
+
+def probe_quiz(browser: str, page: Path, budget_ms: int = 10000) -> dict:
+    """The quiz probe run on a copy of ``page`` (a chapter with a quiz): checks and failures."""
+    text = page.read_text(encoding="utf-8")
+    probe = page.with_name("cnnmath-quiz-probe.html")
+    probe.write_text(text.replace("</body>", QUIZ_PROBE + "</body>", 1), encoding="utf-8")
+    dom = dump_dom(browser, probe.as_uri(), budget_ms).stdout
+    found = re.search(r'<pre id="cnnmath-quiz-probe"[^>]*>(.*?)</pre>', dom, re.S)
+    if not found:
+        return {"errors": [f"{page.name}: the quiz probe did not report"], "checked": 0}
+    return json.loads(html.unescape(found.group(1)))
+
+
 def audit_page(browser: str, page: Path, budget_ms: int) -> list[dict]:
     """The violations axe finds on one (copied, instrumented) page, in both modes."""
     done = dump_dom(browser, page.as_uri(), budget_ms)
-    start = done.stdout.find(f'<pre id="{MARK}">')
+    start = done.stdout.find(f'<pre id="{MARK}"')  # the theme may add attributes
     if start < 0:  # a busy machine: once more, with three times the time
         done = dump_dom(browser, page.as_uri(), 3 * budget_ms)
-        start = done.stdout.find(f'<pre id="{MARK}">')
+        start = done.stdout.find(f'<pre id="{MARK}"')
     if start < 0:
         raise RuntimeError(f"{page}: axe did not report (chromium: {done.stderr[-500:]})")
     start = done.stdout.index(">", start) + 1
@@ -198,6 +267,29 @@ def main(argv: list[str] | None = None) -> int:
             if bad:
                 for n in v["nodes"]:
                     print(f"      {n['target']}: {n['summary']}".replace("\n", " "))
+    with tempfile.TemporaryDirectory(prefix="cnnmath-a11y-quiz-") as tmp:
+        chapter = next(
+            (
+                p
+                for p in sorted((args.site / "book").glob("*.html"))
+                if "cnnmath-quiz" in p.read_text(encoding="utf-8")
+            ),
+            None,
+        )
+        if chapter is None:
+            print("FAIL quiz: no page of the book holds a quiz")
+            failing += 1
+        else:
+            copy = Path(tmp) / "site"
+            shutil.copytree(args.site, copy)
+            result = probe_quiz(chromium(), copy / "book" / chapter.name)
+            for error in result["errors"]:
+                print(f"FAIL quiz on {chapter.name}: {error}")
+            print(
+                f"quiz on {chapter.name}: {result['checked']} checks, "
+                f"{len(result['errors'])} failed"
+            )
+            failing += len(result["errors"]) + (result["checked"] == 0)
     snippets = search_snippets(chromium(), args.site)
     shown = sum(len(v) for v in snippets.values())
     tex = [(w, t) for w, found in snippets.items() for t in found if re.search(r"\\[(\[]", t)]
