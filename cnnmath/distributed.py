@@ -35,7 +35,16 @@ import torch.distributed as dist
 
 from . import zoo
 from .torch_twin import adam as twin_adam
-from .validate import as_float_array, flag, labels, positive_int, positive_number
+from .validate import (
+    as_float_array,
+    cli_int,
+    cli_int_list,
+    cli_positive_number,
+    flag,
+    labels,
+    positive_int,
+    positive_number,
+)
 from .validate import seed as validate_seed
 
 #: the largest |difference| accepted between data-parallel and single-process parameters (float64)
@@ -382,24 +391,34 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="torchrun --nproc_per_node=K -m cnnmath.distributed", description=main.__doc__
     )
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--batch-size", type=int, default=16, help="the global batch, split equally")
+    ap.add_argument("--steps", type=cli_int(1), default=20)
     ap.add_argument(
-        "--shards", default=None, help="unequal shard sizes, comma-separated (one per process)"
+        "--batch-size", type=cli_int(1), default=16, help="the global batch, split equally"
+    )
+    ap.add_argument(
+        "--shards",
+        type=cli_int_list,
+        default=None,
+        help="unequal shard sizes, comma-separated (one per process)",
     )
     ap.add_argument(
         "--weighted", action="store_true", help="weight each loss by k n_r / N (for unequal shards)"
     )
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=cli_positive_number, default=1e-3)
     ap.add_argument("--data", default="random", choices=("random", "fashion-mnist"))
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=cli_int(0), default=0)
     ap.add_argument("--backend", default=None, choices=(None, "gloo", "nccl"))
     ap.add_argument(
         "--init-method", default="env://", help="env:// under torchrun, or file:///path"
     )
-    ap.add_argument("--rank", type=int, default=None, help="without torchrun: this process's rank")
     ap.add_argument(
-        "--world-size", type=int, default=None, help="without torchrun: the number of processes"
+        "--rank", type=cli_int(0), default=None, help="without torchrun: this process's rank"
+    )
+    ap.add_argument(
+        "--world-size",
+        type=cli_int(1),
+        default=None,
+        help="without torchrun: the number of processes",
     )
     ap.add_argument(
         "--json", default=None, help="rank 0 writes its result here (it also prints it)"
@@ -418,8 +437,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     local_rank = int(os.environ.get("LOCAL_RANK", rank))
     local_world = int(os.environ.get("LOCAL_WORLD_SIZE", world))
-    shards = [int(s) for s in args.shards.split(",")] if args.shards else None
-    positive_number(args.lr, "--lr")
+    shards = args.shards
+    if rank >= world:
+        ap.error(f"the rank {rank} must be below the world size {world}")
+    if shards is not None and len(shards) != world:
+        ap.error(f"--shards needs one size per process ({world}); got {len(shards)}")
+    if shards is None and args.batch_size % world:
+        ap.error(f"--batch-size {args.batch_size} does not split into {world} equal shards")
     result = train(
         rank,
         world,

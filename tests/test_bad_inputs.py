@@ -1284,3 +1284,128 @@ def test_every_argument_of_every_public_function_refuses_bad_values(name, tmp_pa
     assert time.perf_counter() - started < 20 + 2 * SLOW.get(name, 0), (
         f"fuzzing {name} took too long"
     )
+
+
+# ================================================================================================
+# The command lines: a bad argument is a usage error (exit 2, a message), never a traceback
+# ================================================================================================
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+#: Every ``python -m`` entry point of the package (a module with ``if __name__ == "__main__"`` or
+#: a package with ``__main__.py``); test_every_entry_point_is_listed finds new ones.
+ENTRY_POINTS = (
+    "cnnmath.assign",
+    "cnnmath.crosscheck",
+    "cnnmath.determinism",
+    "cnnmath.distributed",
+    "cnnmath.exercises",
+    "cnnmath.ledger",
+    "cnnmath.print_edition",
+    "cnnmath.quiz",
+    "cnnmath.quiz.student",
+)
+#: Bad arguments of the command lines this issue is about, tried in the process (fast): each
+#: must exit with status 2 and a message naming the option, before any work.
+BAD_ARGUMENTS = {
+    "cnnmath.crosscheck": [
+        ["--batch-size", "0"],
+        ["--batch-size", "-3"],
+        ["--batch-size", "x"],
+        ["--networks", ""],
+        ["--networks", ","],
+        ["--networks", "lenet5,lenet5"],
+        ["--networks", "alexnet"],
+        ["--timing-repeats", "-1"],
+        ["--steps", "0"],
+        ["--steps", "1.5"],
+        ["--epochs", "-1"],
+        ["--seed", "-1"],
+        ["--device", "bogus"],
+        ["--device", "cuda:x"],
+        ["--device", ""],
+        ["--data", "imagenet"],
+        ["--json", ""],
+        ["--json", "."],
+        ["--bogus"],
+        ["extra"],
+    ],
+    "cnnmath.distributed": [
+        ["--steps", "0"],
+        ["--batch-size", "0"],
+        ["--lr", "-0.1"],
+        ["--lr", "nan"],
+        ["--seed", "x"],
+        ["--shards", ""],
+        ["--shards", "5,0"],
+        ["--shards", "a,b"],
+        ["--rank", "-1"],
+        ["--world-size", "0"],
+        ["--rank", "2", "--world-size", "2"],
+        ["--rank", "0", "--world-size", "2", "--shards", "5"],
+        ["--rank", "0", "--world-size", "2", "--batch-size", "15"],
+        ["--backend", "mpi"],
+        ["--data", "cifar"],
+        ["--bogus"],
+    ],
+}
+#: The option each bad argument list must be named by (its first token, or the message's word).
+_OPTION = re.compile(r"--[\w-]+")
+
+
+def test_every_entry_point_is_listed():
+    root = Path(cnnmath.__file__).parent
+    found = set()
+    for path in root.rglob("*.py"):
+        module = "cnnmath." + ".".join(path.relative_to(root).with_suffix("").parts)
+        if path.name == "__main__.py":
+            found.add(module.removesuffix(".__main__"))
+        elif 'if __name__ == "__main__"' in path.read_text():
+            found.add(module)
+    assert found == set(ENTRY_POINTS)
+
+
+@pytest.mark.parametrize(
+    "module, argv",
+    [(m, a) for m, cases in BAD_ARGUMENTS.items() for a in cases],
+    ids=[
+        f"{m.split('.')[-1]} {' '.join(a) or '(none)'}" for m, c in BAD_ARGUMENTS.items() for a in c
+    ],
+)
+def test_a_bad_argument_is_a_usage_error(module, argv, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"):
+        monkeypatch.delenv(var, raising=False)
+    main = importlib.import_module(module).main
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exit_:
+        main(argv)  # any other exception would be a traceback
+    message = err.getvalue()
+    assert exit_.value.code == 2, message
+    assert "error:" in message and "Traceback" not in message
+    named = [t for t in argv if t.startswith("--")] or ["unrecognized"]
+    assert any(n in message for n in named), message
+
+
+def test_every_entry_point_answers_a_bad_option_with_a_usage_error(tmp_path):
+    """The real ``python -m`` of every entry point, all started at once: exit 2, no traceback."""
+    env = {**os.environ, "PYTHONPATH": str(Path(cnnmath.__file__).parents[1])}
+    runs = {
+        m: subprocess.Popen(
+            [sys.executable, "-m", m, "--no-such-option"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for m in ENTRY_POINTS
+    }
+    for m, run in runs.items():
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 2, f"{m}: exit {run.returncode}\n{err[-2000:]}"
+        assert "Traceback" not in out + err and "error:" in err, f"{m}: {err[-2000:]}"
