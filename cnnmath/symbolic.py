@@ -1216,8 +1216,12 @@ class Derivation:
             return shown
         if isinstance(shown, str):
             _check_tex(shown, what)
-            for reading in self._parse(shown, what):
-                self._prove(reading, value, f"{what} {shown!r}", against="its checked expression")
+            readings = self._parse(shown, what)
+            for reading in readings:
+                label = f"{what} {shown!r}"
+                if len(readings) > 1:  # ambiguous LaTeX: every reading must hold
+                    label += f" (one of its {len(readings)} readings; add parentheses)"
+                self._prove(reading, value, label, against="its checked expression")
             return shown
         expr = _sympify(shown, what)
         self._register_names(expr, what)
@@ -1525,7 +1529,8 @@ def _check_limits(expr: sp.Basic, what: str, preds: tuple[sp.Basic, ...] = ()) -
                 raise DerivationError(
                     f"{what}: the {type(op).__name__.lower()} over {var} from {lower} to {upper} "
                     f"has {count} terms, which is {sign}. SymPy reads reversed limits by Karr's "
-                    "convention (Sum(k, (k, 5, 1)) = -9), which no reader expects: write the "
+                    "convention (Sum(k, (k, 5, 1)) = -9, Product(k, (k, 5, 1)) = 1/24), which no "
+                    "reader expects: write the "
                     "limits in order, or declare what makes the count >= 0 (an integer, "
                     "nonnegative symbol or assuming=[...])"
                 )
