@@ -28,9 +28,10 @@ import zipfile
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from cnnmath.quiz import bank, export, generate, generators
-from cnnmath.quiz.export import math_html, number_text, unit_exponent
+from cnnmath.quiz.export import for_lms, math_html, number_text, unit_exponent
 from cnnmath.quiz.question import Choice, Grid, Numeric, Question, Symbolic
 from cnnmath.quiz.versions import BOOK_SEEDS
 
@@ -48,7 +49,8 @@ def groups():
 
 
 def questions(groups):
-    return [q for _, qs in groups for q in qs]
+    """The questions as the LMS files hold them (a formula asked as its value at a point)."""
+    return [q for _, qs in for_lms(groups) for q in qs]
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,10 +382,20 @@ def read_moodle_text(data: bytes) -> str:
     return ET.fromstring(data).find("question/questiontext/text").text
 
 
-def test_formulas_are_multiple_choice_with_four_distinct_options(groups):
-    for q in questions(groups):
-        if isinstance(q.answer, Symbolic):
-            opts = [o for o, _, _ in q.options()]
+def test_formulas_are_values_at_a_point_in_every_lms(groups):
+    """Each formula question becomes numeric: the formula's value at a point drawn for it, where
+    the answer and the known mistakes differ clearly; the value is the formula's."""
+    for _, qs in groups:
+        for q in qs:
+            if not isinstance(q.answer, Symbolic):
+                continue
+            lms = for_lms([("c", [q])])[0][1][0]
+            assert isinstance(lms.answer, Numeric) and "Evaluate your formula at" in lms.text
+            point = dict(re.findall(r"\$\\?(\w+) = (-?[\d.]+)\$", lms.text.split("Evaluate")[-1]))
+            subs = {s: float(point[sp.latex(s).lstrip("\\")]) for _, s in q.answer.symbols}
+            assert float(q.answer.expr.subs(subs)) == pytest.approx(lms.answer.number, rel=1e-12)
+            assert len(lms.answer.distractors) == len(q.answer.distractors)
+            opts = [o for o, _, _ in q.options()]  # on paper and in the book: four options
             assert len(opts) == len(set(opts)) >= 4
 
 

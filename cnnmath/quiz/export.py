@@ -17,20 +17,29 @@ platform's importer reads it (tests/test_quiz_import.py):
   item has one condition, the right one, and the known mistakes go into its incorrect-answer
   feedback ("if your answer was 12: ..."). An answer smaller than 1e-4 in size is asked in units
   of a power of ten (Moodle adds an absolute 1e-14 to every tolerance, which would accept 0);
+- a formula is asked as its value at a point drawn for the question (:func:`formula_at_a_point`),
+  a numerical question like the others, its known mistakes included;
 - grids are Moodle embedded-answer (cloze) questions with one numerical field per entry (XML);
-  in GIFT and Canvas, and for formulas everywhere, multiple choice with at least four options
-  (the right value, every known mistake's value, then other wrong values) in a seeded order;
+  in GIFT and Canvas, multiple choice with at least four options (the right grid, every known
+  mistake's, then others with one entry changed) in a seeded order;
 - names and identifiers carry an opaque code, never the seed (which would give the answer away).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 
-from .question import Grid, Numeric, Question, fmt
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .expr import value_at
+from .question import Grid, Numeric, Question, Symbolic, fmt, numeric
 from .registry import QuizError, check_seed, generators, get
 from .versions import FIRST_PUBLIC_SEED, question_code, version_seed
 
@@ -93,6 +102,58 @@ def as_choice(q: Question, cloze: bool = False) -> bool:
     if isinstance(q.answer, Grid) and cloze:
         return False
     return not isinstance(q.answer, Numeric)
+
+
+def formula_at_a_point(q: Question) -> Question:
+    """A formula question as a numeric one: the same question, then "evaluate your formula at
+    a = 0.3, y = 0.7" (a point drawn from the kind and seed, one decimal per symbol, where the
+    answer and every known mistake differ clearly), the value to 4 significant digits. An LMS
+    grades that value with a tolerance and names the mistake, as it cannot a formula; guessing
+    among options is no longer possible. Other questions are returned as they are."""
+    a = q.answer
+    if not isinstance(a, Symbolic):
+        return q
+    rng = np.random.default_rng([q.seed, zlib.crc32(q.kind.encode()), 11])
+    lo, hi = a.domain
+    for attempt in range(400):
+        step = 10 if attempt < 200 else 100  # one decimal, else two
+        grid = [k / step for k in range(math.floor(lo * step) + 1, math.ceil(hi * step))]
+        point = {name: grid[int(rng.integers(len(grid)))] for name, _ in a.symbols}
+        at = {s: mpmath.mpf(str(point[name])) for name, s in a.symbols}
+        try:
+            with mpmath.workdps(30):
+                value = float(mpmath.re(value_at(a.expr, at)))
+                wrongs = [(float(mpmath.re(value_at(e, at))), m) for e, m in a.distractors]
+        except (ArithmeticError, TypeError, ValueError):
+            continue
+        values = [value] + [w for w, _ in wrongs]
+        if value == 0 or not all(math.isfinite(v) for v in values):
+            continue
+        gaps = [
+            abs(u - v) / max(abs(u), abs(v)) for i, u in enumerate(values) for v in values[i + 1 :]
+        ]
+        if min(gaps, default=1.0) > 0.003:  # every two values differ clearly at 4 digits
+            break
+    else:
+        return q
+    symbol = dict(a.symbols)
+    where = ", ".join(f"${sp.latex(symbol[name])} = {fmt(v)}$" for name, v in point.items())
+    draft = numeric(
+        q.text + f"\n\nEvaluate your formula at {where} and give its value to 4 significant "
+        "digits.",
+        value,
+        q.solution + f"\n\nAt {where} the formula's value is ${fmt(value, 6)}$.",
+        wrongs,
+        digits=4,
+    )
+    return dataclasses.replace(q, text=draft.text, answer=draft.answer, solution=draft.solution)
+
+
+def for_lms(
+    groups: Iterable[tuple[str, list[Question]]],
+) -> list[tuple[str, list[Question]]]:
+    """The groups as the LMS formats write them: formulas as values at a point."""
+    return [(c, [formula_at_a_point(q) for q in qs]) for c, qs in groups]
 
 
 def name(q: Question, secret: bytes | None = None) -> str:
@@ -245,7 +306,7 @@ def export(
     """The bank in ``platform`` (one of :data:`FORMATS`) as bytes: XML, GIFT text or a QTI zip.
 
     ``secret`` only keys the questions' opaque names (:func:`name`)."""
-    groups = list(groups)
+    groups = for_lms(groups)
     if platform == "moodle":
         from .moodle import to_moodle_xml
 

@@ -267,6 +267,12 @@ def _value(e: sp.Expr, at: Mapping[sp.Symbol, mpmath.mpf]) -> mpmath.mpc:
     return v
 
 
+def value_at(e: sp.Expr, at: Mapping[sp.Symbol, mpmath.mpf]) -> mpmath.mpc:
+    """``e`` at the point ``at`` (symbols to mpmath numbers), with bounded work; raises
+    ``ArithmeticError`` where ``e`` is undefined or overflows there."""
+    return _value(e, at)
+
+
 def _check(v: mpmath.mpc) -> None:
     if not mpmath.isfinite(v) or abs(v) > MAX_MAGNITUDE:
         raise _Overflow

@@ -6,8 +6,8 @@ is written ``\\\\frac\\{a\\}\\{b\\}`` and Moodle reads it back as it was. Texts 
 (``[html]``), with math in ``\\(...\\)``. Each kind's variants follow a ``$CATEGORY:`` line.
 
 Numeric questions are numerical questions with a wrong answer per known mistake (weight 0, its
-own tolerance); GIFT has no embedded answers, so grids and formulas are multiple choice with at
-least four options.
+own tolerance), formulas too, as their value at a point; GIFT has no embedded answers, so grids
+are multiple choice with at least four options.
 """
 
 from __future__ import annotations
