@@ -20,8 +20,8 @@ What a reader may expect of it:
 - formulas are typeset by the page's own MathJax (the book's offline copy) when it is ready,
   however late: the widget waits for it and never loads one itself; rendered formulas are taken
   out of the Tab order, so Tab goes from one question's answer to its "Check" button;
-- a printable ``text/latex`` form (the first version: questions, options, a box for each answer)
-  for the book's PDF edition, and a ``text/plain`` one.
+- a printable ``text/latex`` form (the first version: questions, options, a box for each answer,
+  by :mod:`cnnmath.printable`) for the book's PDF edition, and a ``text/plain`` one.
 
 Numeric answers accept the question's tolerance; each known mistake is a wrong range with its
 own feedback. Grid and symbolic answers are shown as multiple choice (grids as preformatted
@@ -68,7 +68,7 @@ def _round(v: float) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# the question's text: Markdown with $...$ as HTML with MathJax's delimiters, and as LaTeX
+# the question's text: Markdown with $...$ as HTML with MathJax's delimiters
 # --------------------------------------------------------------------------------------------
 
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|`([^`]+)`", re.S)
@@ -89,34 +89,6 @@ def text_html(text: str) -> str:
             out.append(f"\\({html.escape(inline, quote=False)}\\)")
         last = m.end()
     out.append(html.escape(text[last:], quote=False))
-    return "".join(out)
-
-
-_LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {
-    "\\": r"\textbackslash{}",
-    "^": r"\textasciicircum{}",
-    "~": r"\textasciitilde{}",
-}
-
-
-def _latex_escape(s: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(c, c) for c in s)
-
-
-def text_latex(text: str) -> str:
-    """Question text as LaTeX: math kept, code in ``\\texttt``, the rest escaped."""
-    out, last = [], 0
-    for m in _MATH.finditer(text):
-        out.append(_latex_escape(text[last : m.start()]))
-        display, inline, code = m.groups()
-        if code is not None:
-            out.append(rf"\texttt{{{_latex_escape(code)}}}")
-        elif display is not None:
-            out.append(rf"\[{display}\]")
-        else:
-            out.append(f"${inline}$")
-        last = m.end()
-    out.append(_latex_escape(text[last:]))
     return "".join(out)
 
 
@@ -236,27 +208,11 @@ def quiz_html(chapter: str, seed: int = 0, n: int | None = None, versions: int =
 
 
 def quiz_latex(chapter: str, seed: int = 0, n: int | None = None) -> str:
-    """The quiz for print (the version of ``seed``): each question with its options, or a box
-    for a number; ``enumerate`` and ``verbatim`` only, so any LaTeX class typesets it."""
-    lines = [r"\begin{enumerate}"]
-    for q in quiz(chapter, seed, n):
-        lines.append(rf"\item {text_latex(q.text)} {{\small[{_latex_escape(q.id)}]}}")
-        if q.code:
-            lines += [r"\begin{verbatim}", q.code, r"\end{verbatim}"]
-        if isinstance(q.answer, Numeric):
-            lines.append(
-                r"\par\smallskip Answer: \fbox{\rule{0pt}{1.6em}\hspace{6cm}}\par\smallskip"
-            )
-            continue
-        lines.append(r"\begin{enumerate}")
-        for option, _, _ in q.options():
-            if q.answer.type == "grid":
-                lines += [r"\item $\square$", r"\begin{verbatim}", option, r"\end{verbatim}"]
-            else:
-                lines.append(rf"\item $\square$ {text_latex(option)}")
-        lines.append(r"\end{enumerate}")
-    lines.append(r"\end{enumerate}")
-    return "\n".join(lines)
+    """The quiz for print (the version of ``seed``): :func:`cnnmath.printable.quiz_latex` of its
+    questions (marked raw LaTeX: the text, the options with boxes to tick, a box per number)."""
+    from ..printable import quiz_latex as printable_quiz
+
+    return printable_quiz(quiz(chapter, seed, n))
 
 
 def quiz_text(chapter: str, seed: int = 0, n: int | None = None) -> str:
@@ -296,5 +252,4 @@ __all__ = [
     "quiz_text",
     "show_quiz",
     "text_html",
-    "text_latex",
 ]
