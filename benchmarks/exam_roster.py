@@ -33,12 +33,15 @@ def run(students: int, topics: str) -> dict:
         out = Path(tmp) / "exams"
         start = time.perf_counter()
         cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self0 = resource.getrusage(resource.RUSAGE_SELF)
         rc = main(
             ["exam", "--roster", str(roster), "--topics", topics, "--secret", "benchmark secret"]
             + ["-o", str(out)]
         )
         seconds = time.perf_counter() - start
         cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self1 = resource.getrusage(resource.RUSAGE_SELF)
+        py_cpu = (self1.ru_utime + self1.ru_stime) - (self0.ru_utime + self0.ru_stime)
         tex_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
         if rc != 0:
             raise SystemExit(rc)
@@ -50,6 +53,7 @@ def run(students: int, topics: str) -> dict:
         "seconds": round(seconds, 1),
         "seconds_per_student": round(seconds / students, 3),
         "tex_cpu_seconds": round(tex_cpu, 1),
+        "python_cpu_seconds": round(py_cpu, 1),
         "load_average_1min": round(os.getloadavg()[0], 1),
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
