@@ -1094,12 +1094,13 @@ class Derivation:
                 )
             shown.setdefault(key, (atom, printed))
         # every name shown so far, against every other: a later x makes an earlier x^{2} a power
+        names = set(shown)
         for key, (atom, printed) in shown.items():
             if atom in self._where or isinstance(atom, (sp.NumberSymbol, sp.Indexed)):
                 continue
             if atom is sp.I or atom is sp.E:
                 continue
-            problem = _reading_problem(printed, set(shown) - {key})
+            problem = _reading_problem(printed, names, key)
             if problem:
                 raise DerivationError(
                     f"{what}{self._where_suffix()}: the name {printed!r} of {atom!r} {problem}; "
@@ -1578,11 +1579,12 @@ _OPERATOR_COMMANDS = frozenset(
 )
 
 
-def _reading_problem(printed: str, others: set[str]) -> str | None:
-    """Why the printed name of an undefined symbol would read as something else, or None."""
+def _reading_problem(printed: str, names: set[str], own: str = "") -> str | None:
+    """Why the printed name of an undefined symbol would read as something else (given the
+    normalized ``names`` shown beside it, ``own`` its own), or None."""
     name = _MARK_SUPERSCRIPT.sub("", printed)
     base = _SCRIPT.sub("", name)
-    if "^" in name and _norm(base) in others:
+    if "^" in name and _norm(base) in names and _norm(base) != own:
         return f"reads as a power of {base}, which is also shown"
     tokens = [t for t in _TEX_TOKEN.findall(base)]
     words = [t for t in tokens if not t.isspace()]
