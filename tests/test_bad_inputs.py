@@ -1409,3 +1409,32 @@ def test_every_entry_point_answers_a_bad_option_with_a_usage_error(tmp_path):
         out, err = run.communicate(timeout=300)
         assert run.returncode == 2, f"{m}: exit {run.returncode}\n{err[-2000:]}"
         assert "Traceback" not in out + err and "error:" in err, f"{m}: {err[-2000:]}"
+
+
+def test_the_cases_the_review_of_issue_18_found():
+    """The reproductions of issue 18, one line each (the fuzz above tries many more)."""
+    from cnnmath import layers as L
+    from cnnmath import lrn, zoo
+    from cnnmath.network import Sequential
+
+    x = np.random.default_rng(0).normal(size=(2, 3, 4, 4))
+    out, cache = lrn.lrn_forward(x, 3)
+    for bad in (None, dense.affine_forward(X23, W43, B4)[1], N.batchnorm_forward(**BN)[1]):
+        with pytest.raises((TypeError, ValueError), match="cache must be"):
+            lrn.lrn_backward(out, bad)
+    with pytest.raises(TypeError, match="seed"):
+        Sequential([L.Flatten(), L.Dense(2)], (1, 2, 2), seed="0")
+    with pytest.raises(TypeError, match="seed"):
+        D.random_flip(_arr(2, 1, 3, 4), 1.5)
+    net = zoo.autoencoder(4, 0, np.float64, (1, 8, 8), (2, 2))
+    images = np.zeros((3, 1, 8, 8))
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        net.predict_output(images, batch_size=0)
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        zoo.encode(net, images, batch_size=0)
+    for truthy in ("no", 2, None):
+        with pytest.raises(TypeError, match="bias must be True or False"):
+            L.Conv2d(4, 3, bias=truthy)
+    opt = O.Optimizer("sgd", 0.1)
+    with pytest.raises(ValueError, match=r"lr \(the learning rate\)"):
+        opt.lr = -0.1
