@@ -148,3 +148,40 @@ def test_a_missing_tex_engine_is_named_with_its_debian_package(tmp_path, monkeyp
     with pytest.raises(QuizError, match="texlive-latex-base"):
         write_exams(read_roster(ROSTER), exam_kinds(["convolution"]), SECRET, tmp_path / "ex")
     assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    "answers, message",
+    [
+        ("student,Q1\n", "no answers"),
+        ("name,Q1\nx,1\n", "'student' column"),
+        ("student,Q99\ns001,1\n", "unknown question column"),
+        ("student,Q1\ns999,1\n", "not on the roster"),
+        ('student,Q1\n"s001,1\n', "not valid CSV"),
+    ],
+)
+def test_cli_grade_by_student_refuses_bad_answer_files(tmp_path, capsys, answers, message):
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    (tmp_path / "answers.csv").write_text(answers, encoding="utf-8")
+    argv = ["grade", str(tmp_path / "answers.csv"), "--topics", "convolution"]
+    argv += ["--secret", "long enough secret", "--roster", str(tmp_path / "roster.csv")]
+    argv += ["-o", str(tmp_path / "report.csv"), "--summary", str(tmp_path / "summary.csv")]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "report.csv").exists() and not (tmp_path / "summary.csv").exists()
+
+
+def test_cli_grade_by_student_writes_report_and_summary(tmp_path, capsys):
+    kinds = exam_kinds(["convolution"])
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    (tmp_path / "answers.csv").write_text(_answers(kinds, ["s001", "s003"]), encoding="utf-8")
+    argv = ["grade", str(tmp_path / "answers.csv"), "--topics", "convolution"]
+    argv += ["--secret", "a long enough secret", "--roster", str(tmp_path / "roster.csv")]
+    argv += ["-o", str(tmp_path / "report.csv"), "--summary", str(tmp_path / "summary.csv")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"s001: {len(kinds)}/{len(kinds)}" in out and f"s003: {len(kinds)}/{len(kinds)}" in out
+    rows = list(csv.DictReader((tmp_path / "report.csv").open(encoding="utf-8")))
+    assert len(rows) == 2 * len(kinds) and {r["credit"] for r in rows} == {"1"}
+    summary_rows = list(csv.DictReader((tmp_path / "summary.csv").open(encoding="utf-8")))
+    assert [r["right"] for r in summary_rows] == ["2"] * len(kinds)
