@@ -22,19 +22,24 @@ examples:
   python -m cnnmath.quiz list --topic convolution
   python -m cnnmath.quiz show conv_output_size --seed 7
   python -m cnnmath.quiz show --topics convolution,conv_backprop --seed 7 --no-solution
-  python -m cnnmath.quiz export --format moodle --topics convolution --variants 20 -o conv.xml
+  python -m cnnmath.quiz export --format moodle --topics convolution --variants 20 \\
+      --secret-file key.txt -o conv.xml
   python -m cnnmath.quiz export --format gift --kinds adam_steps,init_variance -o bank.gift
-  python -m cnnmath.quiz export --format qti --topics all --variants 10 -o cnnmath-qti.zip
+  python -m cnnmath.quiz export --format qti --topics all --variants 10 --secret-file key.txt \\
+      -o cnnmath-qti.zip
   python -m cnnmath.quiz key --topics convolution --seed 7 -o key.csv
   python -m cnnmath.quiz grade --topics convolution --seed 7 answers.csv -o feedback.csv
   python -m cnnmath.quiz exam --roster roster.csv --topics convolution --secret-file key.txt -o exams
   python -m cnnmath.quiz grade answers.csv --topics convolution --secret-file key.txt \\
       --roster roster.csv -o report.csv --summary summary.csv
 
-A seed is a whole number from 0 to {MAX_SEED}; the same seed gives the same questions. The answers
-CSV of 'grade' has a 'student' column and one column per question, named as in the key (Q1, Q2,
-...); grid answers are written '1 2; 3 4', multiple-choice answers as a letter, formulas in
-plain text (2*x^2 + exp(-z)). Exit status: 0 on success, 2 on bad input (with a message).
+A seed is a whole number from 0 to {MAX_SEED}; the same seed gives the same questions (the book's
+quizzes use the seeds below {FIRST_PUBLIC_SEED}, whose answers are public). With a secret (a
+passphrase, or --secret-file with a key file) 'export' and 'exam' draw the seeds from it and the
+student's id: nobody without it can reproduce a version. The answers CSV of 'grade' has a
+'student' column and one column per question, named as in the key (Q1, Q2, ...); grid answers
+are written '1 2; 3 4', multiple-choice answers as a letter, formulas in plain text
+(2*x^2 + exp(-z)). Exit status: 0 on success, 2 on bad input (with a message).
 """
 
 
