@@ -211,3 +211,19 @@ def test_check_build_cli(tmp_path, capsys):
     assert "solution ex-two" in capsys.readouterr().err
     assert main(["check-build", str(site), str(tmp_path / "nope")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_find_leaks_reads_a_sphinx_search_index_for_a_solutions_own_words(tmp_path):
+    path = tmp_path / "chapter.ipynb"
+    path.write_text(json.dumps(NOTEBOOK))
+    (one, two) = solutions_in([path])
+    # words only the first solution uses, stemmed as Sphinx's English index stems them
+    assert {"answer", "count", "land"} <= one.stems
+    site = tmp_path / "site"
+    site.mkdir()
+    index = {"terms": {"exercis": 0, "implement": 0}, "titleterms": {}}
+    (site / "searchindex.js").write_text(f"Search.setIndex({json.dumps(index)})")
+    assert find_leaks(site, [one, two]) == []
+    index["terms"] |= {stem: 0 for stem in one.stems}
+    (site / "searchindex.js").write_text(f"Search.setIndex({json.dumps(index)})")
+    assert [leak.where for leak in find_leaks(site, [one, two])] == [one.where]

@@ -38,7 +38,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -257,11 +257,24 @@ def _output_text(output: dict) -> tuple[str, list[bytes]]:
 
 @dataclass
 class Solution:
-    """One exercise's solution as its source holds it: the pieces of text a copy would show."""
+    """One exercise's solution as its source holds it: the pieces of text a copy would show, and
+    the stems of the words no other text of the book uses (what a search index would hold)."""
 
     where: str
     pieces: list[str]
     images: list[bytes]
+    stems: set[str] = field(default_factory=set)
+
+
+_WORD = re.compile(r"[A-Za-z]{5,}")
+
+
+def _stems(text: str) -> set[str]:
+    """The words of ``text`` (5 letters or more) as Sphinx's English search index stems them."""
+    import snowballstemmer
+
+    stemmer = snowballstemmer.stemmer("porter")  # sphinx.search.en's
+    return {stemmer.stemWord(w.lower()) for w in _WORD.findall(text)}
 
 
 def _solutions_of_notebook(name: str, notebook: dict) -> tuple[list[Solution], list[str]]:
@@ -322,7 +335,9 @@ def solutions_in(paths: Iterable[Path], public_paths: Iterable[Path] = ()) -> li
         solutions += found
         public += seen
     everywhere = _normal(" \n ".join(public))
+    public_stems = _stems(everywhere)
     for s in solutions:
+        s.stems = _stems(" ".join(s.pieces)) - public_stems
         s.pieces = sorted({p for p in s.pieces if p not in everywhere})
     return solutions
 
@@ -358,6 +373,24 @@ class Leak:
         return f"{self.path}: {self.where}: {self.what!r}"
 
 
+def _index_leaks(path: Path, solutions: list[Solution]) -> list[Leak]:
+    """A solution whose own words a Sphinx search index holds: at least 2 of its stems that no
+    other text of the book has, and at least half of them (a single stem can be another page's
+    word that the book's sources do not hold, such as a generated table's)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+        terms = set(index.get("terms", {})) | set(index.get("titleterms", {}))
+    except (ValueError, AttributeError):
+        return [Leak(path, "the search index", "cannot be read as Sphinx's searchindex.js")]
+    leaks = []
+    for s in solutions:
+        found = sorted(s.stems & terms)
+        if len(found) >= 2 and 2 * len(found) >= len(s.stems):
+            leaks.append(Leak(path, s.where, f"its words in the index: {', '.join(found[:6])}"))
+    return leaks
+
+
 def find_leaks(build: Path, solutions: list[Solution]) -> list[Leak]:
     """Every file in the folder ``build`` that holds a solution's text or image (one per pair)."""
     build = Path(build)
@@ -365,6 +398,8 @@ def find_leaks(build: Path, solutions: list[Solution]) -> list[Leak]:
         raise ValueError(f"build {str(build)!r} is not a folder")
     images = {hashlib.sha256(im).hexdigest(): s.where for s in solutions for im in s.images}
     leaks = []
+    for path in sorted(build.rglob("searchindex.js")):
+        leaks += _index_leaks(path, solutions)
     for path in sorted(p for p in build.rglob("*") if p.is_file()):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest in images:
