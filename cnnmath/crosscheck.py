@@ -48,7 +48,7 @@ from .optim import Optimizer
 from .torch_twin import adam as twin_adam
 from .torch_twin import grads as twin_grads
 from .train import progress_mode
-from .validate import as_float_array, cli_int, flag, number, positive_int, positive_number
+from .validate import as_float_array, cli_int, flag, in_range, number, positive_int, positive_number
 from .validate import labels as check_labels
 from .validate import path as check_path
 from .validate import seed as validate_seed
@@ -267,9 +267,13 @@ def adam_amplification(
     dgrad = number(dgrad, "dgrad")
     if dgrad < 0:
         raise ValueError(f"dgrad (a largest absolute difference) must be >= 0; got {dgrad}")
+    lr = positive_number(lr, "lr (the learning rate)")
+    eps = positive_number(eps, "eps (Adam's epsilon)")
+    beta1 = in_range(beta1, "beta1", 0.0, 1.0, high_open=True)
+    beta2 = in_range(beta2, "beta2", 0.0, 1.0, high_open=True)
     t = np.arange(1, 2001)
     c_beta1 = float(np.sum(beta1 ** (t - 1) * (1 - beta1) / (1 - beta1**t)))
-    return float(lr) * (c_beta1 + float(np.sqrt(1.0 - beta2))) / float(eps) * dgrad
+    return lr * (c_beta1 + float(np.sqrt(1.0 - beta2))) / eps * dgrad
 
 
 def _largest(ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray]) -> tuple[float, str]:

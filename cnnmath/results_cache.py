@@ -40,7 +40,11 @@ _PACKAGE = Path(__file__).resolve().parent
 @functools.lru_cache(maxsize=1)
 def source_digest(root: str | None = None) -> str:
     """SHA-256 of every ``.py`` file below ``root`` (the package), by relative path and content."""
+    if root is not None and not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a folder's path; got {type(root).__name__}")
     base = _PACKAGE if root is None else Path(root)
+    if not base.is_dir():
+        raise ValueError(f"root {str(base)!r} is not a folder")
     h = hashlib.sha256()
     for path in sorted(base.rglob("*.py")):
         h.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -49,6 +53,13 @@ def source_digest(root: str | None = None) -> str:
 
 def _data_digests(datasets: Sequence[str]) -> dict[str, list[str | None]]:
     from .data import REGISTRY
+
+    if isinstance(datasets, str) or not isinstance(datasets, (tuple, list)):
+        raise TypeError(
+            f"data must be a tuple of dataset names such as ('fashion-mnist',); got {datasets!r}"
+        )
+    if not all(isinstance(d, str) for d in datasets):
+        raise TypeError(f"data must hold dataset names (strings); got {datasets!r}")
 
     unknown = [d for d in datasets if d not in REGISTRY]
     if unknown:
@@ -95,7 +106,7 @@ def key(
         raise TypeError(f"arguments must be a dict; got {type(arguments).__name__}")
     record = {
         "code": source_digest() if code is None else code,
-        "data": _data_digests(tuple(data)),
+        "data": _data_digests(data),
         "settings": _settings() if settings is None else settings,
         "function": function,
         "arguments": arguments,
@@ -146,8 +157,8 @@ def cached(*, data: Sequence[str] = ()) -> Callable[[Callable[..., Any]], Callab
     """
     import inspect
 
+    _data_digests(data)  # an unknown dataset fails at decoration
     datasets = tuple(data)
-    _data_digests(datasets)  # an unknown dataset fails at decoration
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         signature = inspect.signature(func)

@@ -188,6 +188,15 @@ for _name, _producer in BACKWARDS.items():
     else:
         add(_name, lambda p=_producer: call(np.ones_like(output_of(p)), cache_of(p)))
 
+CALLS.update(
+    {
+        "crosscheck.adam_amplification": lambda: call(1e-13, 1e-3),
+        "results_cache.key": lambda: call("m.f", {"x": 1}, data=("fashion-mnist",)),
+        "results_cache.cached": lambda: call(data=("fashion-mnist",)),
+        "results_cache.source_digest": lambda: call(str(TMP)),
+    }
+)
+
 # -- layers as functions --------------------------------------------------------------------------
 CALLS.update(
     {
@@ -528,6 +537,7 @@ EXEMPT: dict[str, str] = {
     "distributed.main": "a command line: fuzzed through its arguments (test_command_lines_refuse_bad_arguments)",
     "distributed.train": "one process of a process group (torchrun): tests/test_distributed.py runs it",
     "distributed.run_spawned": "spawns processes (minutes): tests/test_distributed.py runs it",
+    "results_cache.folder": "takes no argument",
     "determinism.deterministic": "switches torch's global determinism: tests/test_determinism.py",
     "determinism.install": "writes into site-packages: tests/test_determinism.py",
     "determinism.main": "a command line: tests/test_determinism.py",
