@@ -469,8 +469,16 @@ def _axes_words(ax) -> str:
             items.append(f"{len(offsets)} points{named}")
     bars = [b for b in ax.patches if type(b).__name__ == "Rectangle" and b.get_height() != 0]
     if bars:
-        heights = [b.get_height() for b in bars]
-        items.append(f"{len(bars)} bars from {_num(min(heights))} to {_num(max(heights))}")
+        heights, widths = [b.get_height() for b in bars], [b.get_width() for b in bars]
+        across = len(set(heights)) == 1 and len(set(widths)) > 1  # barh: lengths are widths
+        sizes = widths if across else heights
+        ticks = ax.get_yticklabels() if across else ax.get_xticklabels()
+        names = [_clean(t.get_text()) for t in ticks if _clean(t.get_text())]
+        what = f"{len(bars)} {'horizontal ' if across else ''}bars"
+        items.append(
+            f"{what} from {_num(min(sizes))} to {_num(max(sizes))}"
+            + (f" for {', '.join(names[:12])}" if names else "")
+        )
     for im in ax.images:
         shape = im.get_array().shape
         items.append(f"an image of {shape[0]} by {shape[1]} pixels")

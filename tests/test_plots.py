@@ -156,3 +156,12 @@ def test_architecture_is_drawn_from_the_description():
     assert "towers" not in lenet and "C3 (conv 5x5, partial connection table) to 16@10x10" in lenet
     with pytest.raises(TypeError, match="net must be a network description"):
         plots.architecture("alexnet")
+
+
+def test_describe_names_bars_by_their_category():
+    fig, ax = matplotlib.pyplot.subplots()
+    ax.barh(["thesis", "paper"], [3, 5])  # horizontal: the lengths are the widths
+    assert plots.describe(fig) == "One panel, 2 horizontal bars from 3 to 5 for thesis, paper."
+    fig, ax = matplotlib.pyplot.subplots()
+    ax.bar(["a", "b", "c"], [1, 4, 2])
+    assert plots.describe(fig) == "One panel, 3 bars from 1 to 4 for a, b, c."
