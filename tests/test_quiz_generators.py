@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from cnnmath import ledger
 from cnnmath.quiz import generate, generators
+from cnnmath.quiz.training import equal_groups, groups_text
 
 SEEDS = range(20)
 META = torch.device("meta")  # shapes and counts only: no arithmetic
@@ -515,19 +516,29 @@ def test_symmetry_question_against_torch():
             for m in (net[0], net[2]):
                 m.weight.fill_(d["c"])
                 m.bias.zero_()
-            if d["random_bias"]:
-                net[0].bias.normal_()
+            net[0].bias.copy_(t(d["biases"]))
         opt = torch.optim.SGD(net.parameters(), lr=0.5)
         x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
         for _ in range(5):
             opt.zero_grad()
             F.cross_entropy(net(x), y).backward()
             opt.step()
-        equal = bool(torch.allclose(net[0].weight, net[0].weight[0].expand_as(net[0].weight)))
-        right = q.answer.options[q.answer.correct]
-        assert right == ("They are still all equal." if equal else "They have become different."), (
-            q.id
-        )
+        rows = net[0].weight.detach().numpy()
+        same = {
+            (i + 1, j + 1)
+            for i in range(len(rows))
+            for j in range(i + 1, len(rows))
+            if np.allclose(rows[i], rows[j])
+        }
+        assert q.answer.options[q.answer.correct] == groups_text(equal_groups(rows), d["hidden"])
+        # equal rows are exactly those of equal biases: the symmetry the question is about
+        biases = d["biases"]
+        assert same == {
+            (i + 1, j + 1)
+            for i in range(len(biases))
+            for j in range(i + 1, len(biases))
+            if biases[i] == biases[j]
+        }, q.id
 
 
 def test_adjoint_question_against_torch():

@@ -203,16 +203,51 @@ def uniform_limit(rng: np.random.Generator) -> Draft:
     )
 
 
+def equal_groups(rows: np.ndarray) -> list[list[int]]:
+    """The groups (1-based, of two or more) of rows that are equal, in order of first row."""
+    groups: list[list[int]] = []
+    for i in range(len(rows)):
+        for g in groups:
+            if np.allclose(rows[g[0] - 1], rows[i]):
+                g.append(i + 1)
+                break
+        else:
+            groups.append([i + 1])
+    return [g for g in groups if len(g) > 1]
+
+
+def groups_text(groups: list[list[int]], units: int) -> str:
+    """``[[1, 3], [2, 5]]`` as an option: "Units 1 and 3 are equal, and so are units 2 and 5;
+    the others differ." (all equal / none equal in words)."""
+    if not groups:
+        return "No two of them are equal."
+    if len(groups) == 1 and len(groups[0]) == units:
+        return "They are all still equal."
+
+    def units_of(g: list[int]) -> str:
+        return ", ".join(map(str, g[:-1])) + f" and {g[-1]}"
+
+    text = f"Units {units_of(groups[0])} are equal"
+    for g in groups[1:]:
+        text += f", and so are units {units_of(g)}"
+    covered = sum(len(g) for g in groups)
+    return text + ("." if covered == units else "; the others differ from every unit.")
+
+
 @generator("init", "symmetry", "Equal initial weights and symmetry", "choice")
 def symmetry(rng: np.random.Generator) -> Draft:
-    hidden = int(rng.integers(3, 6))
+    hidden = int(rng.integers(3, 7))
     c = float(rng.choice([0.1, 0.2, 0.5]))
-    random_bias = bool(rng.integers(0, 2))
+    values = [0.0] + [float(v) for v in np.round(rng.normal(size=2), 2)]
+    labels = rng.integers(0, 3, hidden)
+    if rng.random() < 0.2:  # sometimes every bias is equal
+        labels[:] = labels[0]
+    biases = [values[int(k)] for k in labels]
     x = rng.normal(size=(8, 4))
     y = rng.integers(0, 3, 8)
     params = {
         "W1": np.full((hidden, 4), c),
-        "b1": rng.normal(size=hidden) if random_bias else np.zeros(hidden),
+        "b1": np.array(biases),
         "W2": np.full((3, hidden), c),
         "b2": np.zeros(3),
     }
@@ -222,40 +257,50 @@ def symmetry(rng: np.random.Generator) -> Draft:
         grads = mlp_backward(losses.softmax_cross_entropy_backward(1.0, lc), caches, "tanh")
         for k in params:
             params[k] -= 0.5 * grads[k]
-    same = bool(np.allclose(params["W1"], params["W1"][0]))
-    bias = "random biases drawn from $N(0, 1)$" if random_bias else "zero biases"
+    groups = equal_groups(params["W1"])
     text = (
-        f"A 4-{hidden}-3 tanh network starts with every weight equal to ${fmt(c)}$ and {bias}, "
-        f"and is trained "
-        f"by gradient descent on a batch of varied examples. After five steps, what is true of "
-        f"the rows of "
-        f"$W^{{(1)}}$ (the weights into each hidden unit)?"
+        f"A 4-{hidden}-3 tanh network starts with every weight equal to ${fmt(c)}$ and the "
+        f"hidden units' biases $\\mathbf b^{{(1)}} = {vec(np.array(biases))}$, and is trained by "
+        f"gradient descent on a batch of varied examples. After five steps, which hidden units "
+        f"still have equal incoming weights (equal rows of $W^{{(1)}}$)?"
     )
-    right = "They are still all equal." if same else "They have become different."
-    other = "They have become different." if same else "They are still all equal."
-    sol = (
-        "With equal weights and equal biases every hidden unit computes the same value and gets "
-        "the same "
-        "gradient, so the units stay copies of each other forever (measured: the rows are equal)."
-        if same
-        else "Different biases make the hidden units compute different values, hence get "
-        "different gradients: "
-        "the symmetry is broken (measured: the rows differ)."
-    )
-    wrong = [
+    right = groups_text(groups, hidden)
+    by_bias = equal_groups(np.array(biases)[:, None])
+    wrong: list[tuple[str, M.Mistake | None]] = [
         (
-            other,
+            groups_text([list(range(1, hidden + 1))], hidden),
             M.Mistake(
-                "symmetry",
-                "equal units get equal gradients; only different inputs to them "
-                "(here " + ("none" if same else "the biases") + ") make them differ",
+                "symmetry_forever",
+                "equal weights stay equal only while the units also get equal inputs: different "
+                "biases make them compute, and so learn, different things",
             ),
         ),
-        ("Only the first row has changed.", None),
+        (
+            groups_text([], hidden),
+            M.Mistake(
+                "symmetry_breaks_itself",
+                "gradient descent does not break symmetry by itself: units with equal weights "
+                "and equal biases get equal gradients at every step",
+            ),
+        ),
+        (
+            groups_text([g for g in by_bias if values[0] != biases[g[0] - 1]] or [[1, 2]], hidden),
+            None,
+        ),
     ]
-    return choice(
-        text, right, wrong, sol, rng, data=dict(random_bias=random_bias, hidden=hidden, c=c)
+    seen = {right}
+    kept = []
+    for option, mistake in wrong:
+        if option not in seen:
+            seen.add(option)
+            kept.append((option, mistake))
+    sol = (
+        "Units with equal incoming weights and equal biases compute the same value and get the "
+        "same gradient, so they stay copies of each other forever; a different bias makes a unit "
+        "compute something else, hence get a different gradient (measured here after five steps "
+        f"with the package's MLP: {right[0].lower() + right[1:]})"
     )
+    return choice(text, right, kept, sol, rng, data=dict(biases=biases, hidden=hidden, c=c))
 
 
 # --------------------------------------------------------------------------------------------
