@@ -304,15 +304,14 @@ def alexnet_fashion(
 
     if not isinstance(activation, str) or activation not in Activation._TORCH:
         raise ValueError(
-            f"activation must be one of {sorted(Activation._TORCH)}; got {activation!r}"
+            f"activation: unknown activation {activation!r}; expected one of "
+            f"{sorted(Activation._TORCH)}"
         )
     dropout = in_range(dropout, "dropout", 0, 1, high_open=True)
     overlapping, lrn = flag(overlapping, "overlapping"), flag(lrn, "lrn")
     widths = shape_tuple(widths, "widths", 5)
-    if min(widths) < 1 or any(w % 2 for w in widths[1:]):
-        raise ValueError(
-            f"widths must be 5 positive filter counts, the last four even (groups 2); got {widths}"
-        )
+    if min(widths) < 1:
+        raise ValueError(f"widths must be 5 positive filter counts; got {widths}")
     hidden = positive_int(hidden, "hidden")
 
     def pool(k: int, size: int) -> MaxPool2d:
