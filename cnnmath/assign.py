@@ -105,9 +105,7 @@ def solution_source(ex: Exercise) -> str:
     lines = source[first:]
     imports = _imports(fn)
     head = ex.scaffold().replace("    raise NotImplementedError  # your code here\n", "")
-    inner = [f"    {line}" for line in imports] + [
-        line if line.startswith("    ") or not line.strip() else f"    {line}" for line in lines
-    ]
+    inner = [f"    {line}" for line in imports] + lines  # the body is indented already
     return head + "    # BEGIN SOLUTION\n" + "\n".join(inner) + "\n    # END SOLUTION\n"
 
 
