@@ -61,6 +61,12 @@ INTRODUCTION_TITLE = "Introduction"
 _PRINTABLE_MIME = {"text/latex", "image/png", "image/jpeg", "application/pdf", "image/svg+xml"}
 
 
+# What only the book needs on top of the shared preamble: index entries in the text face (Sphinx
+# sets them in typewriter).
+_PRINT_PREAMBLE = r"""\protected\def\sphinxstyleindexentry#1{#1}
+"""
+
+
 def _configure(app: Sphinx, config) -> None:
     if config.cnnmath_print_edition not in EDITIONS:
         raise ValueError(
@@ -75,7 +81,7 @@ def _configure(app: Sphinx, config) -> None:
             "fontpkg": "\\usepackage{lmodern}",
             # Greek in text is declared as math in PREAMBLE (no LGR fonts: texlive-lang-greek)
             "textgreek": "",
-            "preamble": tex.PREAMBLE + elements.get("preamble", ""),
+            "preamble": tex.PREAMBLE + _PRINT_PREAMBLE + elements.get("preamble", ""),
             "sphinxsetup": ",".join(
                 [
                     "verbatimwrapslines=true",

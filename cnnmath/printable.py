@@ -133,8 +133,9 @@ def latex_table(
 
     ``header``, each row and ``footer`` (a last row under a rule, such as totals) hold LaTeX
     cells (escape text with :func:`escape` or :func:`latex_text`). ``columns`` gives each
-    column's alignment: ``"l"``, ``"r"`` or ``"c"``, or a float, the column's width as a
-    fraction of the line, for text that wraps (ragged right); by default every column is ``"l"``.
+    column's alignment: ``"l"``, ``"r"`` or ``"c"``, or a float, the column's share of the line
+    (the space between columns included: shares that sum to 1 fill the line), for text that
+    wraps (ragged right); by default every column is ``"l"``.
     ``caption`` (LaTeX) is set above the table.
     """
     n = len(header)
@@ -155,7 +156,11 @@ def latex_table(
                 raise ValueError(
                     f"a column width must be a fraction of the line in (0, 1], got {c}"
                 )
-            spec.append(f">{{\\raggedright\\arraybackslash}}p{{{c:.3f}\\linewidth}}")
+            # the column's text width: its share of the line less the space between columns
+            spec.append(
+                f">{{\\raggedright\\arraybackslash}}"
+                f"p{{\\dimexpr {c:.3f}\\linewidth-2\\tabcolsep\\relax}}"
+            )
         elif c in ("l", "r", "c"):
             spec.append(c)
         else:
@@ -468,11 +473,11 @@ def _table_latex(node: _Node, docdir: str) -> str:
 _LINE_CHARS = 95
 
 
-def _column_widths(lengths: list[int], words: list[int], total: float = 0.96) -> list[float]:
+def _column_widths(lengths: list[int], words: list[int], total: float = 0.99) -> list[float]:
     """Column widths (fractions of the line) for cells of at most ``lengths`` characters whose
     longest words have ``words`` characters: no column narrower than its longest word, the rest
     of the line shared in proportion to the (capped) content lengths."""
-    need = [(w + 2) / _LINE_CHARS for w in words]
+    need = [(w + 4) / _LINE_CHARS for w in words]
     want = [min(max(length, 6), 60) for length in lengths]
     widths = [0.0] * len(lengths)
     free = list(range(len(lengths)))
@@ -491,7 +496,7 @@ def _column_widths(lengths: list[int], words: list[int], total: float = 0.96) ->
         if room <= 0:  # the words alone are wider than the line: shrink all alike
             scale = total / sum(need)
             return [n * scale for n in need]
-    return [w - 0.01 for w in widths]
+    return widths
 
 
 def _plain(latex: str) -> str:
