@@ -6,7 +6,8 @@ CPU time LaTeX took and the load average (on a shared machine the wall time foll
 ``--json FILE`` also stores the result with the machine it ran on. Needs Debian's TeX packages
 (scripts/get-tex.sh).
 
-    OPENBLAS_CORETYPE=Haswell .venv/bin/python benchmarks/exam_roster.py --students 200
+    OPENBLAS_CORETYPE=Haswell .venv/bin/python benchmarks/exam_roster.py --students 200 \
+        --json benchmarks/results/exam_roster.json
 """
 
 from __future__ import annotations
