@@ -20,7 +20,9 @@ def compiled_text(tmp_path, body: str) -> str:
     pdf = tex.compile(tex.document(body), tmp_path)
     if shutil.which("pdftotext") is None:
         raise tex.TeXMissing("pdftotext", tex.package_for("pdftotext"))
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
     return re.sub(r"\s+", " ", text.replace("\u201d", '"'))
 
