@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..conv import conv2d_forward_naive
 from ..conv_transpose import conv_transpose2d_forward_naive, output_size
-from ..ledger import Finding, claim
+from ..ledger import Finding, by_reference, claim
 from ..losses import mse_forward
 
 CHAPTER = "autoencoder"
@@ -141,4 +141,24 @@ def _denoising() -> Finding:
         ok,
         f"sklearn digits, Gaussian noise sigma 0.4, {r['n_test']} test digits: "
         f"MSE noisy {r['noisy']:.4f}, denoised {r['denoised']:.4f}",
+    )
+
+
+@claim(
+    "guide-6-figure-11",
+    document="guide",
+    where="§6 (Figure 14)",
+    stated="'As shown in Figure 11, the encoder compresses the image into a smaller dimension'",
+    verdict="editorial",
+    correct="'As shown in Figure 14': the guide's Figure 14 is the architecture of the "
+    "convolutional autoencoder, printed just above the sentence; its Figure 11 is the "
+    "average-pooling example of §3.1",
+    reference="the guide itself: the captions of its Figures 11 and 14",
+    chapter=CHAPTER,
+)
+def _figure_11() -> Finding:
+    return by_reference(
+        False,
+        "Figure 11: 'Average-pooling a 4x4 feature map ...'; Figure 14: 'Architecture of "
+        "convolutional autoencoder'",
     )
