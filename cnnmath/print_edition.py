@@ -62,8 +62,9 @@ _PRINTABLE_MIME = {"text/latex", "image/png", "image/jpeg", "application/pdf", "
 
 
 # What only the book needs on top of the shared preamble: index entries in the text face (Sphinx
-# sets them in typewriter).
+# sets them in typewriter), adjustbox (texlive-latex-extra) for displays wider than the line.
 _PRINT_PREAMBLE = r"""\protected\def\sphinxstyleindexentry#1{#1}
+\usepackage{adjustbox}
 """
 
 
@@ -160,6 +161,16 @@ def _quiz_call(source: str) -> tuple[str, int, int | None] | None:
     return None
 
 
+def fitted_display(math: str) -> str:
+    r"""A display output (a derivation: ``aligned`` rows, its reasons and definitions on the
+    right) as centred display math, scaled down to the line's width where it is wider: what runs
+    past the margin on paper is lost, while MathJax scrolls it on a screen."""
+    return (
+        "\\par\\begin{center}\\adjustbox{max width=\\linewidth}{$\\displaystyle\n"
+        f"{math.strip()}\n$}}\\end{{center}}\\par"
+    )
+
+
 def _raw_latex(text: str) -> nodes.raw:
     return nodes.raw("", text, format="latex")
 
@@ -180,8 +191,12 @@ def _printable_outputs(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
     for block in list(doctree.findall(nodes.math_block)):
-        if "text_latex" in block["classes"] and printable.is_printable(block.astext()):
+        if "text_latex" not in block["classes"]:
+            continue
+        if printable.is_printable(block.astext()):
             block.replace_self(_raw_latex(block.astext()))
+        elif "\\begin{aligned}" in block.astext():
+            block.replace_self(_raw_latex(fitted_display(block.astext())))
     for cell in list(doctree.findall(nodes.container)):
         if cell.get("nb_element") != "cell_code":
             continue

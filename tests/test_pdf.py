@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import nbformat
@@ -32,7 +33,7 @@ def pdf_text(pdf: Path, layout: bool = False) -> str:
     text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     for a, b in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"')):
         text = text.replace(a, b)
-    return text
+    return unicodedata.normalize("NFKC", text)  # math italic letters as letters, ligatures split
 
 
 _FOOTER = re.compile(r"^(\d+|Chapter \d+\. .+|[A-Z]?(\d+\.)+\d*\.? .+)$")
@@ -66,6 +67,13 @@ GLUE = "0.123456"
 HTML_TABLE = (
     "<table><tr><th>layer</th><th>weights</th></tr><tr><td>conv1</td><td>150</td></tr></table>"
 )
+# a derivation-like display three times wider than the line
+WIDE = {
+    "text/latex": "$$\n\\begin{aligned}\nS &= "
+    + " + ".join(f"w_{{{i}}} x_{{{i}}}" for i in range(60))
+    + " && \\checkmark\\ \\text{expanded}\n\\end{aligned}\n$$",
+    "text/plain": "<IPython.core.display.Math object>",
+}
 EXERCISE = """:::{exercise}
 :label: tiny-sum
 
@@ -130,6 +138,7 @@ def make_book(root: Path, extra_output: dict | None = None) -> Path:
         nbformat.v4.new_markdown_cell("The value is {glue:text}`tiny_value:.3f` exactly."),
         nbformat.v4.new_code_cell("table", outputs=[table], execution_count=2),
         nbformat.v4.new_code_cell("shown", outputs=[_output(shown)], execution_count=3),
+        nbformat.v4.new_code_cell("wide", outputs=[_output(WIDE)], execution_count=5),
         nbformat.v4.new_markdown_cell("## Exercises\n\n" + EXERCISE),
         nbformat.v4.new_markdown_cell("## Quiz"),
         nbformat.v4.new_code_cell(
@@ -153,12 +162,15 @@ def make_book(root: Path, extra_output: dict | None = None) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> dict[str, str]:
-    """The three editions of the tiny book, as text."""
+    """The three editions of the tiny book, as text, and the reader edition's LaTeX log."""
     root = make_book(tmp_path_factory.mktemp("tiny"))
-    return {
+    out = {
         edition: flat(pdf_text(print_edition.build(root, edition)))
         for edition in print_edition.EDITIONS
     }
+    log = root / "_build" / "print" / "reader" / "_build" / "latex" / "cnnmath.log"
+    out["log"] = log.read_text(encoding="utf-8", errors="replace")
+    return out
 
 
 def test_tiny_book_reader_edition(tiny):
@@ -169,6 +181,9 @@ def test_tiny_book_reader_edition(tiny):
     assert "The value is 0.123 exactly." in text  # the glued number, formatted as in the HTML
     assert "layer weights conv1 150" in text  # the HTML-only table, printed as a table
     assert "A printable output" in text
+    # the wide display is scaled to the line, not cut at the margin
+    assert "S =" in text and "expanded" in text
+    assert "Overfull \\hbox" not in tiny["log"]
     assert "IPython" not in text and "<div" not in text and "var q" not in text
     # the quiz prints as its questions, with a box for the answer, and no key
     for q in quiz("perceptron", 0):
@@ -319,7 +334,7 @@ def test_every_glued_number_of_the_prose_is_in_the_pdf(book):
                     continue  # another page's value, or a key the stored outputs lack (stale)
                 shown = format_plain_text(values[key], spec or "s")
                 checked += 1
-                if flat(shown) not in text:
+                if flat(unicodedata.normalize("NFKC", shown)).replace("\u2212", "-") not in text:
                     missing.append(f"{path.name}: {key} = {shown!r}")
     assert checked > 50
     assert not missing, missing
