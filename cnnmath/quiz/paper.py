@@ -210,7 +210,7 @@ def exam_latex(
     student: Student, code: str, title: str, questions: list[tuple[str, Question]]
 ) -> str:
     """One student's exam as a LaTeX document: name and version code in every page's header."""
-    head = f"{_plain(student.name)} ({_plain(student.id)}) \\hfill version {code} \\quad page"
+    head = f"{_plain(student.name)} ({_plain(student.id)}) \\hfill version {code} \\quad page~"
     parts = [
         "\\pagestyle{myheadings}\\markright{" + head + "}",
         f"\\section*{{{_plain(title)}}}",
@@ -225,7 +225,12 @@ def exam_latex(
             block.append(_code(q.code))
         block.append(latex_text(q.answer.instructions()))
         block.append(_answer_space(q))
-        parts.append("\\begin{samepage}\n" + "\n".join(block) + "\\end{samepage}\n\\bigskip")
+        # a question and its answer boxes on one page
+        parts.append(
+            "\\noindent\\begin{minipage}{\\linewidth}\n"
+            + "\n".join(block)
+            + "\\end{minipage}\n\\bigskip"
+        )
     rows = "\n".join(
         f"{label} & {_plain(q.title)} & \\rule{{0pt}}{{2.2em}} \\\\ \\hline"
         for label, q in questions
