@@ -37,7 +37,7 @@ from cnnmath.quiz.versions import BOOK_SEEDS
 
 from .test_quiz_export import parse_gift
 
-VARIANTS = 12
+VARIANTS = 20
 SECRET = b"test-secret-for-the-import-tests"
 MOODLE_SLACK = 1e-14  # qtype_numerical_answer::get_tolerance_interval adds 10^-precision
 

@@ -200,7 +200,12 @@ def mistakes_feedback(q: Question) -> str:
 
 
 def number_text(v: float) -> str:
-    return f"{float(v):.12g}"
+    """A number for an LMS file, read back exactly: an integer as digits, else the shortest text
+    that gives the same float (12 digits would turn 1099511627776 into 1099511627780)."""
+    v = float(v)
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
 
 
 # --------------------------------------------------------------------------------------------
