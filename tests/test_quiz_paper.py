@@ -15,6 +15,7 @@ from cnnmath.quiz.paper import (
     exam_kinds,
     grade_exams,
     read_roster,
+    scores_csv,
     summary,
     write_exams,
 )
@@ -89,6 +90,10 @@ def test_grading_each_student_against_their_own_version():
     table = list(csv.DictReader(io.StringIO(summary(marks))))
     row = next(r for r in table if r["question"] == grid_label)
     assert row["right"] == "2" and bad.feedback.mistake.key in row["mistakes"]
+    per_student = {r["student"]: r for r in csv.DictReader(io.StringIO(scores_csv(marks)))}
+    s2 = per_student["s002"]
+    assert float(s2["score"]) == pytest.approx(len(kinds) - 1 + bad.credit, abs=1e-3)
+    assert (s2["right"], s2["mistakes"], s2["blank"]) == (str(len(kinds) - 1), "1", "0")
     with pytest.raises(QuizError, match="not on the roster"):
         grade_exams(_answers(kinds, ["s999"]), SECRET, kinds, roster)
 
@@ -178,10 +183,14 @@ def test_cli_grade_by_student_writes_report_and_summary(tmp_path, capsys):
     argv = ["grade", str(tmp_path / "answers.csv"), "--topics", "convolution"]
     argv += ["--secret", "a long enough secret", "--roster", str(tmp_path / "roster.csv")]
     argv += ["-o", str(tmp_path / "report.csv"), "--summary", str(tmp_path / "summary.csv")]
-    assert main(argv) == 0
+    assert main(argv + ["--scores", str(tmp_path / "scores.csv")]) == 0
     out = capsys.readouterr().out
     assert f"s001: {len(kinds)}/{len(kinds)}" in out and f"s003: {len(kinds)}/{len(kinds)}" in out
     rows = list(csv.DictReader((tmp_path / "report.csv").open(encoding="utf-8")))
     assert len(rows) == 2 * len(kinds) and {r["credit"] for r in rows} == {"1"}
     summary_rows = list(csv.DictReader((tmp_path / "summary.csv").open(encoding="utf-8")))
     assert [r["right"] for r in summary_rows] == ["2"] * len(kinds)
+    scores = list(csv.DictReader((tmp_path / "scores.csv").open(encoding="utf-8")))
+    assert [(r["student"], r["score"], r["right"]) for r in scores] == [
+        (s, str(len(kinds)), str(len(kinds))) for s in ("s001", "s003")
+    ]

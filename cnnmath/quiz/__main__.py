@@ -219,6 +219,8 @@ def cmd_grade_exams(args: argparse.Namespace) -> None:
         _write(args.output, paper.report_csv(marks))
     if args.summary:
         _write(args.summary, paper.summary(marks))
+    if args.scores:
+        _write(args.scores, paper.scores_csv(marks))
 
 
 def cmd_grade(args: argparse.Namespace) -> None:
@@ -227,8 +229,10 @@ def cmd_grade(args: argparse.Namespace) -> None:
             raise QuizError("give either --secret (per-student exams) or --seed, not both")
         cmd_grade_exams(args)
         return
-    if args.kinds or args.roster or args.summary:
-        raise QuizError("--kinds, --roster and --summary grade per-student exams: give --secret")
+    if args.kinds or args.roster or args.summary or args.scores:
+        raise QuizError(
+            "--kinds, --roster, --summary and --scores grade per-student exams: give --secret"
+        )
     if not args.topics:
         raise QuizError("name the quiz's --topics")
     text = _read(args.answers)
@@ -353,6 +357,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--roster", help="the exam's roster: every student graded must be on it")
     s.add_argument("-o", "--output", help="also write every answer's feedback as CSV to this file")
     s.add_argument("--summary", help="per-exam grading: write the per-question summary (CSV) here")
+    s.add_argument("--scores", help="per-exam grading: write each student's score (CSV) here")
     s.set_defaults(run=cmd_grade)
 
     s = sub.add_parser(

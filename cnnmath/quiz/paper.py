@@ -420,6 +420,23 @@ def totals(marks: list[ExamMark]) -> dict[str, tuple[float, int]]:
     return out
 
 
+def scores_csv(marks: list[ExamMark]) -> str:
+    """A row per student: the score (credits summed), the questions, and how many answers were
+    right, partly right, wrong with a known mistake, wrong otherwise, or missing."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["student", "score", "questions", "right", "partial", "mistakes", "other", "blank"])
+    for student, (got, asked) in totals(marks).items():
+        ms = [m for m in marks if m.student == student]
+        right = sum(m.feedback.correct for m in ms)
+        partial = sum(0 < m.credit < 1 for m in ms)
+        blank = sum(not m.answer for m in ms)
+        named = sum(m.feedback.mistake is not None for m in ms)
+        other = asked - right - blank - named
+        w.writerow([student, f"{got:.3g}", asked, right, partial, named, other, blank])
+    return buf.getvalue()
+
+
 def summary(marks: list[ExamMark]) -> str:
     """Per question: how many answered, the mean credit, how many were right, and the known
     mistakes behind the wrong answers, most common first (CSV)."""
