@@ -404,7 +404,7 @@ def report_csv(marks: list[ExamMark]) -> str:
                 m.question,
                 m.kind,
                 m.answer,
-                f"{m.credit:.3g}",
+                f"{round(m.credit, 3):g}",
                 mistake,
                 m.feedback.message,
             ]
@@ -433,7 +433,7 @@ def scores_csv(marks: list[ExamMark]) -> str:
         blank = sum(not m.answer for m in ms)
         named = sum(m.feedback.mistake is not None for m in ms)
         other = asked - right - blank - named
-        w.writerow([student, f"{got:.3g}", asked, right, partial, named, other, blank])
+        w.writerow([student, f"{round(got, 3):g}", asked, right, partial, named, other, blank])
     return buf.getvalue()
 
 
