@@ -161,13 +161,73 @@ def _quiz_call(source: str) -> tuple[str, int, int | None] | None:
     return None
 
 
+#: About how many characters of a derivation's definitions fit in the right-hand column.
+NOTE_CHARS = 48
+
+_NOTE_ROW = re.compile(r"^(\s*&\s*&&\s*)(\\text\{(?:where|assuming) \}|\\quad)(.*)$", re.S)
+
+
+def _top_level_splits(tex: str) -> list[str]:
+    """``tex`` cut at each ``,\\ `` outside braces and ``\\left``...``\\right`` pairs."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        if tex.startswith("\\left", i) and not tex[i + 5 : i + 6].isalpha():
+            depth += 1
+        elif tex.startswith("\\right", i) and not tex[i + 6 : i + 7].isalpha():
+            depth -= 1
+        elif tex[i] == "{" and (i == 0 or tex[i - 1] != "\\"):
+            depth += 1
+        elif tex[i] == "}" and (i == 0 or tex[i - 1] != "\\"):
+            depth -= 1
+        elif depth == 0 and tex.startswith(",\\ ", i):
+            parts.append(tex[start : i + 1])
+            start = i + 3
+            i += 3
+            continue
+        i += 1
+    parts.append(tex[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _width(tex: str) -> int:
+    """A rough count of the characters ``tex`` shows (commands and braces not counted)."""
+    return len(re.sub(r"\\[a-zA-Z]+|[{}_^&\s]", "", tex))
+
+
+def reflow_notes(math: str) -> str:
+    r"""A derivation's rows of definitions and assumptions (``& && \text{where } a,\ b``)
+    cut into rows of about :data:`NOTE_CHARS` characters, at the commas between items: on paper
+    a row cannot scroll. Other rows are kept as they are."""
+    rows = re.split(r"\\\\\n", math)
+    out = []
+    for row in rows:
+        m = _NOTE_ROW.match(row)
+        if not m or _width(row) <= NOTE_CHARS:
+            out.append(row)
+            continue
+        lead, head, rest = m.groups()
+        lines, current, fresh = [], head, True
+        for item in _top_level_splits(rest):
+            joined = f"{current} {item}" if fresh else f"{current}\\ {item}"
+            if not fresh and _width(joined) > NOTE_CHARS:
+                lines.append(current)
+                current = f"\\quad {item}"
+            else:
+                current = joined
+            fresh = False
+        lines.append(current)
+        out += [f"{lead}{line}" for line in lines]
+    return " \\\\\n".join(out)
+
+
 def fitted_display(math: str) -> str:
     r"""A display output (a derivation: ``aligned`` rows, its reasons and definitions on the
-    right) as centred display math, scaled down to the line's width where it is wider: what runs
-    past the margin on paper is lost, while MathJax scrolls it on a screen."""
+    right) as centred display math, its definitions reflowed (:func:`reflow_notes`) and the whole
+    scaled down to the line's width where it is still wider: what runs past the margin on paper
+    is lost, while MathJax scrolls it on a screen."""
     return (
         "\\par\\begin{center}\\adjustbox{max width=\\linewidth}{$\\displaystyle\n"
-        f"{math.strip()}\n$}}\\end{{center}}\\par"
+        f"{reflow_notes(math.strip())}\n$}}\\end{{center}}\\par"
     )
 
 

@@ -369,3 +369,30 @@ def test_code_and_outputs_fit_the_page(book):
         assert not (inside and width > 1), (
             f"a listing runs {width} pt into the margin (tex line {line})"
         )
+
+
+def test_long_definitions_are_reflowed_and_the_display_fits(tmp_path):
+    import sympy as sp
+
+    from cnnmath.symbolic import Derivation
+
+    x = sp.symbols("x_1:17", positive=True)
+    parts = sp.symbols("a b c d", positive=True)
+    where = {p: sum(x[4 * i : 4 * i + 4]) for i, p in enumerate(parts)}
+    math = Derivation(sum(parts), where=where).target(sum(x), "the four sums").latex()
+    reflowed = print_edition.reflow_notes(math)
+    rows, before = reflowed.split("\\\\\n"), math.split("\\\\\n")
+    # the displayed steps are untouched; the definitions are spread over more rows
+    assert [r.strip() for r in rows if "where" not in r and "\\quad" not in r] == [
+        r.strip() for r in before if "where" not in r and "\\quad" not in r
+    ]
+    assert len(rows) > len(before)
+    names = sorted(re.findall(r"x_\{\d+\}", math))
+    assert sorted(re.findall(r"x_\{\d+\}", reflowed)) == names  # nothing lost or doubled
+    for row in rows:
+        if ",\\ " in row:  # a row that still holds two items fits the column
+            assert print_edition._width(row) <= print_edition.NOTE_CHARS
+    body = print_edition.fitted_display(math)
+    pdf = tex.compile(tex.document(body, extra_preamble="\\usepackage{adjustbox}"), tmp_path)
+    assert "Overfull" not in (tmp_path / "document.log").read_text(errors="replace")
+    assert "the four sums" in flat(pdf_text(pdf))
