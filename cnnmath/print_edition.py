@@ -1,21 +1,29 @@
 r"""Sphinx extension for the print edition: the book as one PDF, typeset by LaTeX, offline.
 
-``make pdf`` builds the book with Sphinx's LaTeX builder from the chapters' stored outputs (no
-execution) with this extension and ``_config_pdf.yml`` merged over ``_config.yml``, then runs
-latexmk with ``-halt-on-error`` (:func:`cnnmath.tex.compile`). What it does to the book:
+``make pdf`` (``python -m cnnmath.print_edition build``) builds the book with Sphinx's LaTeX
+builder, ``_config_pdf.yml`` merged over ``_config.yml``, from the chapters' stored outputs (the
+pages written as MyST notebooks, which store none, are executed), then runs latexmk with
+``-halt-on-error`` (:func:`cnnmath.tex.compile`). What this extension does to the book:
 
 - **TeX setup**: pdflatex with Latin Modern, A4, :data:`cnnmath.tex.PREAMBLE` (the preamble the
   paper exams share), code and outputs wrapped at the margin (``verbatimforcewraps``). Sphinx's
-  own ``jupyterBook.cls`` route is not used: it needs ``bbm.sty``, only in Debian's 1.4 GB
+  ``jupyterBook.cls`` route is not used: it needs ``bbm.sty``, only in Debian's 1.4 GB
   ``texlive-fonts-extra``.
+- **Structure**: the root page's text becomes a chapter "Introduction", each part of
+  ``_toc.yml`` a ``\part``, each page a chapter (Sphinx would make the pages sections of a
+  chapter named after the root page's last heading).
 - **Every output printable**: a ``text/latex`` output marked by :data:`cnnmath.printable.MARKER`
-  (a ledger or architecture table, a quiz) is inserted as LaTeX, not read as a formula. A
-  chapter's quiz (a ``show_quiz(...)`` cell, shown in the browser by JavaScript) prints as its
-  questions, with options and answer boxes (:func:`cnnmath.printable.quiz_latex`), from its own
-  ``text/latex`` if the cell stored one, else from ``cnnmath.quiz.book.quiz(topic, seed, n)``
-  with the arguments of the call. Any output left with no printable form (an
-  ``<IPython.core.display.HTML object>`` placeholder, raw HTML) is a warning, so the build, run
-  with ``--warningiserror``, fails on it.
+  (a quiz, any display made with :func:`cnnmath.printable.display`) is inserted as LaTeX, not
+  read as a formula; an output with only an HTML form (the ledger's and the architecture tables,
+  the errata) is printed from its HTML (:func:`cnnmath.printable.html_latex`), and one whose
+  HTML paper cannot show (a script, an image) is a warning, so the build, run with
+  ``--warningiserror``, fails on it; so is any output left as IPython's placeholder
+  (``<IPython.core.display.HTML object>``). A derivation's display has its long definitions
+  reflowed into rows and is scaled to the line where it is still wider (:func:`fitted_display`).
+- **Quizzes** (a ``show_quiz(...)`` cell, shown in the browser by JavaScript) print as their
+  questions, with options and answer boxes (:func:`cnnmath.printable.quiz_latex`), from the
+  cell's own printable ``text/latex`` or else from ``cnnmath.quiz.book.quiz(topic, seed, n)``
+  with the arguments of the call.
 - **Exercises and solutions**: the exercises stay where they are; the solutions move to a section
   "Solutions" at the end of their chapter (``cnnmath_print_edition: reader``), are removed
   (``student``, with :mod:`cnnmath.quiz.student`), or stay at the chapter's end with, in an
