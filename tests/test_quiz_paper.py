@@ -22,7 +22,7 @@ from cnnmath.quiz.paper import (
 from cnnmath.quiz.versions import BOOK_SEEDS, read_secret, version_code, version_seed
 
 SECRET = b"a long enough secret"
-ROSTER = "id,name,email\ns001,Ada Lovelace,a@x\ns002,Alan Turing,b@x\ns003,Grace Hopper,c@x\n"
+ROSTER = "id,name,email\ns001,Ada Lovelace,a@x\ns002,Alan Turing,b@x\ns003,Émilie du Châtelet,c@x\n"
 
 
 def test_versions_depend_on_the_secret_and_the_student_never_on_book_seeds():

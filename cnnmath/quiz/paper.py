@@ -158,6 +158,8 @@ def _plain(text: str) -> str:
             out.append("``" if ch == "“" else "''")
         elif ch == "§":
             out.append(r"\S{}")
+        elif 0xC0 <= ord(ch) <= 0x17F and ch not in "×÷":
+            out.append(ch)  # accented Latin letters: T1 fonts and utf8 input have them (names)
         elif ord(ch) > 127:
             out.append("?")
         else:
