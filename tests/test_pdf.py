@@ -343,8 +343,12 @@ def test_every_glued_number_of_the_prose_is_in_the_pdf(book):
 def test_cross_references_index_and_glossary_resolve(book):
     log = book["log"]
     assert "There were undefined references" not in log
-    assert not re.search(r"Reference `[^']+' on page \d+ undefined", log)
+    assert not re.search(r"reference `[^']+' on page \d+ undefined", log, re.I)
     assert not re.search(r"Citation `[^']+' on page \d+ undefined", log)
+    # the ledger's citations link to the sources page, the glossary's terms to their entries
+    tex_source = (ROOT / "_build/print/reader/_build/latex/cnnmath.tex").read_text(encoding="utf-8")
+    assert tex_source.count("\\hyperref[\\detokenize{book/sources:source-") > 20
+    assert "\\label{\\detokenize{book/glossary:term-" in tex_source
     layout = book["layout"]
     assert re.search(r"^\s*INDEX\s*$", layout, re.M)  # the index is printed
     assert re.search(r"^\s*GLOSSARY\s*$", layout, re.M)
