@@ -407,6 +407,7 @@ def test_claims_table_keeps_every_column_on_a_phone_and_on_paper():
     page = t._repr_html_()
     assert "@media (max-width: 40em)" in page and "@media print" in page
     assert "table-layout: fixed" in page
+    assert f"<caption>{len(t.results)} claims of the sources, checked: " in page
     headers = re.findall(r'<th scope="col" role="columnheader">([^<]+)</th>', page)
     assert headers == [h for _, h in render.COLUMNS]
     cells = re.findall(r'<td role="cell" data-label="([^"]+)">', page)

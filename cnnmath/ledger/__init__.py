@@ -322,7 +322,10 @@ class Table:
     def _repr_html_(self) -> str:
         from .render import claims_table
 
-        return claims_table(self.results)
+        counts = ", ".join(f"{n} {v}" for v, n in self.counts().items() if n)
+        return claims_table(
+            self.results, caption=f"{len(self.results)} claims of the sources, checked: {counts}"
+        )
 
     def rows(self) -> list[dict[str, str]]:
         """Every cell of the table as plain text, one record per claim (for other formats)."""
