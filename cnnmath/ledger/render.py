@@ -89,8 +89,8 @@ div.cnnmath-erratum dd {margin-left: 1.2em;}
   background: rgba(128, 128, 128, 0.08);}
 .cnnmath-ledger details > summary {cursor: pointer;}
 @media (max-width: 40em) {
-  table.cnnmath-claims, table.cnnmath-claims tbody, table.cnnmath-claims tr,
-  table.cnnmath-claims td {display: block; width: auto;}
+  table.cnnmath-claims, table.cnnmath-claims caption, table.cnnmath-claims tbody,
+  table.cnnmath-claims tr, table.cnnmath-claims td {display: block; width: auto;}
   table.cnnmath-claims thead tr {position: absolute; width: 1px; height: 1px; overflow: hidden;
     clip: rect(0 0 0 0); white-space: nowrap;}
   table.cnnmath-claims tr {border-bottom: 2px solid rgba(128, 128, 128, 0.5);
