@@ -54,6 +54,11 @@ def body(text: str) -> str:
     return "\n".join(pages)
 
 
+def words(text: str) -> str:
+    """The words of ``text`` (letters and digits), one space between each."""
+    return " ".join(re.findall(r"\w+", text))
+
+
 def flat(text: str) -> str:
     """Text with every run of white space (line and page breaks included) one space."""
     return re.sub(r"\s+", " ", text)
@@ -299,7 +304,9 @@ def test_the_book_has_no_placeholder_and_no_raw_html(book):
 
 
 def test_every_quiz_of_the_book_prints_its_questions(book):
-    text = flat(book["text"])
+    # pdftotext can put the pieces of a tall formula's brackets inside a line of text: titles
+    # are compared word by word
+    text = words(book["layout"])
     found = 0
     for path in _chapters():
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -308,7 +315,7 @@ def test_every_quiz_of_the_book_prints_its_questions(book):
             if cell["cell_type"] != "code" or call is None:
                 continue
             for q in quiz(*call):
-                assert q.title in text, (path.name, q.title)
+                assert words(q.title) in text, (path.name, q.title)
                 found += 1
     assert found >= 3 * len(_chapters()) - 10  # every chapter has a quiz of three or more
 
