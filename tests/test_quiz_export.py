@@ -29,6 +29,7 @@ from cnnmath.quiz.export import (
     unit_exponent,
 )
 from cnnmath.quiz.gift import escape
+from cnnmath.quiz.qti import integer_grid
 from cnnmath.quiz.question import Grid, Numeric
 
 
@@ -318,10 +319,25 @@ def test_qti_groups_items_and_feedback(groups):
                 for c in item.iter("{%s}respcondition" % NS["q"])
                 if c.find("q:setvar", NS) is not None
             ]
-            assert len(scored) == 1 and scored[0].findtext("q:setvar", namespaces=NS) == "100"
-            assert html.unescape(
+            text = html.unescape(
                 item.findtext("q:presentation/q:material/q:mattext", namespaces=NS)
-            ) == html.unescape(question_html(q))
+            )
+            if integer_grid(q):  # fill in multiple blanks: a share of the score per entry
+                assert fields["question_type"] == "fill_in_multiple_blanks_question"
+                assert text.startswith(html.unescape(question_html(q)))
+                blanks = item.findall(".//q:response_lid", NS)
+                assert len(blanks) == q.answer.array.size
+                shares = {
+                    c.find(".//q:varequal", NS).get("respident"): float(
+                        c.findtext("q:setvar", namespaces=NS)
+                    )
+                    for c in scored
+                }
+                assert sum(shares.values()) == pytest.approx(100, abs=1e-9)
+                assert all(abs(v - 100 / len(blanks)) < 1e-3 for v in shares.values())
+                continue
+            assert len(scored) == 1 and scored[0].findtext("q:setvar", namespaces=NS) == "100"
+            assert text == html.unescape(question_html(q))
             if isinstance(q.answer, Numeric):
                 assert fields["question_type"] == "numerical_question"
                 lo = float(scored[0].find(".//q:vargte", NS).text)

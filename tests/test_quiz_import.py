@@ -32,6 +32,7 @@ import sympy as sp
 
 from cnnmath.quiz import bank, export, generate, generators
 from cnnmath.quiz.export import for_lms, math_html, number_text, unit_exponent
+from cnnmath.quiz.qti import integer_grid
 from cnnmath.quiz.question import Choice, Grid, Numeric, Question, Symbolic
 from cnnmath.quiz.versions import BOOK_SEEDS
 
@@ -159,6 +160,20 @@ def read_canvas(data: bytes) -> list[dict]:
         rec = {"title": item.get("title"), "type": fields["question_type"], "feedback": feedback}
         if rec["type"] == "numerical_question":
             rec["answers"] = canvas_answers(item)
+        elif rec["type"] == "fill_in_multiple_blanks_question":
+            # each blank's answers: the labels a condition adds score for, by their text
+            text_of = {
+                lab.get("ident"): lab.findtext(f".//{Q}mattext")
+                for lab in item.iter(Q + "response_label")
+            }
+            rec["blanks"] = {}
+            for cond in item.iter(Q + "respcondition"):
+                setvar = cond.find(Q + "setvar")
+                if setvar is None or setvar.get("action") != "Add":
+                    continue
+                eq = cond.find(f"{Q}conditionvar/{Q}varequal")
+                blank = rec["blanks"].setdefault(eq.get("respident"), [float(setvar.text), []])
+                blank[1].append(text_of[eq.text].strip().lower())
         else:
             labels = [lab.get("ident") for lab in item.iter(Q + "response_label")]
             right = set()
@@ -178,7 +193,21 @@ def test_canvas_grades_as_the_package_does(groups):
     checked = 0
     for q, item in zip(qs, items):
         assert no_seed(q, item["title"])
-        if isinstance(q.answer, Numeric):
+        if integer_grid(q):
+            assert item["type"] == "fill_in_multiple_blanks_question"
+            blanks = list(item["blanks"].values())
+            assert len(blanks) == q.answer.array.size
+            assert sum(share for share, _ in blanks) == pytest.approx(100)
+            for g, what in grid_responses(q):
+                typed = [str(int(v)) for v in np.ravel(g)]  # Canvas compares the text
+                score = sum(share for (share, ok), t in zip(blanks, typed) if t in ok)
+                fb = q.check(g)
+                assert (score == pytest.approx(100)) == fb.correct, (q.id, what)
+                if fb.mistake is not None:
+                    said = item["feedback"]["general_incorrect_fb"]
+                    assert html.unescape(math_html(fb.mistake.feedback())) in said
+                checked += 1
+        elif isinstance(q.answer, Numeric):
             assert item["type"] == "numerical_question"
             assert len(item["answers"]) == 1  # one right answer: no mistake became one
             scale = 10.0 ** -unit_exponent(q)

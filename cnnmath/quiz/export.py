@@ -19,9 +19,11 @@ platform's importer reads it (tests/test_quiz_import.py):
   of a power of ten (Moodle adds an absolute 1e-14 to every tolerance, which would accept 0);
 - a formula is asked as its value at a point drawn for the question (:func:`formula_at_a_point`),
   a numerical question like the others, its known mistakes included;
-- grids are Moodle embedded-answer (cloze) questions with one numerical field per entry (XML);
-  in GIFT and Canvas, multiple choice with at least four options (the right grid, every known
-  mistake's, then others with one entry changed) in a seeded order;
+- grids are Moodle embedded-answer (cloze) questions with one numerical field per entry (XML),
+  and, when they hold integers, Canvas fill-in-multiple-blanks questions (a blank per entry:
+  Canvas compares text, so only integers); otherwise (GIFT, Canvas with decimals) multiple
+  choice with at least four options (the right grid, every known mistake's, then others with
+  one entry changed) in a seeded order;
 - names and identifiers carry an opaque code, never the seed (which would give the answer away).
 """
 
@@ -185,6 +187,16 @@ def numeric_answers(q: Question) -> tuple[str, list[tuple[float, float, str]]]:
     out = [(a.number * scale, a.tol * scale, "Correct.")]
     out += [(v * scale, a.tol_of(v) * scale, m.feedback()) for v, m in a.distractors]
     return unit, out
+
+
+def mistakes_html(q: Question) -> str:
+    """The known mistakes' grids with their explanations: the general feedback of a Moodle
+    cloze grid, the incorrect-answer feedback of Canvas's blanks."""
+    a = q.answer
+    if not a.distractors:
+        return ""
+    items = "".join(f"<li>{pre(a.text(v))}{math_html(m.feedback())}</li>" for v, m in a.distractors)
+    return f"<p>If your grid was one of these, here is the mistake:</p><ul>{items}</ul>"
 
 
 def mistakes_feedback(q: Question) -> str:

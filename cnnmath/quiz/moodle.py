@@ -20,11 +20,11 @@ import xml.etree.ElementTree as ET
 from .export import (
     as_choice,
     math_html,
+    mistakes_html,
     name,
     number_text,
     numeric_answers,
     option_html,
-    pre,
     question_html,
     solution_html,
 )
@@ -93,15 +93,6 @@ def grid_cloze_html(q: Question) -> str:
         + f"<p>Enter the {r} &times; {c} result, one number per box:</p>"
         + f"<table>{rows}</table>"
     )
-
-
-def mistakes_html(q: Question) -> str:
-    """The known mistakes' grids with their explanations (general feedback of a cloze grid)."""
-    a = q.answer
-    if not a.distractors:
-        return ""
-    items = "".join(f"<li>{pre(a.text(v))}{math_html(m.feedback())}</li>" for v, m in a.distractors)
-    return f"<p>If your grid was one of these, here is the mistake:</p><ul>{items}</ul>"
 
 
 def _cloze(q: Question, root: ET.Element, secret: bytes | None) -> None:

@@ -15,6 +15,9 @@ right answer with its tolerance; the known mistakes, which Moodle gets as wrong 
 their own feedback, are listed in the item's incorrect-answer feedback instead
 (tests/test_quiz_import.py reads the zip back as Canvas does).
 
+A grid of integers is a fill-in-multiple-blanks question, a blank per entry, each adding its share
+of the score (Canvas compares the typed text, so a grid with decimals stays multiple choice).
+
 Identifiers are hashes of the questions' opaque codes (never of their seeds), so the same bank
 gives the same files.
 """
@@ -26,10 +29,13 @@ import io
 import zipfile
 from xml.sax.saxutils import escape as xml_escape
 
+import numpy as np
+
 from .export import (
     as_choice,
     math_html,
     mistakes_feedback,
+    mistakes_html,
     name,
     number_text,
     numeric_answers,
@@ -37,7 +43,7 @@ from .export import (
     question_html,
     solution_html,
 )
-from .question import Question
+from .question import Grid, Question
 from .versions import question_code
 
 
@@ -127,6 +133,71 @@ def _choice_item(q: Question, qid: str, secret: bytes | None) -> str:
     )
 
 
+def integer_grid(q: Question) -> bool:
+    """Whether ``q`` is a grid of integers: Canvas asks it as fill-in-multiple-blanks."""
+    a = q.answer
+    return isinstance(a, Grid) and bool(np.all(a.array == np.round(a.array)))
+
+
+def blank_texts(v: float) -> list[str]:
+    """What Canvas accepts in a blank for the integer ``v`` (it compares text): ``3``, ``3.0``."""
+    n = int(round(v))
+    return [str(n), f"{n}.0"]
+
+
+def _blanks_item(q: Question, qid: str, secret: bytes | None) -> str:
+    """A grid of integers as Canvas's fill-in-multiple-blanks: a blank ``[rIcJ]`` per entry,
+    each worth the same share; the known mistakes' grids are in the incorrect feedback."""
+    a = q.answer
+    assert isinstance(a, Grid)
+    r, c = a.array.shape
+    names = [[f"r{i + 1}c{j + 1}" for j in range(c)] for i in range(r)]
+    table = "".join("<tr>" + "".join(f"<td>[{n}]</td>" for n in row) + "</tr>" for row in names)
+    text = (
+        question_html(q)
+        + f"<p>Type the {r} &times; {c} result, one integer per blank (for example -3):</p>"
+        + f"<table>{table}</table>"
+    )
+    lids, conds, ids = [], [], []
+    # equal shares of 100 to 4 decimals, the last blank taking the rest: a full grid is 100
+    each = round(100 / (r * c), 4)
+    shares = [each] * (r * c - 1) + [round(100 - each * (r * c - 1), 4)]
+    for i in range(r):
+        for j in range(c):
+            n = names[i][j]
+            share = f"{shares[i * c + j]:.4f}"
+            labels = [(ident(qid, n, k), t) for k, t in enumerate(blank_texts(a.array[i, j]))]
+            ids += [lid for lid, _ in labels]
+            items = "".join(
+                f'<response_label ident="{lid}"><material><mattext texttype="text/plain">'
+                f"{_x(t)}</mattext></material></response_label>"
+                for lid, t in labels
+            )
+            lids.append(
+                f'<response_lid ident="response_{n}"><material><mattext>{n}</mattext>'
+                f"</material><render_choice>{items}</render_choice></response_lid>"
+            )
+            conds += [
+                f'<respcondition><conditionvar><varequal respident="response_{n}">{lid}'
+                f'</varequal></conditionvar><setvar varname="SCORE" action="Add">{share}'
+                f"</setvar></respcondition>"
+                for lid, _ in labels
+            ]
+    pres = f"<presentation>{_mat(text)}{''.join(lids)}</presentation>"
+    proc = f"<resprocessing>{_OUTCOMES}{_GENERAL}{''.join(conds)}{_INCORRECT}</resprocessing>"
+    fbs = _feedback("general_fb", solution_html(q)) + _feedback(
+        "general_incorrect_fb", mistakes_html(q) or "<p>Not correct.</p>"
+    )
+    return (
+        f'<item ident="{qid}" title="{_x(name(q, secret))}">'
+        + _metadata("fill_in_multiple_blanks_question", ",".join(ids), ident(qid, "ref"))
+        + pres
+        + proc
+        + fbs
+        + "</item>"
+    )
+
+
 def _range(v: float, tol: float) -> str:
     return (
         f'<vargte respident="response1">{number_text(v - tol)}</vargte>'
@@ -174,7 +245,7 @@ def assessment_xml(
     sections = []
     for category, questions in groups:
         items = "".join(
-            (_choice_item if as_choice(q) else _numeric_item)(
+            (_blanks_item if integer_grid(q) else _choice_item if as_choice(q) else _numeric_item)(
                 q, ident(question_code(secret, q.kind, q.seed), "item"), secret
             )
             for q in questions
