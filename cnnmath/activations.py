@@ -237,6 +237,8 @@ def softmax(z: np.ndarray) -> np.ndarray:
     denominator) but keeps every exponent <= 0, so nothing overflows.
     """
     z = as_float_array(z, "z", ndim=(1, 2))
+    if z.shape[-1] == 0:
+        raise ValueError(f"z must hold at least one value per row (class); got shape {z.shape}")
     with np.errstate(over="ignore"):  # z - max below -1.8e308 is -inf, and e^-inf = 0 is right
         e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)

@@ -93,6 +93,8 @@ def table_conv_forward(
     ``bias`` ``(F,)`` or None, ``table`` a bool ``(C, F)`` array.
     """
     x = as_float_array(x, "x (the input, shape (N, C, H, W))", ndim=4)
+    if 0 in x.shape:
+        raise ValueError(f"x must have no empty axis; got shape {x.shape}")
     weight = as_float_array(
         weight, "weight (one kernel per connection, shape (connections, KH, KW))", ndim=3
     )

@@ -171,6 +171,8 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     """:math:`\\log a_i = z_i - m - \\log\\sum_j e^{z_j - m}` along the last axis, ``m = max_j
     z_j``."""
     z = as_float_array(z, "z (the logits)", ndim=(1, 2))
+    if z.shape[-1] == 0:
+        raise ValueError(f"z must hold at least one logit per row (class); got shape {z.shape}")
     # With logits near the float limits, z - max can fall below -1.8e308: its true log-probability
     # is not representable, and -inf is its correctly rounded value.
     with np.errstate(over="ignore"):
@@ -219,6 +221,8 @@ def cross_entropy_forward(
     ``r`` has shape ``(g,)`` or ``(N, g)``; ``y`` is one-hot of the same shape or labels ``(N,)``.
     """
     r = as_float_array(r, "r (the predicted probabilities)", ndim=(1, 2))
+    if r.shape[-1] == 0:
+        raise ValueError(f"r must hold one probability per class; got shape {r.shape}")
     y = _targets(y, r.shape)
     probability_rows(r, "r (the predicted probabilities)")
     if np.any((r == 0) & (y > 0)):
@@ -256,6 +260,8 @@ def softmax_cross_entropy_forward(
     holds ``(a, y, scale)``.
     """
     z = as_float_array(z, "z (the logits)", ndim=(1, 2))
+    if z.shape[-1] == 0:
+        raise ValueError(f"z must hold at least one logit per row (class); got shape {z.shape}")
     y = _targets(y, z.shape).astype(z.dtype, copy=False)  # float32 logits keep float32 gradients
     scale = _reduce_scale(reduction, _batch_size(z) if z.ndim == 2 else 1)
     logp = log_softmax(z)

@@ -263,9 +263,10 @@ def predictions(
     """
     as_float_array(images, "images", ndim=4)  # checked; drawn as given (uint8 RGB must stay 0..255)
     images = np.asarray(images)
-    if images.shape[1] not in (1, 3):
+    if images.shape[1] not in (1, 3) or 0 in images.shape:
         raise ValueError(
-            f"images must have 1 or 3 channels, shape (N, C, H, W); got {images.shape}"
+            f"images must have 1 or 3 channels and no empty axis, shape (N, C, H, W); got "
+            f"{images.shape}"
         )
     class_names = _names(class_names, "class_names")
     probs = as_float_array(probs, "probs (the predicted probabilities)", ndim=2)

@@ -32,6 +32,8 @@ def _geometry(shape: tuple[int, ...], kernel_size, stride, padding) -> tuple:
     if len(shape) != 4:
         raise ValueError(f"x must have shape (N, C, H, W); got shape {tuple(shape)}")
     N, C, H, W = shape
+    if min(shape) < 1:
+        raise ValueError(f"x must have no empty axis; got shape {tuple(shape)}")
     k = _pair(kernel_size, "kernel_size", 1)
     s = k if stride is None else _pair(stride, "stride", 1)
     p = _pair(padding, "padding", 0)

@@ -27,6 +27,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from cnnmath import activations as A
 from cnnmath import data as D
@@ -1438,3 +1439,53 @@ def test_the_cases_the_review_of_issue_18_found():
     opt = O.Optimizer("sgd", 0.1)
     with pytest.raises(ValueError, match=r"lr \(the learning rate\)"):
         opt.lr = -0.1
+
+
+# ------------------------------------------------------------------------------------------------
+# Property: an array argument given any array (any shape, empty axes, float32, integers, bools)
+# either works or is refused clearly
+# ------------------------------------------------------------------------------------------------
+
+
+def _array_arguments() -> list[tuple[str, str]]:
+    out = []
+    for name in sorted(public_calls.CALLS):
+        if name in SLOW:
+            continue
+        sig = inspect.signature(_resolve(name))
+        args, kwargs = public_calls.CALLS[name]()
+        out += [
+            (name, arg)
+            for arg, value in sig.bind(*args, **kwargs).arguments.items()
+            if isinstance(value, np.ndarray)
+        ]
+    return out
+
+
+_any_array = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4).flatmap(
+    lambda shape: st.one_of(
+        hnp.arrays(
+            st.sampled_from([np.float64, np.float32]), shape, elements=st.floats(-9, 9, width=32)
+        ),
+        hnp.arrays(np.int64, shape, elements=st.integers(-3, 9)),
+        hnp.arrays(np.bool_, shape),
+    )
+)
+
+
+@pytest.mark.parametrize("name, arg", _array_arguments())
+@settings(max_examples=6, deadline=None, database=None)
+@given(value=_any_array)
+def test_an_array_argument_takes_any_array_or_refuses_it_clearly(
+    name, arg, value, tmp_path_factory
+):
+    fn = _resolve(name)
+    sig = inspect.signature(fn)
+    args, kwargs = public_calls.CALLS[name]()
+    bound = sig.bind(*args, **kwargs)
+    bound.arguments[arg] = value
+    names = (*ALIASES.get((name, arg), (arg,)), *sig.parameters)
+    kind, detail = _outcome(fn, bound.args, bound.kwargs, names, name in CHECKS)
+    assert kind in ("works", "clear"), (
+        f"{name}({arg}: {value.dtype} {value.shape}): {kind}: {detail}"
+    )
