@@ -1,6 +1,16 @@
-"""Every public function of the training-side modules refuses bad input with a clear error.
+"""Every public function and command line refuses bad input with a clear error, in four parts.
 
-For each argument of each public function, Hypothesis draws bad values (wrong shapes and lengths,
+1. CASES (below): hand-written bad values per argument of the training-side functions, with the
+   semantic faults a type cannot show (soft targets, labels out of range).
+2. The systematic fuzz: every public function of every module (tests/public_calls.py holds one
+   valid call of each; a new function fails test_every_public_function_is_fuzzed), every
+   argument replaced in turn by bad values chosen by its type (tests.strategies.bad_values),
+   other layers' caches included, each call within a time limit.
+3. A Hypothesis property over every array argument: any shape, dtype and empty axis.
+4. The command lines: every ``python -m cnnmath...`` answers a bad option with exit 2 and no
+   traceback; crosscheck's and distributed's bad values are usage errors naming the option.
+
+In part 1, for each argument of each public function, Hypothesis draws bad values (wrong shapes and lengths,
 nan and inf, objects that are no numbers, out-of-range hyperparameters, labels that are negative,
 too large, fractional or of the wrong length, caches of the wrong kind) and the test asserts a
 ``ValueError`` or ``TypeError`` that
