@@ -16,6 +16,7 @@ from cnnmath.quiz.paper import (
     grade_exams,
     read_roster,
     scores_csv,
+    student_report,
     summary,
     write_exams,
 )
@@ -94,6 +95,10 @@ def test_grading_each_student_against_their_own_version():
     s2 = per_student["s002"]
     assert float(s2["score"]) == pytest.approx(len(kinds) - 1 + bad.credit, abs=1e-3)
     assert (s2["right"], s2["mistakes"], s2["blank"]) == (str(len(kinds) - 1), "1", "0")
+    report = student_report("s002", marks, "Alan Turing")
+    assert report.startswith("Alan Turing (s002): ") and bad.feedback.message[:40] in " ".join(
+        report.split()
+    )
     with pytest.raises(QuizError, match="not on the roster"):
         grade_exams(_answers(kinds, ["s999"]), SECRET, kinds, roster)
 
@@ -171,9 +176,9 @@ def test_cli_grade_by_student_refuses_bad_answer_files(tmp_path, capsys, answers
     argv = ["grade", str(tmp_path / "answers.csv"), "--topics", "convolution"]
     argv += ["--secret", "long enough secret", "--roster", str(tmp_path / "roster.csv")]
     argv += ["-o", str(tmp_path / "report.csv"), "--summary", str(tmp_path / "summary.csv")]
-    assert main(argv) == 2
+    assert main(argv + ["--reports", str(tmp_path / "reports")]) == 2
     assert message in capsys.readouterr().err
-    assert not (tmp_path / "report.csv").exists() and not (tmp_path / "summary.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.csv", "roster.csv"]
 
 
 def test_cli_grade_by_student_writes_report_and_summary(tmp_path, capsys):
@@ -183,13 +188,18 @@ def test_cli_grade_by_student_writes_report_and_summary(tmp_path, capsys):
     argv = ["grade", str(tmp_path / "answers.csv"), "--topics", "convolution"]
     argv += ["--secret", "a long enough secret", "--roster", str(tmp_path / "roster.csv")]
     argv += ["-o", str(tmp_path / "report.csv"), "--summary", str(tmp_path / "summary.csv")]
-    assert main(argv + ["--scores", str(tmp_path / "scores.csv")]) == 0
+    extra = ["--scores", str(tmp_path / "scores.csv"), "--reports", str(tmp_path / "reports")]
+    assert main(argv + extra) == 0
     out = capsys.readouterr().out
     assert f"s001: {len(kinds)}/{len(kinds)}" in out and f"s003: {len(kinds)}/{len(kinds)}" in out
     rows = list(csv.DictReader((tmp_path / "report.csv").open(encoding="utf-8")))
     assert len(rows) == 2 * len(kinds) and {r["credit"] for r in rows} == {"1"}
     summary_rows = list(csv.DictReader((tmp_path / "summary.csv").open(encoding="utf-8")))
     assert [r["right"] for r in summary_rows] == ["2"] * len(kinds)
+    reports = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert reports == ["s001.txt", "s003.txt"]
+    first = (tmp_path / "reports" / "s001.txt").read_text(encoding="utf-8")
+    assert first.startswith(f"Ada Lovelace (s001): {len(kinds)} / {len(kinds)}")
     scores = list(csv.DictReader((tmp_path / "scores.csv").open(encoding="utf-8")))
     assert [(r["student"], r["score"], r["right"]) for r in scores] == [
         (s, str(len(kinds)), str(len(kinds))) for s in ("s001", "s003")

@@ -206,6 +206,8 @@ def cmd_grade_exams(args: argparse.Namespace) -> None:
     from . import paper
 
     secret = read_secret(args.secret, args.secret_file)
+    if args.reports and Path(args.reports).exists():
+        raise QuizError(f"{args.reports} already exists: name a new directory for the reports")
     roster = paper.read_roster(_read(args.roster)) if args.roster else None
     kinds = paper.exam_kinds(args.topics, args.kinds)
     marks = paper.grade_exams(_read(args.answers), secret, kinds, roster)
@@ -221,6 +223,9 @@ def cmd_grade_exams(args: argparse.Namespace) -> None:
         _write(args.summary, paper.summary(marks))
     if args.scores:
         _write(args.scores, paper.scores_csv(marks))
+    if args.reports:
+        files = paper.write_reports(marks, args.reports, roster)
+        print(f"wrote {len(files)} student reports to {args.reports}", file=sys.stderr)
 
 
 def cmd_grade(args: argparse.Namespace) -> None:
@@ -229,9 +234,10 @@ def cmd_grade(args: argparse.Namespace) -> None:
             raise QuizError("give either --secret (per-student exams) or --seed, not both")
         cmd_grade_exams(args)
         return
-    if args.kinds or args.roster or args.summary or args.scores:
+    if args.kinds or args.roster or args.summary or args.scores or args.reports:
         raise QuizError(
-            "--kinds, --roster, --summary and --scores grade per-student exams: give --secret"
+            "--kinds, --roster, --summary, --scores and --reports grade per-student exams: "
+            "give --secret"
         )
     if not args.topics:
         raise QuizError("name the quiz's --topics")
@@ -358,6 +364,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", help="also write every answer's feedback as CSV to this file")
     s.add_argument("--summary", help="per-exam grading: write the per-question summary (CSV) here")
     s.add_argument("--scores", help="per-exam grading: write each student's score (CSV) here")
+    s.add_argument(
+        "--reports", help="per-exam grading: a new directory with a feedback file per student"
+    )
     s.set_defaults(run=cmd_grade)
 
     s = sub.add_parser(

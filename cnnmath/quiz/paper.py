@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -412,6 +413,50 @@ def report_csv(marks: list[ExamMark]) -> str:
             ]
         )
     return buf.getvalue()
+
+
+def student_report(student: str, marks: list[ExamMark], name: str = "") -> str:
+    """One student's feedback, to hand back: the score, then every question with the answer
+    given, the credit, and for a wrong answer the feedback (which names the known mistake)."""
+    mine = [m for m in marks if m.student == student]
+    got = sum(m.credit for m in mine)
+    lines = [f"{name or student} ({student}): {round(got, 3):g} / {len(mine)}", ""]
+    for m in mine:
+        verdict = "right" if m.feedback.correct else f"credit {round(m.credit, 3):g}"
+        lines.append(f"{m.question}: {m.answer or '(no answer)'}  [{verdict}]")
+        if not m.feedback.correct:
+            lines.append(
+                textwrap.fill(
+                    m.feedback.message, 88, initial_indent="    ", subsequent_indent="    "
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(
+    marks: list[ExamMark], out: str | os.PathLike, roster: list[Student] | None = None
+) -> list[Path]:
+    """``out/<id>.txt`` for every student graded (:func:`student_report`), written into a
+    temporary directory beside ``out`` and renamed at the end; ``out`` must not exist yet."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise QuizError(f"{out} already exists and is not an empty directory")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise QuizError(f"the directory {parent} does not exist")
+    names = {s.id: s.name for s in roster or []}
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        for student in totals(marks):
+            text = student_report(student, marks, names.get(student, ""))
+            (tmp / f"{student}.txt").write_text(text, encoding="utf-8")
+        if out.exists():
+            out.rmdir()
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return sorted(out.iterdir())
 
 
 def totals(marks: list[ExamMark]) -> dict[str, tuple[float, int]]:
