@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 from cnnmath.quiz import QuizError, generate, grade
 from cnnmath.quiz.__main__ import main
-from cnnmath.quiz.expr import FUNCTIONS, equivalent, parse_formula
+from cnnmath.quiz.expr import FUNCTIONS, FormulaError, equivalent, parse_formula
 
 #: Seconds one call may take (a hang or a 10^64-digit number fails it at once).
 DEADLINE_MS = 3000
@@ -132,3 +132,48 @@ def test_the_cli_grades_a_hostile_formula_in_time(tmp_path, capsys, cell):
     assert main(["grade", str(f), "--topics", "perceptron", "--seed", "1000"]) == 0
     assert time.perf_counter() - start < 10 * DEADLINE_MS / 1000
     assert "ann: " in capsys.readouterr().out
+
+
+@settings(max_examples=150, deadline=DEADLINE_MS)
+@given(st.text(max_size=120))
+def test_parse_formula_returns_an_expression_or_a_formula_error(text):
+    syms = dict(FORMULA.answer.symbols)
+    try:
+        e = _timed(parse_formula, text, syms)
+    except FormulaError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(e, sp.Expr)
+
+
+@settings(max_examples=100, deadline=DEADLINE_MS)
+@given(st.floats(allow_nan=False, allow_infinity=False, width=64))
+def test_a_number_typed_or_given_gets_the_same_verdict(x):
+    a = NUMBER.answer
+    assert NUMBER.check(repr(x)).correct == NUMBER.check(x).correct == a.same(x, a.value)
+
+
+@settings(max_examples=60, deadline=DEADLINE_MS)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.just(GRID.answer.array.shape),
+        elements=st.integers(-50, 50).map(float),
+    )
+)
+def test_a_grid_typed_or_given_gets_the_same_verdict(arr):
+    typed = "; ".join(" ".join(str(int(v)) for v in row) for row in arr)
+    assert GRID.check(typed).correct == GRID.check(arr).correct
+
+
+@settings(max_examples=80, deadline=DEADLINE_MS)
+@given(st.text(max_size=200))
+def test_any_roster_or_answers_file_is_read_or_refused_with_a_quiz_error(text):
+    from cnnmath.quiz.grade import read_answers
+    from cnnmath.quiz.paper import read_roster
+
+    for read in (read_roster, lambda t: read_answers(t, ["Q1", "Q2"])):
+        try:
+            _timed(read, text)
+        except QuizError as exc:
+            assert str(exc)
