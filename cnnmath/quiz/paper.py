@@ -3,7 +3,8 @@ r"""exam(student) = [generate(kind, HMAC(secret, student / kind)) for each kind]
 :func:`exams` gives every student of a roster their own version of every question kind of the
 chosen chapters, drawn from the instructor's secret (:mod:`cnnmath.quiz.versions`), so that only
 the instructor can reproduce, key or grade it. :func:`write_exams` typesets one PDF per student
-through :mod:`cnnmath.tex` (the print edition's LaTeX setup): the student's name and version code
+through :mod:`cnnmath.tex` and :mod:`cnnmath.printable` (the print edition's LaTeX setup and its
+text conversion, so a formula prints the same in both): the student's name and version code
 on every page, the questions with their data, grids as tables of boxes, an answer sheet; and one
 key file (CSV) with every student's answers. Everything is written into a temporary directory
 next to the output and renamed into place at the end, so a failure leaves nothing half-written.
@@ -32,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import tex
+from .. import printable, tex
+from ..printable import latex_text
 from .export import select_kinds
 from .grade import MAX_ROWS
 from .question import AnswerFormatError, Choice, Feedback, Grid, Question
@@ -114,79 +116,16 @@ def exam_for(secret: bytes, student: str, kinds: Sequence[str]) -> list[tuple[st
 # LaTeX
 # --------------------------------------------------------------------------------------------
 
-_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "$": r"\$",
-}
-_UNICODE = {
-    "∈": r"\in",
-    "Σ": r"\Sigma",
-    "Δ": r"\Delta",
-    "∂": r"\partial",
-    "ε": r"\varepsilon",
-    "×": r"\times",
-    "β": r"\beta",
-    "η": r"\eta",
-    "µ": r"\mu",
-    "δ": r"\delta",
-    "σ": r"\sigma",
-    "τ": r"\tau",
-    "γ": r"\gamma",
-    "→": r"\to",
-    "ℓ": r"\ell",
-    "·": r"\cdot",
-    "²": r"^2",
-}
-
 
 def _plain(text: str) -> str:
-    text = re.sub(r"(.)\u0302", lambda m: f"$\\hat{{{m.group(1)}}}$", text)
-    out = []
-    for ch in text:
-        if ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif ch in _UNICODE:
-            out.append(f"${_UNICODE[ch]}$")
-        elif ch in "“”":
-            out.append("``" if ch == "“" else "''")
-        elif ch == "§":
-            out.append(r"\S{}")
-        elif 0xC0 <= ord(ch) <= 0x17F and ch not in "×÷":
-            out.append(ch)  # accented Latin letters: T1 fonts and utf8 input have them (names)
-        elif ord(ch) > 127:
-            out.append("?")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def latex_text(md: str) -> str:
-    """A question's Markdown (``$...$`` math, ```code```, ``**bold**``) as LaTeX."""
-    parts = re.split(r"(\$[^$]+\$|`[^`]+`|\*\*[^*]+\*\*)", md)
-    out = []
-    for part in parts:
-        if len(part) > 1 and part.startswith("$") and part.endswith("$"):
-            inner = "".join(f" {_UNICODE[c]} " if c in _UNICODE else c for c in part[1:-1])
-            out.append(f"${inner}$")
-        elif part.startswith("`") and part.endswith("`") and len(part) > 1:
-            out.append(r"\texttt{" + _plain(part[1:-1]) + "}")
-        elif part.startswith("**") and part.endswith("**") and len(part) > 4:
-            out.append(r"\textbf{" + _plain(part[2:-2]) + "}")
-        else:
-            out.append(_plain(part))
-    return "".join(out).replace("\n\n", "\n\n\\medskip\n")
-
-
-def _code(text: str) -> str:
-    return "\\begin{verbatim}\n" + text.replace("\\end{verbatim}", "") + "\n\\end{verbatim}\n"
+    """Text such as a student's name or a title, escaped for LaTeX (the print edition's
+    :func:`cnnmath.printable.escape`); a character pdflatex cannot print with the shared preamble
+    (:data:`cnnmath.tex.UNICODE`, Latin letters with accents) becomes ``?`` rather than failing
+    the whole roster."""
+    ok = "".join(
+        ch if ord(ch) < 128 or 0xC0 <= ord(ch) <= 0x17F or ch in tex.UNICODE else "?" for ch in text
+    )
+    return printable.escape(ok)
 
 
 def _answer_space(q: Question) -> str:
@@ -225,7 +164,7 @@ def exam_latex(
     for label, q in questions:
         block = [f"\\subsection*{{{label}. {_plain(q.title)}}}", latex_text(q.text)]
         if q.code:
-            block.append(_code(q.code))
+            block.append(printable.verbatim(q.code))
         block.append(latex_text(q.answer.instructions()))
         block.append(_answer_space(q))
         # a question and its answer boxes on one page
