@@ -1,6 +1,6 @@
 r"""exam(student) = [generate(kind, HMAC(secret, student / kind)) for each kind]: one exam per student.
 
-:func:`exams` gives every student of a roster their own version of every question kind of the
+:func:`exam_for` gives every student of a roster their own version of every question kind of the
 chosen chapters, drawn from the instructor's secret (:mod:`cnnmath.quiz.versions`), so that only
 the instructor can reproduce, key or grade it. :func:`write_exams` typesets one PDF per student
 through :mod:`cnnmath.tex` and :mod:`cnnmath.printable` (the print edition's LaTeX setup and its
