@@ -372,9 +372,10 @@ def test_code_and_outputs_fit_the_page(book):
     starts = [i for i, ln in enumerate(tex_lines, 1) if ln.startswith("\\begin{sphinxVerbatim}")]
     ends = [i for i, ln in enumerate(tex_lines, 1) if ln.startswith("\\end{sphinxVerbatim}")]
     spans = list(zip(starts, ends))
-    for m in re.finditer(
-        r"Overfull \\hbox \(([\d.]+)pt too wide\) in paragraph at lines (\d+)--", book["log"]
-    ):
+    overfull = (
+        r"Overfull \\hbox \(([\d.]+)pt too wide\) (?:in paragraph at lines|detected at line) (\d+)"
+    )
+    for m in re.finditer(overfull, book["log"]):
         width, line = float(m.group(1)), int(m.group(2))
         inside = any(a <= line <= b for a, b in spans)
         assert not (inside and width > 1), (
