@@ -139,6 +139,8 @@ def install(site_packages: str | os.PathLike[str] | None = None) -> Path:
         site_packages = sysconfig.get_paths()["purelib"]
     if not isinstance(site_packages, (str, os.PathLike)):
         raise TypeError(f"site_packages must be a path; got {type(site_packages).__name__}")
+    if not str(site_packages).strip():
+        raise FileNotFoundError("site_packages is empty: give the folder of the .pth files")
     folder = Path(site_packages)
     if not folder.is_dir():
         raise FileNotFoundError(f"site_packages {str(folder)!r} is not a directory")

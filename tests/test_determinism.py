@@ -50,6 +50,8 @@ def test_pth_file_sets_the_pins_when_python_starts(tmp_path):
     assert json.loads(off.stdout)["OMP_NUM_THREADS"] == "4"
     with pytest.raises(FileNotFoundError, match="site_packages"):
         determinism.install(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="site_packages"):
+        determinism.install("")
     with pytest.raises(ValueError, match="pins"):
         determinism.pth_line({"A B": "1"})
 

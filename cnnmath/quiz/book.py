@@ -107,8 +107,10 @@ def answer_data(q: Question) -> dict:
     a = q.answer
     if isinstance(a, Numeric):
 
-        def span(v: float) -> list[float]:  # the tolerance, or a hair around an exact answer
-            margin = max(a.tol, 1e-9 * max(1.0, abs(v)))
+        def span(v: float) -> list[float]:
+            # each value at the precision the student is told to give (Numeric.tol_of), widened
+            # only relatively, past the 12-digit rounding: no absolute slack that accepts 0
+            margin = max(a.tol_of(v), 1e-11 * abs(v))
             return [_round(v - margin), _round(v + margin)]
 
         ranges = [[*span(a.number), True, "Correct."]]
