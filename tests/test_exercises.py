@@ -190,6 +190,17 @@ def test_bad_input_to_the_checker():
         ex.check("relu_backward", activations.relu_backward, time_limit=0)
     with pytest.raises(ex.ExerciseError, match="name must be"):
         ex.get(3)
+    with pytest.raises(ex.ExerciseError, match="configurations must be an integer from 1 to 3"):
+        ex.check("relu_backward", activations.relu_backward, configurations=4)
+    with pytest.raises(ex.ExerciseError, match="configurations must be"):
+        ex.check("relu_backward", activations.relu_backward, configurations=True)
+
+
+def test_a_partial_check_says_so_and_names_no_mistake():
+    good = ex.check("relu_backward", activations.relu_backward, configurations=1)
+    assert good.passed and "the first 1 of 3 configurations" in good.message
+    bad = ex.check("relu_backward", lambda da, z: da * (z >= 0), configurations=1)
+    assert not bad.passed and bad.mistake is None and "configuration 1 of 3" in bad.message
 
 
 def test_compare_arrays_is_relative_to_the_scale():
