@@ -107,16 +107,47 @@ def latex_text(text: str) -> str:
     return re.sub(r"\n\s*\n", "\n\\\\par\n", "".join(out))
 
 
+#: How many characters of each size's typewriter type fit in a ``quote`` on an A4 line with 2 cm
+#: margins, in an 11 pt document (the book's 10 pt leaves some room): a longer line of
+#: :func:`verbatim` is wrapped, its rest marked with a hook arrow.
+VERBATIM_CHARS = {
+    "tiny": 135,
+    "scriptsize": 101,
+    "footnotesize": 90,
+    "small": 81,
+    "normalsize": 73,
+    "large": 67,
+}
+CONTINUATION = "\u21aa "
+# the arrow is set from the math fonts, wider than a typewriter character
+_CONTINUATION_WIDTH = 3
+
+
+def _wrap_line(line: str, width: int) -> list[str]:
+    out, rest = [line[:width]], line[width:]
+    step = width - _CONTINUATION_WIDTH
+    while rest:
+        out.append(CONTINUATION + rest[:step])
+        rest = rest[step:]
+    return out
+
+
 def verbatim(text: str, *, size: str = "small") -> str:
-    r"""``text`` as a ``verbatim`` block in a ``quote`` (``size``: a LaTeX size such as small)."""
+    r"""``text`` as a ``verbatim`` block in a ``quote`` (``size``: a LaTeX size such as small).
+
+    Lines longer than fit (:data:`VERBATIM_CHARS`) are wrapped, each continuation starting with
+    a hook arrow (↪): verbatim text never breaks by itself and would run off the page."""
     if not isinstance(text, str):
         raise ValueError(f"text must be a string, got {type(text).__name__}")
-    if not re.fullmatch(r"tiny|scriptsize|footnotesize|small|normalsize|large", size):
+    if size not in VERBATIM_CHARS:
         raise ValueError(f"size must be a LaTeX font size such as 'small', got {size!r}")
     if "\\end{verbatim}" in text:
         raise ValueError("text must not contain \\end{verbatim}")
+    width = VERBATIM_CHARS[size]
+    lines = [part for line in text.split("\n") for part in _wrap_line(line.expandtabs(), width)]
+    body = "\n".join(lines)
     return (
-        f"\\begin{{quote}}\\{size}\n\\begin{{verbatim}}\n{text}\n\\end{{verbatim}}\n\\end{{quote}}"
+        f"\\begin{{quote}}\\{size}\n\\begin{{verbatim}}\n{body}\n\\end{{verbatim}}\n\\end{{quote}}"
     )
 
 

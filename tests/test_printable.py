@@ -186,3 +186,18 @@ def test_quiz_latex_gives_a_grid_of_boxes_for_a_feature_map():
     assert grid.group(2).count("\\hline") == rows + 1
     with pytest.raises(ValueError, match="at least one question"):
         printable.quiz_latex([])
+
+
+@pytest.mark.parametrize("size", ["footnotesize", "small"])
+def test_verbatim_wraps_long_lines_within_the_page(tmp_path, size):
+    long_line = "evidence = " + " + ".join(f"term_{i}" for i in range(60))
+    block = printable.verbatim(f"short line\n{long_line}", size=size)
+    width = printable.VERBATIM_CHARS[size]
+    lines = block.split("\\begin{verbatim}\n")[1].split("\n\\end{verbatim}")[0].split("\n")
+    assert lines[0] == "short line" and all(len(line) <= width for line in lines)
+    assert "".join(ln.removeprefix(printable.CONTINUATION) for ln in lines[1:]) == long_line
+    text = compiled_text(tmp_path, block)
+    assert "Overfull" not in (tmp_path / "document.log").read_text(errors="replace")
+    assert "term_59" in text and "\u2192" in text  # pdftotext reads the hook arrow as ",→"
+    with pytest.raises(ValueError, match="size must be a LaTeX font size"):
+        printable.verbatim("x", size="huge")
