@@ -88,11 +88,11 @@ a11y: student-book
 	bash scripts/get-a11y-tools.sh
 	$(BIN)/python scripts/a11y_audit.py $(STUDENT)/_build/html
 
-test: $(STAMP) data qemu tex-minimal lint
+test: $(STAMP) data qemu tex lint
 	$(BIN)/python -m pytest tests book --nbval --nbval-current-env --durations=15 \
 		-n $(JOBS) --dist loadfile
 
-unit: $(STAMP) qemu tex-minimal
+unit: $(STAMP) qemu tex
 	$(BIN)/python -m pytest tests -n $(JOBS) --dist loadfile
 
 notebooks: $(STAMP) data
