@@ -528,27 +528,35 @@ def describe(fig: Figure) -> str:
     return " ".join(parts).replace("..", ".")
 
 
+#: Pixels per inch of a figure's PNG: three times the screen's 100, so that the print edition's
+#: figures are sharp (300 ppi) while the page shows them at their size in inches.
+PRINT_SCALE = 3
+
+
+def _png_for_print(fig: Figure) -> tuple[bytes, dict[str, int]]:
+    """The figure as a PNG of ``PRINT_SCALE`` times its dpi, and the width and height (in CSS
+    pixels, at its own dpi) at which a page shows it."""
+    import struct
+
+    from IPython.core.pylabtools import print_figure
+
+    data = print_figure(fig, "png", bbox_inches="tight", dpi=PRINT_SCALE * fig.dpi)
+    width, height = struct.unpack(">II", data[16:24])  # the PNG's IHDR chunk
+    return data, {"width": width // PRINT_SCALE, "height": height // PRINT_SCALE}
+
+
 def _install_alt_formatter(shell) -> None:
     """Wrap the shell's PNG formatter for figures (the inline backend's) to add the alt text."""
     png = shell.display_formatter.formatters["image/png"]
     try:
-        draw = png.lookup_by_type(Figure)
+        if getattr(png.lookup_by_type(Figure), "cnnmath_alt", False):
+            return
     except KeyError:
-        draw = None
-    if getattr(draw, "cnnmath_alt", False):
-        return
-    if draw is None:
-        from IPython.core.pylabtools import print_figure
-
-        def draw(fig):
-            return print_figure(fig, "png", bbox_inches="tight")
+        pass
 
     def png_with_alt(fig):
-        data = draw(fig)
-        if data is None:
-            return None
-        data, metadata = data if isinstance(data, tuple) else (data, {})
-        return data, {**metadata, "alt": describe(fig)}
+        data, size = _png_for_print(fig)
+        return data, {**size, "alt": describe(fig)}
 
     png_with_alt.cnnmath_alt = True
     png.for_type(Figure, png_with_alt)
