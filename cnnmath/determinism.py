@@ -63,11 +63,15 @@ ISA_PINS: dict[str, str] = {
     "MKL_CBWR": "COMPATIBLE",  # torch's matrix products and vector math, Intel and AMD alike
 }
 
-#: One thread for every library (OpenMP covers torch and MKL; OpenBLAS reads its own).
+#: One thread for every library (OpenMP covers torch and MKL; OpenBLAS reads its own). A cell
+#: that asks torch for more (a long training, ``torch.set_num_threads(2)``) gets a fixed count,
+#: which splits the sums the same way on every machine, and threads that sleep while they wait
+#: (``OMP_WAIT_POLICY``) instead of spinning on cores that another process needs.
 THREAD_PINS: dict[str, str] = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    "OMP_WAIT_POLICY": "PASSIVE",
 }
 
 _OFF = "CNNMATH_PINS"
@@ -255,14 +259,17 @@ def _digest(*arrays: Any) -> str:
     return h.hexdigest()[:16]
 
 
-def fingerprint(*, torch_too: bool = True) -> dict[str, str]:
+def fingerprint(*, torch_too: bool = True, torch_threads: int = 1) -> dict[str, str]:
     """Hashes of the bits of the computations the book's stored results rest on.
 
     NumPy's matrix products, elementwise functions and sums in both precisions; a NumPy LeNet-5
     training step (float32, the book's layers); and, with ``torch_too``, torch's matrix products,
     vector math, float32 and float64 convolutions with their gradients and one Adam step of
-    LeNet-5's twin. Two machines with equal fingerprints compute the book's trainings alike.
+    LeNet-5's twin, on ``torch_threads`` threads (a chapter's long torch run uses two). Two
+    machines with equal fingerprints compute the book's trainings alike.
     """
+    if isinstance(torch_threads, bool) or not isinstance(torch_threads, int) or torch_threads < 1:
+        raise ValueError(f"torch_threads must be a whole number >= 1; got {torch_threads!r}")
     import numpy as np
 
     rng = np.random.default_rng(2026)
@@ -289,6 +296,8 @@ def fingerprint(*, torch_too: bool = True) -> dict[str, str]:
         from . import torch_twin
 
         torch.manual_seed(0)
+        before = torch.get_num_threads()
+        torch.set_num_threads(torch_threads)
         tx, tw = torch.from_numpy(x32), torch.from_numpy(w32)
         out["torch matmul"] = _digest(
             (tx @ tw).numpy(), (torch.from_numpy(x64) @ torch.from_numpy(w64)).numpy()
@@ -310,6 +319,7 @@ def fingerprint(*, torch_too: bool = True) -> dict[str, str]:
         y = conv(torch.from_numpy(rng.standard_normal((4, 3, 16, 16))))
         y.square().sum().backward()
         out["torch float64 conv"] = _digest(y.detach().numpy(), conv.weight.grad.numpy())
+        torch.set_num_threads(before)
     return out
 
 
@@ -327,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="exit 1 unless the settings are in force in this process")
     p_fp = sub.add_parser("fingerprint", help="print hashes of the kernels' results as JSON")
     p_fp.add_argument("--no-torch", action="store_true", help="NumPy only")
+    p_fp.add_argument("--torch-threads", type=int, default=1, help="torch's threads (default 1)")
     args = parser.parse_args(argv)
     if args.command == "show":
         print("\n".join(f"{k}={v}" for k, v in settings().items()))
@@ -345,7 +356,14 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("pinned: " + " ".join(f"{k}={v}" for k, v in settings().items()))
     else:
-        print(json.dumps(fingerprint(torch_too=not args.no_torch), indent=1))
+        if args.torch_threads < 1:
+            parser.error(f"--torch-threads must be >= 1; got {args.torch_threads}")
+        print(
+            json.dumps(
+                fingerprint(torch_too=not args.no_torch, torch_threads=args.torch_threads),
+                indent=1,
+            )
+        )
     return 0
 
 
