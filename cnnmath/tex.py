@@ -184,6 +184,9 @@ UNICODE: dict[str, str] = {
     "⌉": "\\ensuremath{\\rceil}",
     "ℓ": "\\ensuremath{\\ell}",
     "✓": "\\ensuremath{\\checkmark}",
+    # the exercise checker's verdicts (cnnmath.exercises)
+    "✅": "\\ensuremath{\\checkmark}",
+    "❌": "\\ensuremath{\\times}",
     "↪": "\\ensuremath{\\hookrightarrow}",
     # superscripts and subscripts; inputenc knows the superscripts 1, 2, 3 (Latin-1)
     **{ch: tex for ch, tex in _scripts().items() if ch not in "\u00b9\u00b2\u00b3"},

@@ -77,7 +77,7 @@ def test_any_text_is_a_verdict_for_every_answer_type(text):
 def test_a_grid_answer_of_any_shape_is_a_verdict(arr):
     fb = GRID.check(arr)
     assert fb.correct == (
-        arr.shape == GRID.answer.array.shape and GRID.answer.same(arr, GRID.value)
+        arr.shape == GRID.answer.array.shape and GRID.answer.same(arr, GRID.answer.value)
     )
 
 
