@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
     paths.sort(key=stored_seconds, reverse=True)  # the longest first: the pool ends together
+    # what the Makefile exports for every executed page: training as a per-epoch table, not a
+    # progress bar (kernels inherit the environment)
+    os.environ.setdefault("CNNMATH_PROGRESS", "summary")
+    os.environ.setdefault("PYTHONHASHSEED", "0")
 
     if args.inplace:
         jobs = [(str(p), args.timeout) for p in paths]
