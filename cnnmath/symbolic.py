@@ -57,9 +57,9 @@ from __future__ import annotations
 import random
 import re
 import signal
+import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -479,31 +479,63 @@ class _OutOfTime(BaseException):
     swallows it."""
 
 
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
+class _time_limit:
     """Raise :class:`_OutOfTime` after ``seconds`` (where a timer can be set: the main thread of
-    a process with SIGALRM, and no timer already running)."""
-    usable = (
-        bool(seconds)
-        and seconds > 0
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
-    )
-    if not usable:
-        yield
-        return
+    a process with SIGALRM, and no timer already running).
 
-    def ring(signum: int, frame: object) -> None:
+    A signal handler's exception is lost when it interrupts a finalizer (a ``__del__`` or a weak
+    reference's callback, which SymPy's caches run): Python prints it and goes on. So the timer
+    rings again every :data:`_RING_AGAIN` seconds until the block ends, and a block that ends
+    after the timer rang raises :class:`_OutOfTime` on leaving, whichever ring was lost."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.armed = False
+        self.rang = False
+
+    def _ring(self, signum: int, frame: object) -> None:
+        self.rang = True
+        if not self.armed:
+            return
+        while frame is not None and frame is not self.owner:
+            frame = frame.f_back  # type: ignore[attr-defined]
+        if frame is None:  # the block was left without disarming (a ring on the way out)
+            self.armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+            return
         raise _OutOfTime
 
-    old = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    def __enter__(self) -> None:
+        usable = (
+            bool(self.seconds)
+            and self.seconds > 0
+            and hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+        )
+        if usable:
+            self.owner = sys._getframe(1)
+            self.old = signal.signal(signal.SIGALRM, self._ring)
+            self.armed = True
+            signal.setitimer(signal.ITIMER_REAL, self.seconds, _RING_AGAIN)
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if not self.armed:
+            return
+        while self.armed:  # a ring may interrupt the disarming itself: disarm until it holds
+            try:
+                self.armed = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, self.old)
+            except _OutOfTime:
+                self.armed = True
+        if self.rang and kind is None:
+            raise _OutOfTime
+
+
+_RING_AGAIN = 0.05
+"""Seconds between the proof timer's rings once :data:`PROOF_TIME_LIMIT` has passed."""
 
 
 # -- refutation at random exact points ----------------------------------------------------------
