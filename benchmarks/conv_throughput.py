@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnmath.bench import LAYER_KINDS, layer_throughput, lenet5_list_vs_hand, machine
+from cnnmath.timing import LAYER_KINDS, layer_throughput, lenet5_list_vs_hand, machine
 
 TARGETS = {
     "lenet5_list_vs_hand_float32": 0.95,

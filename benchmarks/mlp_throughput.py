@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnmath.bench import machine, mlp_training_throughput
+from cnnmath.timing import machine, mlp_training_throughput
 
 SIZES = (784, 128, 64, 10)
 BATCH = 128

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cnnmath import determinism  # noqa: E402
-from cnnmath.bench import machine  # noqa: E402
+from cnnmath.timing import machine  # noqa: E402
 
 SPIN = "while True: pass"
 

@@ -19,9 +19,9 @@ Modules, each named after the mathematics it holds:
 - training: :mod:`~cnnmath.init`, :mod:`~cnnmath.optim`, :mod:`~cnnmath.landscapes`,
   :mod:`~cnnmath.train`, :mod:`~cnnmath.metrics`, :mod:`~cnnmath.data`,
   :mod:`~cnnmath.distributed` (data-parallel training over processes);
-- checking and showing: :mod:`~cnnmath.gradcheck`, :mod:`~cnnmath.validate`,
+- checking and showing: :mod:`~cnnmath.gradcheck`, :mod:`~cnnmath.arguments`,
   :mod:`~cnnmath.crosscheck` (NumPy against PyTorch, step for step), :mod:`~cnnmath.arch`,
-  :mod:`~cnnmath.receptive` (receptive fields), :mod:`~cnnmath.plots`, :mod:`~cnnmath.bench`;
+  :mod:`~cnnmath.receptive` (receptive fields), :mod:`~cnnmath.plots`, :mod:`~cnnmath.timing`;
 - teaching: :mod:`~cnnmath.quiz` (a package: seeded quiz questions, banks for Moodle and Canvas,
   grading, the student edition);
 - the process: :mod:`~cnnmath.allocator` (keeps freed memory for reuse; switched on below).

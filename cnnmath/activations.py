@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 
-from .validate import NUMBER, array_cache, as_float_array, positive_number, unpack_cache
+from .arguments import NUMBER, array_cache, as_float_array, positive_number, unpack_cache
 
 Cache = object
 

@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .validate import layer_sizes, network
+from .arguments import layer_sizes, network
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import relu_backward, relu_forward
+from .arguments import as_float_array
+from .arguments import seed as validate_seed
 from .conv import conv2d_backward, conv2d_forward
 from .dense import affine_backward, affine_forward
 from .init import init_weights
 from .losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from .pool import maxpool_backward, maxpool_forward
-from .validate import as_float_array
-from .validate import seed as validate_seed
 
 Params = dict[str, np.ndarray]
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arguments import as_float_array, flag, positive_int, torch_dtype, unpack_cache
 from .conv import _pair, conv2d_backward, conv2d_forward
-from .validate import as_float_array, flag, positive_int, torch_dtype, unpack_cache
 
 
 def _lenet5_c3_table() -> np.ndarray:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validate import as_float_array, shape_tuple, unpack_cache
+from .arguments import as_float_array, shape_tuple, unpack_cache
 
 Pair = tuple[int, int]
 

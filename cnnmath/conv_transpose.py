@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arguments import as_float_array, shape_tuple, unpack_cache
 from .conv import conv2d_backward, conv2d_forward
-from .validate import as_float_array, shape_tuple, unpack_cache
 
 Pair = tuple[int, int]
 

@@ -42,16 +42,24 @@ import numpy as np
 import torch
 
 from . import determinism, zoo
+from .arguments import (
+    as_float_array,
+    cli_int,
+    flag,
+    in_range,
+    number,
+    positive_int,
+    positive_number,
+)
+from .arguments import labels as check_labels
+from .arguments import path as check_path
+from .arguments import seed as validate_seed
 from .layers import BatchNorm
 from .network import Sequential
 from .optim import Optimizer
 from .torch_twin import adam as twin_adam
 from .torch_twin import grads as twin_grads
 from .train import progress_mode
-from .validate import as_float_array, cli_int, flag, in_range, number, positive_int, positive_number
-from .validate import labels as check_labels
-from .validate import path as check_path
-from .validate import seed as validate_seed
 
 #: What is compared at every step.
 QUANTITIES = ("loss", "grads", "params", "buffers")
@@ -831,7 +839,7 @@ def step_times(
     ``devices`` defaults to the CPU, plus CUDA when torch finds a GPU. The best of three rounds of
     ``repeats`` steps (after warm-up steps), on random images; GPU steps are timed to completion.
     """
-    from .bench import throughput
+    from .timing import throughput
 
     build = NETWORKS[network] if isinstance(network, str) and network in NETWORKS else network
     if not callable(build):

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .validate import as_float_array, check_finite, labels, number, positive_int
-from .validate import path as check_path
-from .validate import seed as check_seed
+from .arguments import as_float_array, check_finite, labels, number, positive_int
+from .arguments import path as check_path
+from .arguments import seed as check_seed
 
 __all__ = [
     "Dataset",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import as_float_array, flag, unpack_cache
+from .arguments import as_float_array, flag, unpack_cache
 
 
 def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:

@@ -34,8 +34,7 @@ import torch
 import torch.distributed as dist
 
 from . import zoo
-from .torch_twin import adam as twin_adam
-from .validate import (
+from .arguments import (
     as_float_array,
     cli_int,
     cli_int_list,
@@ -45,7 +44,8 @@ from .validate import (
     positive_int,
     positive_number,
 )
-from .validate import seed as validate_seed
+from .arguments import seed as validate_seed
+from .torch_twin import adam as twin_adam
 
 #: the largest |difference| accepted between data-parallel and single-process parameters (float64)
 TOLERANCE = 1e-12

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import as_float_array, flag, generator, in_range
+from .arguments import as_float_array, flag, generator, in_range
 
 
 def _check_p(p: float) -> float:

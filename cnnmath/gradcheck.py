@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .validate import as_float_array, callable_arg, flag, number, positive_int, positive_number
+from .arguments import as_float_array, callable_arg, flag, number, positive_int, positive_number
 
 #: Accepted relative error between an analytic gradient and the reference, by dtype.
 TOLERANCE: dict[type, float] = {np.float64: 1e-7, np.float32: 1e-3}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import generator, positive_int
+from .arguments import generator, positive_int
 
 RULES = ("glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "lecun_normal")
 

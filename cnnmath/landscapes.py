@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .arguments import as_float_array, callable_arg, number, positive_int
 from .optim import Optimizer
-from .validate import as_float_array, callable_arg, number, positive_int
 
 Function = Callable[[np.ndarray], float]
 Gradient = Callable[[np.ndarray], np.ndarray]

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from . import activations as act
+from .arguments import as_float_array, flag, in_range, positive_int, positive_number
+from .arguments import seed as validate_seed
 from .connection_table import (
     check_table,
     connections,
@@ -48,8 +50,6 @@ from .pool import _geometry as pool_geometry
 from .pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
 from .rbf import rbf_backward, rbf_forward, torch_rbf
 from .subsampling import subsample_backward, subsample_forward, torch_subsampling
-from .validate import as_float_array, flag, in_range, positive_int, positive_number
-from .validate import seed as validate_seed
 
 Shape = tuple[int, ...]
 Arrays = dict[str, np.ndarray]

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from .activations import sigmoid, softmax
-from .validate import (
+from .arguments import (
     NUMBER,
     as_float_array,
     flag,

@@ -47,7 +47,7 @@ import numbers
 
 import numpy as np
 
-from .validate import as_float_array, positive_int, unpack_cache
+from .arguments import as_float_array, positive_int, unpack_cache
 
 #: The AlexNet paper's layer (k = 2, n = 5, alpha = 1e-4, beta = 0.75) in torch's convention,
 #: whose alpha is divided by the window size: alpha = 5 * 1e-4.

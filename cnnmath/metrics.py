@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import as_float_array, positive_int
-from .validate import labels as check_labels
+from .arguments import as_float_array, positive_int
+from .arguments import labels as check_labels
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import activations
+from .arguments import as_float_array, layer_sizes
+from .arguments import labels as check_labels
+from .arguments import seed as validate_seed
 from .dense import affine_backward, affine_forward
 from .init import init_weights
 from .losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-from .validate import as_float_array, layer_sizes
-from .validate import labels as check_labels
-from .validate import seed as validate_seed
 
 if TYPE_CHECKING:
     from .network import Sequential

@@ -26,6 +26,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .activations import softmax
+from .arguments import as_float_array, flag, positive_int
+from .arguments import labels as check_labels
+from .arguments import seed as validate_seed
 from .layers import Layer
 from .losses import (
     mse_backward,
@@ -33,9 +36,6 @@ from .losses import (
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
 )
-from .validate import as_float_array, flag, positive_int
-from .validate import labels as check_labels
-from .validate import seed as validate_seed
 
 LOSSES = ("softmax_cross_entropy", "mse")
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import (
+from .arguments import (
     NUMBER,
     as_float_array,
     flag,

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .validate import as_float_array, flag, in_range, positive_int, positive_number
+from .arguments import as_float_array, flag, in_range, positive_int, positive_number
 
 State = dict[str, Any]
 

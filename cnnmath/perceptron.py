@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import sigmoid
+from .arguments import as_float_array, number, positive_int, positive_number, unpack_cache
+from .arguments import seed as check_seed
 from .losses import sigmoid_cross_entropy_forward
-from .validate import as_float_array, number, positive_int, positive_number, unpack_cache
-from .validate import seed as check_seed
 
 
 def perceptron_forward(x: np.ndarray, w: np.ndarray, w0: float) -> tuple[np.ndarray, object]:

@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .validate import as_float_array, callable_arg, flag, positive_int
-from .validate import labels as check_labels
+from .arguments import as_float_array, callable_arg, flag, positive_int
+from .arguments import labels as check_labels
 
 
 def _names(names: object, arg: str, n: int | None = None) -> list[str]:

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arguments import as_float_array, unpack_cache
 from .conv import _pair, output_size
-from .validate import as_float_array, unpack_cache
 
 
 def _geometry(shape: tuple[int, ...], kernel_size, stride, padding) -> tuple:

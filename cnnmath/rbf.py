@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import as_float_array, flag, positive_int, torch_dtype, unpack_cache
+from .arguments import as_float_array, flag, positive_int, torch_dtype, unpack_cache
 
 
 def rbf_forward(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, tuple]:

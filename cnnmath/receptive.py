@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arguments import network, positive_int, shape_tuple
 from .layers import AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, _Pool
-from .validate import network, positive_int, shape_tuple
 
 
 @dataclass(frozen=True)

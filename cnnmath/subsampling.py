@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arguments import as_float_array, positive_int, torch_dtype, unpack_cache
 from .conv import _pair
 from .pool import avgpool_backward, avgpool_forward
-from .validate import as_float_array, positive_int, torch_dtype, unpack_cache
 
 
 def subsample_forward(

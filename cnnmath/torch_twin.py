@@ -15,9 +15,9 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
+from .arguments import flag, network, positive_number, torch_device
 from .mlp import MLP
 from .network import Sequential
-from .validate import flag, network, positive_number, torch_device
 
 _DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 

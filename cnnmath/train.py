@@ -25,19 +25,19 @@ from typing import Any
 
 import numpy as np
 
-from .optim import Optimizer
-from .validate import (
+from .arguments import (
     as_float_array,
     generator,
     positive_int,
 )
-from .validate import (
+from .arguments import (
     labels as check_labels,
 )
-from .validate import (
+from .arguments import (
     path as check_path,
 )
-from .validate import seed as check_seed
+from .arguments import seed as check_seed
+from .optim import Optimizer
 
 #: The values of ``progress`` (and of the environment variable ``CNNMATH_PROGRESS``).
 PROGRESS_MODES = ("bar", "summary", "off")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arguments import flag, in_range, positive_int, shape_tuple
 from .connection_table import LENET5_C3_TABLE
 from .layers import (
     LRN,
@@ -32,7 +33,6 @@ from .layers import (
 )
 from .lrn import ALEXNET as ALEXNET_LRN
 from .network import Sequential
-from .validate import flag, in_range, positive_int, shape_tuple
 
 
 def _lenet5_layers(c1_padding: int) -> list:

@@ -22,6 +22,7 @@ import torch
 
 from cnnmath import activations as A
 from cnnmath import (
+    arguments,
     cnn,
     connection_table,
     conv,
@@ -42,7 +43,6 @@ from cnnmath import (
     rbf,
     subsampling,
     train,
-    validate,
     zoo,
 )
 from cnnmath import data as D
@@ -504,10 +504,10 @@ add(
         "cpu", {}, [crosscheck.lockstep(small_net, XC, YC, steps=1, batch_size=4)], (), None, None
     ),
 )
-add("bench.throughput", lambda: call(lambda: None, 4, repeats=1, warmup=0, rounds=1))
-add("bench.mlp_training_throughput", lambda: call((3, 4, 2), 4, np.float32, 1))
-add("bench.layer_throughput", lambda: call("dropout", np.float32, 4, 1, False))
-add("bench.lenet5_list_vs_hand", lambda: call(np.float32, 2, 1, 1))
+add("timing.throughput", lambda: call(lambda: None, 4, repeats=1, warmup=0, rounds=1))
+add("timing.mlp_training_throughput", lambda: call((3, 4, 2), 4, np.float32, 1))
+add("timing.layer_throughput", lambda: call("dropout", np.float32, 4, 1, False))
+add("timing.lenet5_list_vs_hand", lambda: call(np.float32, 2, 1, 1))
 add("plots.function_and_derivative", lambda: call(np.linspace(-1, 1, 5), arr(5), arr(5), "f"))
 add("plots.curves", lambda: call({"loss": [1.0, 0.5]}, xlabel="epoch", title="t", logy=False))
 add(
@@ -529,8 +529,8 @@ add("torch_twin.adam", lambda: call(NET.twin("cpu"), 1e-3))
 #: Public callables not fuzzed here, and why.
 EXEMPT: dict[str, str] = {
     **{
-        f"validate.{n}": "a check itself: each raises for bad values by design (tests/test_validate.py)"
-        for n in validate.__all__
+        f"arguments.{n}": "a check itself: each raises for bad values by design (tests/test_arguments.py)"
+        for n in arguments.__all__
         if n != "NUMBER"
     },
     "crosscheck.main": "a command line: fuzzed through its arguments (test_command_lines_refuse_bad_arguments)",
@@ -542,7 +542,7 @@ EXEMPT: dict[str, str] = {
     "determinism.install": "writes into site-packages: tests/test_determinism.py",
     "determinism.main": "a command line: tests/test_determinism.py",
     "determinism.fingerprint": "runs a LeNet-5 step (seconds): tests/test_determinism.py",
-    "bench.machine": "takes no argument",
+    "timing.machine": "takes no argument",
     "allocator.keep_freed_memory": "changes the process's allocator; tests/test_allocator.py",
     "data.load_iris": "takes no argument",
     "data.load_digits": "takes no argument",

@@ -1096,7 +1096,7 @@ SLOW = {
     "zoo.torchvision_alexnet": 60.0,
     "crosscheck.lockstep": 60.0,
     "crosscheck.record": 60.0,
-    "bench.lenet5_list_vs_hand": 60.0,
+    "timing.lenet5_list_vs_hand": 60.0,
     "torch_twin.adam": 60.0,  # the fused update's first use takes seconds
 }
 #: Subpackages and modules fuzzed elsewhere, or not yet, and why.

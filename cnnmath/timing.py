@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .validate import callable_arg, flag, layer_sizes, positive_int
+from .arguments import callable_arg, flag, layer_sizes, positive_int
 
 
 def _dtype(dtype: object) -> type:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cnnmath import validate as v
+from cnnmath import arguments as v
 
 
 def test_as_float_array_promotes_and_keeps_float32():
