@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .arguments import layer_sizes, network
+from .arguments import layer_sizes
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,10 @@ class Summary:
 
 def summary(net, title: str | None = None) -> Summary:
     """The table of a :class:`cnnmath.network.Sequential`, read from its layers' shapes."""
-    net = network(net)
+    if not isinstance(getattr(net, "layers", None), list) or not hasattr(net, "dtype"):
+        raise TypeError(
+            f"net must be a network description (cnnmath.network.Sequential); got {type(net).__name__}"
+        )
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None; got {title!r}")
     rows = []

@@ -410,15 +410,6 @@ def torch_dtype(dtype: object, name: str = "dtype"):
     return dtype
 
 
-def network(net: object, name: str = "net"):
-    """Return ``net`` if it is a :class:`cnnmath.network.Sequential`, else raise naming ``name``."""
-    from .network import Sequential
-
-    if not isinstance(net, Sequential):
-        raise TypeError(f"{name} must be a cnnmath.network.Sequential; got {_describe(net)}")
-    return net
-
-
 def torch_device(device: object, name: str = "device"):
     """Return ``device`` as a ``torch.device`` (from a device or a str such as ``"cuda:0"``) that
     torch can use here, else raise naming ``name``."""

@@ -7,12 +7,12 @@ A layer knows three things about itself and nothing more:
   :meth:`Layer.param_shapes` and :meth:`Layer.buffer_shapes` give its trained and non-trained arrays;
 - its **computation**: :meth:`Layer.forward` and :meth:`Layer.backward` call the module named after
   its mathematics (``conv2d_forward``, ``maxpool_backward``, ...), never a second copy of it;
-- its **PyTorch twin**: :meth:`Layer.torch_module` returns the ``torch.nn`` module that computes
-  the same function, with parameters and buffers under the same names.
+- nothing of torch: :func:`cnnmath.torch_twin.module` builds each layer's ``torch.nn`` twin,
+  dispatching on the layer's type, in the one module that imports torch for the networks.
 
-The arrays themselves live in the network (:class:`cnnmath.network.Sequential`), in one flat dict
-keyed ``"<layer name>.<array name>"`` with torch's array names (``weight``, ``bias``,
-``running_mean``, ``running_var``), so the NumPy network and ``twin.state_dict()`` use the same keys.
+A layer holds no arrays: they live in a network's state (:class:`cnnmath.network.State`), per
+layer, under torch's array names (``weight``, ``bias``, ``running_mean``, ``running_var``), and
+are passed to :meth:`Layer.forward` and :meth:`Layer.backward`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from .connection_table import (
     connections,
     table_conv_backward,
     table_conv_forward,
-    torch_table_conv,
 )
 from .conv import _pair, conv2d_backward, conv2d_forward, conv_geometry
 from .conv_transpose import (
@@ -48,8 +47,8 @@ from .lrn import window as lrn_window
 from .norm import batchnorm_backward, batchnorm_forward
 from .pool import _geometry as pool_geometry
 from .pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
-from .rbf import rbf_backward, rbf_forward, torch_rbf
-from .subsampling import subsample_backward, subsample_forward, torch_subsampling
+from .rbf import rbf_backward, rbf_forward
+from .subsampling import subsample_backward, subsample_forward
 
 Shape = tuple[int, ...]
 Arrays = dict[str, np.ndarray]
@@ -118,10 +117,6 @@ class Layer:
         """``(dx, grads)`` with ``grads`` keyed like :meth:`param_shapes`."""
         return dout, {}
 
-    # -- torch ----------------------------------------------------------------------------------
-    def torch_module(self, dtype):
-        """The ``torch.nn`` module computing the same function (its arrays are loaded by the network)."""
-        raise NotImplementedError(f"{type(self).__name__} has no torch twin")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()!r}, name={self.name!r})"
@@ -229,20 +224,6 @@ class Conv2d(Layer):
         dx, dw, db = conv2d_backward(dout, cache, need_dx=need_dx)
         return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
 
-    def torch_module(self, dtype):
-        import torch
-
-        return torch.nn.Conv2d(
-            self.in_shape[0],
-            self.filters,
-            self.kernel,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.groups,
-            bias=self.bias,
-            dtype=dtype,
-        )
 
 
 class _Pool(Layer):
@@ -276,10 +257,6 @@ class MaxPool2d(_Pool):
     def backward(self, p, dout, cache, *, need_dx=True):
         return maxpool_backward(dout, cache), {}
 
-    def torch_module(self, dtype):
-        import torch
-
-        return torch.nn.MaxPool2d(self.kernel, self.stride, self.padding)
 
 
 class AvgPool2d(_Pool):
@@ -293,30 +270,20 @@ class AvgPool2d(_Pool):
     def backward(self, p, dout, cache, *, need_dx=True):
         return avgpool_backward(dout, cache), {}
 
-    def torch_module(self, dtype):
-        import torch
-
-        return torch.nn.AvgPool2d(self.kernel, self.stride, self.padding)
 
 
 class Activation(Layer):
     """An elementwise activation :math:`a = f(z)` from :mod:`cnnmath.activations`, by name."""
 
     kind = "act"
-    _TORCH = {
-        "relu": "ReLU",
-        "tanh": "Tanh",
-        "sigmoid": "Sigmoid",
-        "elu": "ELU",
-        "leaky_relu": "LeakyReLU",
-        "identity": "Identity",
-    }
+    #: the activations a layer may apply (each has a torch twin, :mod:`cnnmath.torch_twin`)
+    FUNCTIONS = ("relu", "tanh", "sigmoid", "elu", "leaky_relu", "identity")
 
     def __init__(self, function: str, name: str | None = None):
         super().__init__(name)
-        if not isinstance(function, str) or function not in self._TORCH:
+        if not isinstance(function, str) or function not in self.FUNCTIONS:
             raise ValueError(
-                f"function: unknown activation {function!r}; expected one of {sorted(self._TORCH)}"
+                f"function: unknown activation {function!r}; expected one of {sorted(self.FUNCTIONS)}"
             )
         self._fwd, self._bwd = act.get(function)
         self.function = function
@@ -331,11 +298,6 @@ class Activation(Layer):
     def backward(self, p, dout, cache, *, need_dx=True):
         return self._bwd(dout, cache), {}
 
-    def torch_module(self, dtype):
-        import torch
-
-        # the package's leaky ReLU has slope 0.01 for z < 0, torch's default too; ELU alpha 1 likewise
-        return getattr(torch.nn, self._TORCH[self.function])()
 
 
 def ReLU(name: str | None = None) -> Activation:
@@ -369,10 +331,6 @@ class Flatten(Layer):
     def backward(self, p, dout, cache, *, need_dx=True):
         return dout.reshape(cache), {}
 
-    def torch_module(self, dtype):
-        import torch
-
-        return torch.nn.Flatten()
 
 
 class Dense(Layer):
@@ -437,10 +395,6 @@ class Dense(Layer):
         dx, dw, db = affine_backward(dout, cache, need_dx=need_dx)
         return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
 
-    def torch_module(self, dtype):
-        import torch
-
-        return torch.nn.Linear(self.in_shape[0], self.units, bias=self.bias, dtype=dtype)
 
 
 class BatchNorm(Layer):
@@ -506,11 +460,6 @@ class BatchNorm(Layer):
         dx, dgamma, dbeta = batchnorm_backward(dout, cache)
         return dx, {"weight": dgamma, "bias": dbeta}
 
-    def torch_module(self, dtype):
-        import torch
-
-        cls = torch.nn.BatchNorm1d if len(self.in_shape) == 1 else torch.nn.BatchNorm2d
-        return cls(self.in_shape[0], eps=self.eps, momentum=self.momentum, dtype=dtype)
 
 
 class Dropout(Layer):
@@ -537,10 +486,6 @@ class Dropout(Layer):
     def backward(self, p, dout, cache, *, need_dx=True):
         return dropout_backward(dout, cache), {}
 
-    def torch_module(self, dtype):
-        import torch
-
-        return torch.nn.Dropout(self.p)
 
 
 class LRN(Layer):
@@ -588,10 +533,6 @@ class LRN(Layer):
     def backward(self, p, dout, cache, *, need_dx=True):
         return lrn_backward(dout, cache), {}
 
-    def torch_module(self, dtype):
-        import torch
-
-        return torch.nn.LocalResponseNorm(self.size, self.alpha, self.beta, self.k)
 
 
 # --------------------------------------------------------------------------------------------
@@ -710,21 +651,6 @@ class ConvTranspose2d(Layer):
         dx, dw, db = conv_transpose2d_backward(dout, cache)
         return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
 
-    def torch_module(self, dtype):
-        import torch
-
-        return torch.nn.ConvTranspose2d(
-            self.in_shape[0],
-            self.out_channels,
-            self.kernel,
-            self.stride,
-            self.padding,
-            self.output_padding,
-            self.groups,
-            bias=self.bias,
-            dilation=self.dilation,
-            dtype=dtype,
-        )
 
 
 class Unflatten(Layer):
@@ -766,10 +692,6 @@ class Unflatten(Layer):
     def backward(self, p, dout, cache, *, need_dx=True):
         return dout.reshape(cache), {}
 
-    def torch_module(self, dtype):
-        import torch
-
-        return torch.nn.Unflatten(1, self.shape)
 
 
 # -- LeNet-5 as published in 1998 (LeCun et al., §II.B) ------------------------------------------
@@ -822,8 +744,6 @@ class Subsampling(Layer):
         dx, dw, db = subsample_backward(dout, cache)
         return dx, {"weight": dw, "bias": db}
 
-    def torch_module(self, dtype):
-        return torch_subsampling(self.in_shape[0], self.kernel, self.stride, dtype)
 
 
 class TableConv2d(Layer):
@@ -912,10 +832,6 @@ class TableConv2d(Layer):
         dx, dw, db = table_conv_backward(dout, cache, need_dx=need_dx)
         return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
 
-    def torch_module(self, dtype):
-        return torch_table_conv(
-            self.table, self.kernel, self.stride, self.padding, self.bias, dtype
-        )
 
 
 class EuclideanRBF(Layer):
@@ -1004,6 +920,3 @@ class EuclideanRBF(Layer):
     def backward(self, p, dout, cache, *, need_dx=True):
         dx, dw = rbf_backward(-dout, cache, need_dx=need_dx)
         return dx, ({"weight": dw} if self.trainable else {})
-
-    def torch_module(self, dtype):
-        return torch_rbf(self.units, self.in_shape[0], dtype, self.trainable, negate=True)

@@ -294,24 +294,12 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = positive_number(value, "lr (the learning rate)")
 
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def step(self, params: dict, grads: dict) -> None:
         """Update every array of ``params`` in place with its gradient in ``grads`` (same keys and
-        shapes)."""
-        for arg, d in (("params", params), ("grads", grads)):
-            if not isinstance(d, dict):
-                raise TypeError(
-                    f"{arg} must be a dict of arrays keyed by parameter name; got "
-                    f"{type(d).__name__}"
-                )
-        missing = set(params) ^ set(grads)
-        if missing:
-            raise ValueError(
-                "params and grads must have the same keys; these are in one only: "
-                f"{sorted(missing)}"
-            )
+        shapes). Both are flat (``{name: array}``) or nested one level, as a network's state is
+        (``{layer: {name: array}}``); the optimizer's state is keyed ``"layer.name"``."""
         rule = _UNCHECKED[self.rule]
-        for name, w in params.items():
-            g = grads[name]
+        for name, w, g in _pairs(params, grads):
             if not (
                 isinstance(w, np.ndarray)
                 and w.dtype.kind == "f"
@@ -338,3 +326,36 @@ class Optimizer:
     def __repr__(self) -> str:
         hp = ", ".join(f"{k}={v}" for k, v in self.hyper.items())
         return f"Optimizer({self.rule!r}, lr={self.lr}{', ' + hp if hp else ''})"
+
+
+def _pairs(params: object, grads: object) -> list[tuple[str, object, object]]:
+    """``(name, parameter, gradient)`` for every array of a flat or one-level nested dict."""
+    for arg, d in (("params", params), ("grads", grads)):
+        if not isinstance(d, dict):
+            raise TypeError(
+                f"{arg} must be a dict of arrays keyed by parameter name (or a network state's "
+                f"params, keyed by layer); got {type(d).__name__}"
+            )
+    missing = set(params) ^ set(grads)
+    if missing:
+        raise ValueError(
+            f"params and grads must have the same keys; these are in one only: {sorted(missing)}"
+        )
+    out = []
+    for key, w in params.items():
+        g = grads[key]
+        if isinstance(w, dict) or isinstance(g, dict):
+            if not (isinstance(w, dict) and isinstance(g, dict)):
+                raise TypeError(
+                    f"params[{key!r}] and grads[{key!r}] must both be arrays or both dicts of arrays"
+                )
+            inner = set(w) ^ set(g)
+            if inner:
+                raise ValueError(
+                    f"params[{key!r}] and grads[{key!r}] must have the same keys; these are in "
+                    f"one only: {sorted(inner)}"
+                )
+            out += [(f"{key}.{k}", w[k], g[k]) for k in w]
+        else:
+            out.append((str(key), w, g))
+    return out

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arguments import network, positive_int, shape_tuple
+from .arguments import positive_int, shape_tuple
 from .layers import AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, _Pool
+from .network import check_network
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def receptive_fields(net) -> list[Field]:
     Raises ``ValueError`` for a network whose input is not an image ``(C, H, W)`` and for a layer
     that changes the spatial size in a way this recurrence does not cover (say, an upsampling one).
     """
-    net = network(net)
+    net = check_network(net)
     if len(net.input_shape) != 3:
         raise ValueError(
             f"receptive fields need an image input (C, H, W); {net.name} takes {net.input_shape}"
@@ -244,7 +245,7 @@ def gradient_support(
     replaced by average pooling over the same windows (the field of a window does not depend on
     which of its inputs wins).
     """
-    names = [layer.name for layer in network(net).layers]
+    names = [layer.name for layer in check_network(net).layers]
     if not isinstance(upto, str):
         raise TypeError(f"upto must be a layer's name (a str); got {upto!r}")
     if upto not in names:
@@ -265,7 +266,7 @@ def check_receptive_fields(net) -> list[tuple[str, tuple[int, ...], bool]]:
     ``agrees`` means the gradient's support is exactly the set of pixels the recurrence predicts
     (:meth:`Field.pixels`).
     """
-    H, W = network(net).input_shape[1:]
+    H, W = check_network(net).input_shape[1:]
     probe = _Probe(net, 3)
     rows = []
     for i, f in enumerate(receptive_fields(net)):

@@ -1,34 +1,159 @@
-"""PyTorch twins of the package's networks, holding the same weights, for cross-checks.
+"""PyTorch twins of the package's networks, the torch side in one place.
 
-:func:`twin` reads a :class:`cnnmath.network.Sequential` and builds the ``torch.nn.Sequential`` of
-the same layers, under the same names, so that ``twin.state_dict()`` has exactly the network's
-keys (``"conv1.weight"``, ``"bn1.running_var"``, ...) and the weights are copied across by name.
-:func:`load` copies torch weights back into the NumPy network, and :func:`grads` reads the twin's
-gradients under the network's names. Torch code picks ``cuda`` when it is available and falls back
-to the CPU; :func:`device` says which it chose.
+:func:`module` gives the ``torch.nn`` module of one layer, by dispatch on the layer's type (a
+table here, not a method of every layer class); :func:`twin` reads a network's description and
+builds the ``torch.nn.Sequential`` of the same layers, under the same names, and copies a state's
+arrays into it by name, so that ``twin.state_dict()`` has exactly the keys of
+:meth:`cnnmath.network.State.flat` (``"C1.weight"``, ``"bn1.running_var"``). :func:`load` copies
+torch's arrays back into a state and :func:`grads` reads the twin's gradients nested like a
+state's parameters. :func:`adam` is the optimizer the twins train with. The device is chosen by
+:func:`cnnmath.devices.device`: CUDA when available, else the CPU.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from .arguments import flag, network, positive_number, torch_device
-from .mlp import MLP
-from .network import Sequential
+from .arguments import positive_number, torch_device
+from .connection_table import torch_table_conv
+from .devices import device
+from .layers import (
+    LRN,
+    Activation,
+    AvgPool2d,
+    BatchNorm,
+    Conv2d,
+    ConvTranspose2d,
+    Dense,
+    Dropout,
+    EuclideanRBF,
+    Flatten,
+    Layer,
+    MaxPool2d,
+    Subsampling,
+    TableConv2d,
+    Unflatten,
+)
+from .network import Arrays, Sequential, State, check_network
+from .rbf import torch_rbf
+from .subsampling import torch_subsampling
 
 _DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
+#: torch's class for each of :attr:`cnnmath.layers.Activation.FUNCTIONS` (the package's leaky ReLU
+#: has slope 0.01 for z < 0, torch's default too; ELU's alpha 1 likewise)
+_ACTIVATIONS = {
+    "relu": torch.nn.ReLU,
+    "tanh": torch.nn.Tanh,
+    "sigmoid": torch.nn.Sigmoid,
+    "elu": torch.nn.ELU,
+    "leaky_relu": torch.nn.LeakyReLU,
+    "identity": torch.nn.Identity,
+}
 
-def device(prefer_cuda: bool = True) -> torch.device:
-    """``cuda`` when a GPU is available (and wanted), else ``cpu``."""
-    prefer_cuda = flag(prefer_cuda, "prefer_cuda")
-    return torch.device("cuda" if prefer_cuda and torch.cuda.is_available() else "cpu")
+_MODULES: dict[type, Callable[[Layer, torch.dtype], torch.nn.Module]] = {
+    Conv2d: lambda l, dt: torch.nn.Conv2d(
+        l.in_shape[0], l.filters, l.kernel, l.stride, l.padding, l.dilation, l.groups,
+        bias=l.bias, dtype=dt,
+    ),
+    ConvTranspose2d: lambda l, dt: torch.nn.ConvTranspose2d(
+        l.in_shape[0], l.out_channels, l.kernel, l.stride, l.padding, l.output_padding, l.groups,
+        bias=l.bias, dilation=l.dilation, dtype=dt,
+    ),
+    MaxPool2d: lambda l, dt: torch.nn.MaxPool2d(l.kernel, l.stride, l.padding),
+    AvgPool2d: lambda l, dt: torch.nn.AvgPool2d(l.kernel, l.stride, l.padding),
+    Activation: lambda l, dt: _ACTIVATIONS[l.function](),
+    Flatten: lambda l, dt: torch.nn.Flatten(),
+    Unflatten: lambda l, dt: torch.nn.Unflatten(1, l.shape),
+    Dense: lambda l, dt: torch.nn.Linear(l.in_shape[0], l.units, bias=l.bias, dtype=dt),
+    BatchNorm: lambda l, dt: (torch.nn.BatchNorm1d if len(l.in_shape) == 1 else torch.nn.BatchNorm2d)(
+        l.in_shape[0], eps=l.eps, momentum=l.momentum, dtype=dt
+    ),
+    Dropout: lambda l, dt: torch.nn.Dropout(l.p),
+    LRN: lambda l, dt: torch.nn.LocalResponseNorm(l.size, l.alpha, l.beta, l.k),
+    Subsampling: lambda l, dt: torch_subsampling(l.in_shape[0], l.kernel, l.stride, dt),
+    TableConv2d: lambda l, dt: torch_table_conv(l.table, l.kernel, l.stride, l.padding, l.bias, dt),
+    EuclideanRBF: lambda l, dt: torch_rbf(l.units, l.in_shape[0], dt, l.trainable, negate=True),
+}  # fmt: skip
 
 
-def adam(module: torch.nn.Module, lr: float) -> torch.optim.Adam:
+def module(layer: Layer, dtype: torch.dtype = torch.float32) -> torch.nn.Module:
+    """The ``torch.nn`` module computing the same function as the built ``layer`` (its arrays are
+    copied by :func:`twin`)."""
+    if not isinstance(layer, Layer):
+        raise TypeError(f"layer must be a cnnmath.layers.Layer; got {type(layer).__name__}")
+    if layer.in_shape is None:
+        raise ValueError(f"layer {layer!r} is not built: put it in a network first")
+    make = next((f for cls, f in _MODULES.items() if type(layer) is cls), None)
+    if make is None:
+        raise NotImplementedError(f"{type(layer).__name__} has no torch twin")
+    return make(layer, dtype)
+
+
+def twin(
+    net: Sequential, state: State, dev: torch.device | str | None = None
+) -> torch.nn.Sequential:
+    """The ``torch.nn.Sequential`` computing ``net`` with copies of ``state``'s parameters and
+    buffers, on ``dev`` (:func:`cnnmath.devices.device` by default)."""
+    net = check_network(net)
+    state = net.check_state(state)
+    dev = device() if dev is None else torch_device(dev, "dev")
+    dtype = _DTYPES[state.dtype]
+    mod = torch.nn.Sequential(
+        OrderedDict((layer.name, module(layer, dtype)) for layer in net.layers)
+    )
+    arrays = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.flat().items()}
+    missing, unexpected = mod.load_state_dict(arrays, strict=False)
+    # torch's batch norm also counts its batches; nothing of the network corresponds to that counter
+    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+    if missing or unexpected:
+        raise RuntimeError(
+            f"the twin of {net.name} does not match it: missing {missing}, unexpected {unexpected}"
+        )
+    return mod.to(dev)
+
+
+def load(state: State, mod: torch.nn.Module) -> None:
+    """Copy ``mod``'s parameters and buffers into ``state`` (in place, by name, in the state's dtype)."""
+    if not isinstance(state, State):
+        raise TypeError(f"state must be a cnnmath.network.State; got {type(state).__name__}")
+    if not isinstance(mod, torch.nn.Module):
+        raise TypeError(f"mod must be a torch.nn.Module; got {type(mod).__name__}")
+    arrays = mod.state_dict()
+    for k, v in state.flat().items():
+        if k not in arrays:
+            raise KeyError(f"the torch module has no {k!r}; it has {sorted(arrays)}")
+        src = arrays[k].detach().cpu().numpy()
+        if src.shape != v.shape:
+            raise ValueError(f"{k}: the torch module holds shape {src.shape}, the state {v.shape}")
+        v[...] = src
+
+
+def grads(state: State, mod: torch.nn.Module) -> Arrays:
+    """The gradients that autograd left in ``mod``, nested like ``state.params``."""
+    if not isinstance(state, State):
+        raise TypeError(f"state must be a cnnmath.network.State; got {type(state).__name__}")
+    if not isinstance(mod, torch.nn.Module):
+        raise TypeError(f"mod must be a torch.nn.Module; got {type(mod).__name__}")
+    named = dict(mod.named_parameters())
+    out: Arrays = {}
+    for layer, arrays in state.params.items():
+        out[layer] = {}
+        for k in arrays:
+            g = named[f"{layer}.{k}"].grad
+            if g is None:
+                raise ValueError(
+                    f"{layer}.{k} has no gradient in the torch module: run backward() first"
+                )
+            out[layer][k] = g.detach().cpu().numpy()
+    return out
+
+
+def adam(mod: torch.nn.Module, lr: float) -> torch.optim.Adam:
     """``torch.optim.Adam`` as the twins train with it: the fused update, whose square root is exact.
 
     The unfused update takes ``sqrt`` of the second moment through MKL's vector math, which is
@@ -36,71 +161,7 @@ def adam(module: torch.nn.Module, lr: float) -> torch.optim.Adam:
     approximation, so Adam's float32 steps would differ in the last bit between CPUs; the fused
     kernel rounds every square root correctly (as NumPy does), on the CPU as on a GPU.
     """
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
+    if not isinstance(mod, torch.nn.Module):
+        raise TypeError(f"mod must be a torch.nn.Module; got {type(mod).__name__}")
     lr = positive_number(lr, "lr (the learning rate)")
-    return torch.optim.Adam(module.parameters(), lr=lr, fused=True)
-
-
-def twin(net: Sequential, dev: torch.device | str | None = None) -> torch.nn.Sequential:
-    """The ``torch.nn.Sequential`` computing ``net`` with copies of its parameters and buffers, on ``dev``."""
-    net = network(net)
-    dev = device() if dev is None else torch_device(dev, "dev")
-    dtype = _DTYPES[net.dtype]
-    module = torch.nn.Sequential(
-        OrderedDict((layer.name, layer.torch_module(dtype)) for layer in net.layers)
-    )
-    state = {
-        k: torch.from_numpy(np.ascontiguousarray(v))
-        for k, v in {**net.params, **net.buffers}.items()
-    }
-    missing, unexpected = module.load_state_dict(state, strict=False)
-    # torch's batch norm also counts its batches; nothing of the network corresponds to that counter
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        raise RuntimeError(
-            f"the twin of {net.name} does not match it: missing {missing}, unexpected {unexpected}"
-        )
-    return module.to(dev)
-
-
-def load(net: Sequential, module: torch.nn.Module) -> None:
-    """Copy ``module``'s parameters and buffers into ``net`` (in place, by name, in the network's dtype)."""
-    net = network(net)
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
-    state = module.state_dict()
-    for store in (net.params, net.buffers):
-        for k, v in store.items():
-            if k not in state:
-                raise KeyError(f"the torch module has no {k!r}; it has {sorted(state)}")
-            src = state[k].detach().cpu().numpy()
-            if src.shape != v.shape:
-                raise ValueError(
-                    f"{k}: the torch module holds shape {src.shape}, the network {v.shape}"
-                )
-            v[...] = src
-
-
-def grads(net: Sequential, module: torch.nn.Module) -> dict[str, np.ndarray]:
-    """The gradients that autograd left in ``module``, under the network's parameter names."""
-    net = network(net)
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
-    named = dict(module.named_parameters())
-    out = {}
-    for k in net.params:
-        g = named[k].grad
-        if g is None:
-            raise ValueError(f"{k} has no gradient in the torch module: run backward() first")
-        out[k] = g.detach().cpu().numpy()
-    return out
-
-
-def mlp_twin(model: MLP, dev: torch.device | str = "cpu") -> torch.nn.Sequential:
-    """The twin of an :class:`cnnmath.mlp.MLP`, through its network (:meth:`MLP.as_network`)."""
-    if not isinstance(model, MLP):
-        raise TypeError(f"model must be a cnnmath.mlp.MLP; got {type(model).__name__}")
-    if dev is None:
-        raise TypeError("dev must be a torch.device or a str such as 'cpu'; got None")
-    return twin(model.as_network(), dev)
+    return torch.optim.Adam(mod.parameters(), lr=lr, fused=True)

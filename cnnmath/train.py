@@ -1,30 +1,32 @@
 """The training loop: mini-batches in a seeded shuffle, progress, a history, checkpoints.
 
-:func:`fit` trains any model that has ``params`` (a dict of arrays), ``loss_and_grads(x, y)`` and
-``predict_proba(x)`` (such as :class:`cnnmath.mlp.MLP`) with an :class:`cnnmath.optim.Optimizer`.
-After every epoch it records the loss and accuracy on the training data (the running mean over
-the epoch's batches) and on the validation data, and can save a checkpoint.
+:func:`fit` trains a network description (anything that keeps the contract
+:class:`cnnmath.network.Trainable`, such as every network of :mod:`cnnmath.zoo`) from a state made
+by its ``init``, with an :class:`cnnmath.optim.Optimizer`, an optional learning-rate schedule and
+an optional per-epoch transform of the inputs (augmentation). After every epoch it records the
+loss and accuracy on the training data (the running mean over the epoch's batches) and on the
+validation data, and can save a checkpoint. Its argument checks stand apart, in
+:func:`_check_fit`, so that the loop reads as the algorithm.
 
 Progress has three modes (see :func:`progress_mode`): a moving bar for a live notebook or a
 terminal, a compact table of a few epochs for executed pages (the built book, nbval), or nothing.
 
-Checkpoints are ``.npz`` files written atomically: to a temporary file in the same directory,
-flushed to disk, then renamed over the target, so a crash never leaves a half-written checkpoint.
-They are read with ``allow_pickle=False``.
+Checkpoints are ``.npz`` files written atomically (:func:`cnnmath.files.write_atomically`), read
+with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .activations import softmax
 from .arguments import (
     as_float_array,
     generator,
@@ -37,6 +39,9 @@ from .arguments import (
     path as check_path,
 )
 from .arguments import seed as check_seed
+from .files import write_atomically
+from .losses import mse_forward
+from .network import State, Trainable
 from .optim import Optimizer
 
 #: The values of ``progress`` (and of the environment variable ``CNNMATH_PROGRESS``).
@@ -69,18 +74,24 @@ def minibatches(n: int, batch_size: int, rng: np.random.Generator | None) -> Ite
         yield order[start : start + batch_size]
 
 
-def _is_regression(model: Any) -> bool:
-    """A model whose loss is a regression loss (``model.loss == "mse"``, e.g. an autoencoder)."""
-    return getattr(model, "loss", "softmax_cross_entropy") == "mse"
+def _is_regression(net: Any) -> bool:
+    """A network whose loss is a regression loss (``net.loss == "mse"``, e.g. an autoencoder)."""
+    return getattr(net, "loss", "softmax_cross_entropy") == "mse"
 
 
-def _check_model(model: Any, *methods: str) -> None:
-    missing = [m for m in methods if not callable(getattr(model, m, None))]
-    if missing:
+def _check_net_and_state(net: Any, state: Any) -> State:
+    if not isinstance(net, Trainable):
         raise TypeError(
-            f"model must have the method(s) {', '.join(missing)} (e.g. a cnnmath.mlp.MLP or "
-            f"cnnmath.network.Sequential); got {type(model).__name__}"
+            "net must be a network description that fit can train (cnnmath.network.Trainable: "
+            f"loss, init, loss_and_grads, predict_output), such as a cnnmath.zoo network; got "
+            f"{type(net).__name__}"
         )
+    check = getattr(net, "check_state", None)
+    if callable(check):
+        return check(state)
+    if not isinstance(state, State):
+        raise TypeError(f"state must be a cnnmath.network.State; got {type(state).__name__}")
+    return state
 
 
 def _inputs(x: object, name: str) -> np.ndarray:
@@ -113,37 +124,41 @@ def _targets(
     return y
 
 
-def _num_classes(model: Any, x: np.ndarray, name: str) -> int:
-    """The number of classes the model predicts, from one example of ``x`` (checks that ``x`` fits
-    the model)."""
+def _num_classes(net: Any, state: State, x: np.ndarray, name: str) -> int:
+    """The number of classes the network predicts, from one example of ``x`` (checks that ``x``
+    fits the network)."""
     try:
-        probs = model.predict_proba(x[:1])
+        out = net.predict_output(state, x[:1])
     except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{name} does not fit the model: {exc}") from None
-    return int(np.shape(probs)[-1])
+        raise type(exc)(f"{name} does not fit the network: {exc}") from None
+    return int(np.shape(out)[-1])
 
 
 def evaluate(
-    model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 2048
+    net: Any, state: State, x: np.ndarray, y: np.ndarray, batch_size: int = 2048
 ) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``(x, y)``.
+    """Mean cross-entropy and accuracy of the network ``net`` in the state ``state`` on ``(x, y)``.
 
-    For a regression model (``model.loss == "mse"``) the mean squared error and ``nan`` (no
-    accuracy).
-    ``y`` holds one class label in ``0..g-1`` per row of ``x`` (``g`` the model's number of
-    classes).
+    For a regression network (``net.loss == "mse"``) the mean squared error and ``nan`` (no
+    accuracy). ``y`` holds one class label in ``0..g-1`` per row of ``x`` (``g`` the network's
+    number of classes).
     """
     batch_size = positive_int(batch_size, "batch_size")
-    regression = _is_regression(model)
-    _check_model(model, "evaluate_loss" if regression else "predict_proba")
+    state = _check_net_and_state(net, state)
+    regression = _is_regression(net)
     x = _inputs(x, "x")
     y = _targets(y, "y", x, regression)
-    if regression:
-        return float(model.evaluate_loss(x, y, batch_size=batch_size)), float("nan")
     try:
-        probs = model.predict_proba(x, batch_size=batch_size)
+        out = net.predict_output(state, x, batch_size=batch_size)
     except (TypeError, ValueError) as exc:
-        raise type(exc)(f"x does not fit the model: {exc}") from None
+        raise type(exc)(f"x does not fit the network: {exc}") from None
+    if regression:
+        if out.shape != y.shape:
+            raise ValueError(
+                f"y (the targets) must have the output's shape {out.shape}; got {y.shape}"
+            )
+        return float(mse_forward(out, y)[0]), float("nan")
+    probs = softmax(out)
     check_labels(y, "y", num_classes=probs.shape[1])
     logp = np.log(np.clip(probs[np.arange(len(y)), y], np.finfo(probs.dtype).tiny, None))
     return float(-logp.mean()), float(np.mean(probs.argmax(axis=1) == y))
@@ -196,58 +211,43 @@ class _Summary:
             )
 
 
-def fit(
-    model: Any,
-    optimizer: Optimizer,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    epochs: int,
-    batch_size: int = 128,
-    x_val: np.ndarray | None = None,
-    y_val: np.ndarray | None = None,
-    seed: int = 0,
-    progress: bool | str = True,
-    checkpoint: str | Path | None = None,
-) -> History:
-    """Train ``model`` in place for ``epochs`` epochs and return the :class:`History`.
+@dataclass(frozen=True)
+class _Run:
+    """fit's arguments once checked: what the training loop reads."""
 
-    The batches of every epoch come from one seeded generator, so a run is repeatable. With
-    ``checkpoint`` (a ``.npz`` path), the parameters, the optimizer state and the history are
-    saved after every epoch (see :func:`save_checkpoint`).
+    x: np.ndarray
+    y: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    epochs: int
+    batch_size: int
+    seed: int
+    mode: str
+    checkpoint: Path | None
+    regression: bool
 
-    ``x`` holds one finite example per row; ``y`` one class label ``0..g-1`` per row (or, for a
-    regression model, one target row). Every argument is checked before the first step.
 
-    ``progress`` (see :func:`progress_mode`): ``"bar"`` draws a progress bar that moves in a live
-    notebook or a terminal; ``"summary"`` prints a table of the loss and accuracy of at most
-    ``SUMMARY_ROWS`` epochs (the first, the last, evenly spaced ones between), the form for an
-    executed page; ``"off"`` or ``False`` prints nothing. ``True`` (the default) takes the mode from
-    the environment variable ``CNNMATH_PROGRESS`` (``bar`` when unset); book builds and tests set
-    ``CNNMATH_PROGRESS=summary``.
-    """
-    epochs = positive_int(epochs, "epochs")
-    batch_size = positive_int(batch_size, "batch_size")
-    seed = check_seed(seed)
-    mode = progress_mode(progress)
+def _check_fit(net, state, optimizer, x, y, x_val, y_val, **kw) -> _Run:
+    """Every argument of :func:`fit` checked before the first step, with a message naming it."""
+    epochs = positive_int(kw["epochs"], "epochs")
+    batch_size = positive_int(kw["batch_size"], "batch_size")
+    seed = check_seed(kw["seed"])
+    mode = progress_mode(kw["progress"])
+    checkpoint = kw["checkpoint"]
     if checkpoint is not None:
         checkpoint = check_path(checkpoint, "checkpoint", suffix=".npz")
-    regression = _is_regression(model)
-    _check_model(model, "loss_and_grads", *(() if regression else ("predict_proba",)))
-    if not isinstance(getattr(model, "params", None), dict):
-        raise TypeError(
-            f"model must hold its parameters in a dict model.params; got {type(model).__name__}"
-        )
+    for name in ("lr_schedule", "transform"):
+        if kw[name] is not None and not callable(kw[name]):
+            raise TypeError(f"{name} must be a function of the epoch or None; got {kw[name]!r}")
+    state = _check_net_and_state(net, state)
+    regression = _is_regression(net)
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(
             f"optimizer must be a cnnmath.optim.Optimizer; got {type(optimizer).__name__}"
         )
     x = _inputs(x, "x (the training inputs)")
     y = _targets(
-        y,
-        "y (the training labels)" if not regression else "y (the training targets)",
-        x,
-        regression,
+        y, "y (the training targets)" if regression else "y (the training labels)", x, regression
     )
     if (x_val is None) != (y_val is None):
         raise ValueError("give both x_val and y_val, or neither")
@@ -260,72 +260,135 @@ def fit(
             )
         y_val = _targets(
             y_val,
-            "y_val (the validation labels)" if not regression else "y_val (the validation targets)",
+            "y_val (the validation targets)" if regression else "y_val (the validation labels)",
             x_val,
             regression,
             "x_val",
         )
     if not regression:
-        g = _num_classes(model, x, "x (the training inputs)")
+        g = _num_classes(net, state, x, "x (the training inputs)")
         check_labels(y, "y (the training labels)", num_classes=g)
         if y_val is not None:
             check_labels(y_val, "y_val (the validation labels)", num_classes=g)
-    rng = np.random.default_rng(seed)
+    return _Run(x, y, x_val, y_val, epochs, batch_size, seed, mode, checkpoint, regression)
+
+
+def fit(
+    net: Trainable,
+    state: State,
+    optimizer: Optimizer,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    seed: int = 0,
+    lr_schedule: Callable[[int], float] | None = None,
+    transform: Callable[[np.ndarray, int], np.ndarray] | None = None,
+    progress: bool | str = True,
+    checkpoint: str | Path | None = None,
+) -> History:
+    """Train the network ``net`` from ``state`` (changed in place) for ``epochs`` epochs and return
+    the :class:`History`.
+
+    Every epoch goes once through the training data in mini-batches: forward and backward
+    (``net.loss_and_grads``), then one optimizer step; after the epoch, the loss and accuracy on
+    the training batches (their running mean) and on the validation data are recorded.
+
+    - ``seed``: the batches of every epoch come from one generator seeded with it, so a run is
+      repeatable.
+    - ``lr_schedule(e)``: the learning rate of epoch ``e`` (``e = 0, 1, ..., epochs - 1``, the
+      epochs done before it), set on the optimizer before the epoch, such as
+      ``lambda e: cosine_lr(0.002, e, epochs)``.
+    - ``transform(x, e)``: the training inputs of epoch ``e`` (the same ``e``), such as a random
+      flip seeded with ``e``, so that each epoch sees its own repeatable augmentation;
+      ``y`` is unchanged.
+    - ``checkpoint`` (a ``.npz`` path): the state, the optimizer and the history are saved after
+      every epoch (:func:`save_checkpoint`).
+    - ``progress`` (see :func:`progress_mode`): ``"bar"`` draws a progress bar that moves in a live
+      notebook or a terminal; ``"summary"`` prints a table of at most ``SUMMARY_ROWS`` epochs (the
+      form for an executed page); ``"off"`` or ``False`` prints nothing; ``True`` (the default)
+      takes the mode from the environment variable ``CNNMATH_PROGRESS``.
+
+    ``x`` holds one finite example per row; ``y`` one class label ``0..g-1`` per row (or, for a
+    regression network, one target row). Every argument is checked before the first step.
+    """
+    run = _check_fit(
+        net, state, optimizer, x, y, x_val, y_val, epochs=epochs, batch_size=batch_size,
+        seed=seed, progress=progress, checkpoint=checkpoint, lr_schedule=lr_schedule,
+        transform=transform,
+    )  # fmt: skip
+    rng = np.random.default_rng(run.seed)
     hist = History()
-    n_batches = -(-len(x) // batch_size)
     bar = summary = None
-    if mode == "bar":
+    if run.mode == "bar":
         from tqdm import tqdm
 
-        bar = tqdm(total=epochs * n_batches, unit="batch", mininterval=2.0)
-    elif mode == "summary":
-        summary = _Summary(epochs, regression, x_val is not None)
+        bar = tqdm(
+            total=run.epochs * -(-len(run.x) // run.batch_size), unit="batch", mininterval=2.0
+        )
+    elif run.mode == "summary":
+        summary = _Summary(run.epochs, run.regression, run.x_val is not None)
     try:
-        for epoch in range(1, epochs + 1):
+        for e in range(run.epochs):
+            if lr_schedule is not None:
+                optimizer.lr = lr_schedule(e)
+            x_e = run.x if transform is None else _transformed(transform, run.x, e)
             total_loss, correct = 0.0, 0
-            for b, idx in enumerate(minibatches(len(x), batch_size, rng), start=1):
-                try:
-                    loss, grads, logits = model.loss_and_grads(x[idx], y[idx])
-                except ValueError as exc:
-                    if "non-finite" not in str(exc) and "overflow" not in str(exc):
-                        raise
-                    # the inputs were finite: what overflowed is the training itself
-                    loss = float("nan")
-                if not np.isfinite(loss):
-                    raise ValueError(
-                        f"training diverged at epoch {epoch}, batch {b}: the loss or the network's "
-                        "values overflowed although x and y are finite; try a smaller learning "
-                        "rate "
-                        f"than lr={getattr(optimizer, 'lr', '?')}"
-                    ) from None
-                optimizer.step(model.params, grads)
+            for b, idx in enumerate(minibatches(len(x_e), run.batch_size, rng), start=1):
+                loss, grads, out = _step(net, state, x_e[idx], run.y[idx], e + 1, b, optimizer)
+                optimizer.step(state.params, grads)
                 total_loss += loss * len(idx)
-                if not regression:
-                    correct += int(np.sum(logits.argmax(axis=1) == y[idx]))
+                if not run.regression:
+                    correct += int(np.sum(out.argmax(axis=1) == run.y[idx]))
                 if bar is not None:
                     bar.update(1)
-            hist.train_loss.append(total_loss / len(x))
-            hist.train_acc.append(float("nan") if regression else correct / len(x))
-            if x_val is not None:
-                vl, va = evaluate(model, x_val, y_val)
+            hist.train_loss.append(total_loss / len(x_e))
+            hist.train_acc.append(float("nan") if run.regression else correct / len(x_e))
+            if run.x_val is not None:
+                vl, va = evaluate(net, state, run.x_val, run.y_val)
                 hist.val_loss.append(vl)
                 hist.val_acc.append(va)
                 if bar is not None:
-                    bar.set_postfix(epoch=epoch, val_acc=f"{va:.4f}", refresh=False)
+                    bar.set_postfix(epoch=e + 1, val_acc=f"{va:.4f}", refresh=False)
             if summary is not None:
-                summary.epoch_done(epoch, hist)
-            if checkpoint is not None:
-                save_checkpoint(
-                    checkpoint,
-                    model.params,
-                    optimizer,
-                    hist,
-                    buffers=getattr(model, "buffers", None),
-                )
+                summary.epoch_done(e + 1, hist)
+            if run.checkpoint is not None:
+                save_checkpoint(run.checkpoint, state, optimizer, hist)
     finally:
         if bar is not None:
             bar.close()
     return hist
+
+
+def _transformed(transform: Callable, x: np.ndarray, e: int) -> np.ndarray:
+    out = transform(x, e)
+    if not isinstance(out, np.ndarray) or out.shape != x.shape:
+        raise ValueError(
+            f"transform(x, {e}) must return an array of x's shape {x.shape}; got "
+            f"{getattr(out, 'shape', type(out).__name__)}"
+        )
+    return out
+
+
+def _step(net, state, xb, yb, epoch, b, optimizer) -> tuple[float, dict, np.ndarray]:
+    """One forward and backward pass; a loss that overflows although the data are finite is
+    reported as divergence, with the learning rate to lower."""
+    try:
+        loss, grads, out = net.loss_and_grads(state, xb, yb)
+    except ValueError as exc:
+        if "non-finite" not in str(exc) and "overflow" not in str(exc):
+            raise
+        loss = float("nan")  # the inputs were finite: what overflowed is the training itself
+    if not np.isfinite(loss):
+        raise ValueError(
+            f"training diverged at epoch {epoch}, batch {b}: the loss or the network's values "
+            "overflowed although x and y are finite; try a smaller learning rate than "
+            f"lr={getattr(optimizer, 'lr', '?')}"
+        ) from None
+    return loss, grads, out
 
 
 def _numeric_arrays(arrays: object, name: str) -> dict[str, np.ndarray]:
@@ -351,19 +414,24 @@ def _numeric_arrays(arrays: object, name: str) -> dict[str, np.ndarray]:
 
 def save_checkpoint(
     path: str | Path,
-    params: dict[str, np.ndarray],
+    state: State,
     optimizer: Optimizer | None = None,
     history: History | None = None,
-    buffers: dict[str, np.ndarray] | None = None,
 ) -> Path:
-    """Write parameters (and optimizer state, history and non-trained buffers such as batch norm's
-    running statistics) to ``path`` (``.npz``) atomically."""
+    """Write a network's state (its parameters and buffers, under ``"<layer>.<array>"``), and the
+    optimizer's state and the history if given, to ``path`` (``.npz``) atomically."""
     path = check_path(path, "path", suffix=".npz")
+    if not isinstance(state, State):
+        raise TypeError(f"state must be a cnnmath.network.State; got {type(state).__name__}")
     arrays: dict[str, np.ndarray] = {
-        f"param/{k}": v for k, v in _numeric_arrays(params, "params").items()
+        f"param/{k}": v for k, v in _numeric_arrays(state.flat("params"), "state.params").items()
     }
-    if buffers is not None:
-        arrays.update({f"buffer/{k}": v for k, v in _numeric_arrays(buffers, "buffers").items()})
+    arrays.update(
+        {
+            f"buffer/{k}": v
+            for k, v in _numeric_arrays(state.flat("buffers"), "state.buffers").items()
+        }
+    )
     if optimizer is not None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
@@ -380,22 +448,17 @@ def save_checkpoint(
                 f"history must be a cnnmath.train.History or None; got {type(history).__name__}"
             )
         arrays["meta/history"] = np.array(json.dumps(asdict(history)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, allow_pickle=False, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    def write(f) -> None:
+        np.savez(f, allow_pickle=False, **arrays)
+
+    return write_atomically(path, write)
 
 
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint: ``{"params", "buffers", "optimizer_state", "optimizer", "history"}``."""
+def load_checkpoint(path: str | Path, state: State | None = None) -> dict[str, Any]:
+    """Read a checkpoint: ``{"params", "buffers", "optimizer_state", "optimizer", "history"}``,
+    the arrays keyed ``"<layer>.<array>"``. With ``state``, also copy the parameters and buffers
+    into it (every array of the state must be in the file, with its shape)."""
     path = check_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"path: no checkpoint at {path}")
@@ -429,4 +492,17 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
                 f"path {path} is not a cnnmath checkpoint: unexpected entry {k!r} "
                 "(expected param/..., buffer/..., optim/..., meta/optimizer, meta/history)"
             )
+    if state is not None:
+        if not isinstance(state, State):
+            raise TypeError(
+                f"state must be a cnnmath.network.State or None; got {type(state).__name__}"
+            )
+        saved = {**out["params"], **out["buffers"]}
+        for k, v in state.flat().items():
+            if k not in saved or saved[k].shape != v.shape:
+                raise ValueError(
+                    f"path {path} does not hold this state: {k} of shape {v.shape} is "
+                    + ("missing" if k not in saved else f"saved with shape {saved[k].shape}")
+                )
+            v[...] = saved[k]
     return out

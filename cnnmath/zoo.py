@@ -8,9 +8,11 @@ twin and its training all read that one description. The hand-unrolled LeNet-5 o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from .arguments import flag, in_range, positive_int, shape_tuple
+from .arguments import flag, in_range, layer_sizes, positive_int, shape_tuple
 from .connection_table import LENET5_C3_TABLE
 from .layers import (
     LRN,
@@ -32,7 +34,7 @@ from .layers import (
     Unflatten,
 )
 from .lrn import ALEXNET as ALEXNET_LRN
-from .network import Sequential
+from .network import Sequential, check_network
 
 
 def _lenet5_layers(c1_padding: int) -> list:
@@ -56,13 +58,44 @@ def _lenet5_layers(c1_padding: int) -> list:
     ]
 
 
+def _net(layers: list, input_shape: tuple, name: str, loss: str = "softmax_cross_entropy"):
+    """The book's networks compute in float32 unless a state is made in another precision."""
+    return Sequential(layers, input_shape, loss=loss, name=name, dtype=np.float32)
+
+
+def mlp(sizes: Sequence[int], activation: str = "relu", init: str | None = None) -> Sequential:
+    """A multilayer perceptron with layer sizes ``(n_0, n_1, ..., n_L)``: ``L`` dense layers
+    ``dense1 ... denseL``, the activation ``activation`` after each but the last (whose output is
+    the logits), so :math:`Z^{(l)} = A^{(l-1)} W^{(l)T} + \\mathbf b^{(l)}`,
+    :math:`A^{(l)} = f(Z^{(l)})`.
+
+    Weights are drawn by ``init`` (He-normal for the ReLU family, Glorot-normal otherwise, as
+    :mod:`cnnmath.init` recommends), biases are zero. In float64 by default, as the chapters that
+    check it against SymPy and finite differences need. :mod:`cnnmath.chain_rule` writes the same
+    network out by hand.
+    """
+    sizes = layer_sizes(sizes)
+    if not isinstance(activation, str) or activation not in Activation.FUNCTIONS:
+        raise ValueError(
+            f"activation must be one of {sorted(Activation.FUNCTIONS)}; got {activation!r}"
+        )
+    rule = init or ("he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_normal")
+    L = len(sizes) - 1
+    layers: list = []
+    for l in range(1, L + 1):
+        layers.append(Dense(sizes[l], init=rule, name=f"dense{l}"))
+        if l < L:
+            layers.append(Activation(activation, name=f"{activation}{l}"))
+    return Sequential(
+        layers, (sizes[0],), name="MLP " + "-".join(map(str, sizes)), dtype=np.float64
+    )
+
+
 def _check_net(net: object) -> Sequential:
-    if not isinstance(net, Sequential):
-        raise TypeError(f"net must be a cnnmath.network.Sequential; got {type(net).__name__}")
-    return net
+    return check_network(net)
 
 
-def lenet5(seed: int = 0, dtype: type = np.float32) -> Sequential:
+def lenet5() -> Sequential:
     """LeNet-5 for 28x28 images as the book trains it (thesis §3.6.1 with padding 2 on C1).
 
     C1 conv 6@5x5 (padding 2) - ReLU - S2 max-pool 2 - C3 conv 16@5x5 - ReLU - S4 max-pool 2 -
@@ -70,14 +103,10 @@ def lenet5(seed: int = 0, dtype: type = np.float32) -> Sequential:
     He-initialized, the same draws as :func:`cnnmath.cnn.lenet5_params`.
     """
     layers = _lenet5_layers(c1_padding=2)
-    return Sequential(
-        layers, (1, 28, 28), seed=seed, dtype=dtype, name="LeNet-5 (28x28, ReLU, max-pool)"
-    )
+    return _net(layers, (1, 28, 28), name="LeNet-5 (28x28, ReLU, max-pool)")
 
 
 def thesis_cnn(
-    seed: int = 0,
-    dtype: type = np.float32,
     input_shape: tuple[int, int, int] = (1, 28, 28),
     dropout: float = 0.25,
 ) -> Sequential:
@@ -110,7 +139,7 @@ def thesis_cnn(
         Dropout(dropout, name="drop3"),
         Dense(10, name="dense2"),
     ]
-    return Sequential(layers, input_shape, seed=seed, dtype=dtype, name="thesis CNN (§5.1.2)")
+    return _net(layers, input_shape, name="thesis CNN (§5.1.2)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,8 +151,6 @@ def alexnet(
     input_size: int = 227,
     conv1_padding: int = 0,
     num_classes: int = 1000,
-    seed: int = 0,
-    dtype: type = np.float32,
     groups: int = 2,
     lrn: bool = True,
 ) -> Sequential:
@@ -175,9 +202,7 @@ def alexnet(
         Dense(num_classes, name="fc8"),
     ]
     what = f"{input_size}x{input_size}, groups {g}" + (", LRN" if lrn else "")
-    return Sequential(
-        layers, (3, input_size, input_size), seed=seed, dtype=dtype, name=f"AlexNet ({what})"
-    )
+    return _net(layers, (3, input_size, input_size), name=f"AlexNet ({what})")
 
 
 #: Where :func:`alexnet_one_tower`'s layers sit in ``torchvision.models.alexnet`` (and in
@@ -194,9 +219,7 @@ TORCHVISION_ALEXNET_NAMES: dict[str, str] = {
 }
 
 
-def alexnet_one_tower(
-    num_classes: int = 1000, seed: int = 0, dtype: type = np.float32
-) -> Sequential:
+def alexnet_one_tower(num_classes: int = 1000) -> Sequential:
     """The single-tower AlexNet of ``torchvision.models.alexnet`` (after Krizhevsky 2014), 224x224.
 
     conv1 64@11x11 stride 4 padding 2 - ReLU - max-pool 3/2 - conv2 192@5x5 padding 2 - ReLU -
@@ -229,9 +252,7 @@ def alexnet_one_tower(
         ReLU(name="relu7"),
         Dense(num_classes, name="fc8"),
     ]
-    return Sequential(
-        layers, (3, 224, 224), seed=seed, dtype=dtype, name="AlexNet, one tower (torchvision)"
-    )
+    return _net(layers, (3, 224, 224), name="AlexNet, one tower (torchvision)")
 
 
 def torchvision_alexnet(num_classes: int = 1000, dropout: float = 0.5):
@@ -287,8 +308,6 @@ def alexnet_fashion(
     lrn: bool = True,
     widths: tuple[int, int, int, int, int] = (8, 16, 24, 24, 16),
     hidden: int = 128,
-    seed: int = 0,
-    dtype: type = np.float32,
 ) -> Sequential:
     """AlexNet's pattern at Fashion-MNIST's scale (1x28x28 input, 10 classes), for experiments.
 
@@ -355,9 +374,7 @@ def alexnet_fashion(
         Dense(10, name="fc8"),
     ]
     what = f"{activation}, dropout {dropout:g}, " + ("3x3/2" if overlapping else "2x2/2") + " pools"
-    return Sequential(
-        layers, (1, 28, 28), seed=seed, dtype=dtype, name=f"AlexNet-style, Fashion-MNIST ({what})"
-    )
+    return _net(layers, (1, 28, 28), name=f"AlexNet-style, Fashion-MNIST ({what})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,8 +384,6 @@ def alexnet_fashion(
 
 def autoencoder(
     code_size: int = 32,
-    seed: int = 0,
-    dtype: type = np.float32,
     input_shape: tuple[int, int, int] = (1, 28, 28),
     channels: tuple[int, int] = (8, 16),
 ) -> Sequential:
@@ -406,38 +421,12 @@ def autoencoder(
         ConvTranspose2d(C, 3, stride=2, padding=1, output_padding=1, name="dec2"),
         Sigmoid(name="output"),
     ]
-    return Sequential(
+    return _net(
         layers,
         (C, H, W),
-        seed=seed,
-        dtype=dtype,
         loss="mse",
         name=f"convolutional autoencoder (code {code_size})",
     )
-
-
-def encode(net: Sequential, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """The code of each example: ``net``'s layers up to and including the one named ``"code"``."""
-    _check_net(net)
-    names = [layer.name for layer in net.layers]
-    if "code" not in names:
-        raise ValueError(f"{net.name} has no layer named 'code'; its layers are {names}")
-    stop = names.index("code") + 1
-    x = net._check_x(x)
-    batch_size = positive_int(batch_size, "batch_size")
-    out = []
-    for i in range(0, len(x), batch_size):
-        h = x[i : i + batch_size]
-        for layer in net.layers[:stop]:
-            h, _ = layer.forward(
-                net._arrays(net.params, layer),
-                h,
-                training=False,
-                rng=net.rng,
-                buffers=net._arrays(net.buffers, layer),
-            )
-        out.append(h)
-    return np.concatenate(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -445,7 +434,7 @@ def encode(net: Sequential, x: np.ndarray, batch_size: int = 1024) -> np.ndarray
 # --------------------------------------------------------------------------------------------
 
 
-def lenet5_thesis(seed: int = 0, dtype: type = np.float32) -> Sequential:
+def lenet5_thesis() -> Sequential:
     """LeNet-5 as the thesis §3.6.1 draws it: 32x32x1 input, no padding, max pooling.
 
     C1 conv 6@5x5 - S2 max-pool 2 - C3 conv 16@5x5 - S4 max-pool 2 - flatten (400) - dense 120 -
@@ -453,10 +442,10 @@ def lenet5_thesis(seed: int = 0, dtype: type = np.float32) -> Sequential:
     here, as in the book's trained version (:func:`lenet5`).
     """
     layers = _lenet5_layers(c1_padding=0)
-    return Sequential(layers, (1, 32, 32), seed=seed, dtype=dtype, name="LeNet-5, thesis §3.6.1")
+    return _net(layers, (1, 32, 32), name="LeNet-5, thesis §3.6.1")
 
 
-def lenet5_keras(seed: int = 0, dtype: type = np.float32) -> Sequential:
+def lenet5_keras() -> Sequential:
     """The guide's "modified LeNet-5" (§7, Keras): tanh, average pooling, C5 as a convolution.
 
     32x32x1 - C1 conv 6@5x5 tanh - S2 avg-pool 2 - C3 conv 16@5x5 tanh - S4 avg-pool 2 - C5 conv
@@ -478,12 +467,10 @@ def lenet5_keras(seed: int = 0, dtype: type = np.float32) -> Sequential:
         Tanh(),
         Dense(10, init=init, name="Output"),
     ]
-    return Sequential(
-        layers, (1, 32, 32), seed=seed, dtype=dtype, name="modified LeNet-5, guide §7"
-    )
+    return _net(layers, (1, 32, 32), name="modified LeNet-5, guide §7")
 
 
-def lenet5_slides(seed: int = 0, dtype: type = np.float32) -> Sequential:
+def lenet5_slides() -> Sequential:
     """The slides' "simplified LeNet-5 for 28x28": no padding, so 16 maps of 4x4 (256) reach F5.
 
     C1 conv 6@5x5 (24x24) - S2 pool 2 (12x12) - C3 conv 16@5x5 (8x8) - S4 pool 2 (4x4) - flatten
@@ -491,12 +478,10 @@ def lenet5_slides(seed: int = 0, dtype: type = np.float32) -> Sequential:
     max pooling here, as in :func:`lenet5`.
     """
     layers = _lenet5_layers(c1_padding=0)
-    return Sequential(
-        layers, (1, 28, 28), seed=seed, dtype=dtype, name="simplified LeNet-5 (28x28), slides"
-    )
+    return _net(layers, (1, 28, 28), name="simplified LeNet-5 (28x28), slides")
 
 
-def lenet5_1998(seed: int = 0, dtype: type = np.float32, trainable_rbf: bool = False) -> Sequential:
+def lenet5_1998(trainable_rbf: bool = False, prototype_seed: int = 0) -> Sequential:
     """LeNet-5 as published (LeCun, Bottou, Bengio & Haffner 1998, §II.B), as far as it is computable.
 
     32x32x1 - C1 conv 6@5x5 - S2 trainable subsampling - C3 conv 16@5x5 on the partial connection
@@ -521,11 +506,9 @@ def lenet5_1998(seed: int = 0, dtype: type = np.float32, trainable_rbf: bool = F
         Flatten(),
         Dense(84, name="F6"),
         Tanh(),
-        EuclideanRBF(10, seed=seed, trainable=trainable_rbf, name="RBF"),
+        EuclideanRBF(10, seed=prototype_seed, trainable=trainable_rbf, name="RBF"),
     ]
-    return Sequential(
-        layers, (1, 32, 32), seed=seed, dtype=dtype, name="LeNet-5 as published in 1998"
-    )
+    return _net(layers, (1, 32, 32), name="LeNet-5 as published in 1998")
 
 
 def connections(net: Sequential) -> dict[str, int]:
@@ -555,20 +538,4 @@ def connections(net: Sequential) -> dict[str, int]:
             out[layer.name] = layer.units * (layer.in_shape[0] + int(layer.bias))
         elif isinstance(layer, EuclideanRBF):
             out[layer.name] = layer.units * layer.in_shape[0]
-    return out
-
-
-def layer_outputs(net: Sequential, x: np.ndarray) -> dict[str, np.ndarray]:
-    """Every layer's output for the batch ``x`` in evaluation mode, by layer name (feature maps)."""
-    h = _check_net(net)._check_x(x)
-    out = {}
-    for layer in net.layers:
-        h, _ = layer.forward(
-            net._arrays(net.params, layer),
-            h,
-            training=False,
-            rng=net.rng,
-            buffers=net._arrays(net.buffers, layer),
-        )
-        out[layer.name] = h
     return out
