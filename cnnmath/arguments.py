@@ -39,7 +39,6 @@ __all__ = [
     "callable_arg",
     "shape_tuple",
     "torch_dtype",
-    "network",
     "torch_device",
     "layer_sizes",
     "cli_int",
