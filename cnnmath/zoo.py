@@ -321,10 +321,10 @@ def alexnet_fashion(
     ("relu", "tanh", ...); ``dropout=0`` leaves the dropout layers out.
     """
 
-    if not isinstance(activation, str) or activation not in Activation._TORCH:
+    if not isinstance(activation, str) or activation not in Activation.FUNCTIONS:
         raise ValueError(
             f"activation: unknown activation {activation!r}; expected one of "
-            f"{sorted(Activation._TORCH)}"
+            f"{sorted(Activation.FUNCTIONS)}"
         )
     dropout = in_range(dropout, "dropout", 0, 1, high_open=True)
     overlapping, lrn = flag(overlapping, "overlapping"), flag(lrn, "lrn")
