@@ -7,8 +7,8 @@ of one forward and backward pass. The naive loops run on one or two images and a
 image. Prints a table and writes the figures as JSON.
 
 Then LeNet-5 three ways in the same run, timed in alternation: the hand-unrolled functions
-(``cnnmath.cnn``), the same network built as a list of layers (``cnnmath.zoo.lenet5``) and its
-torch twin on the CPU.
+(``cnnmath.chain_rule``), the same network built as a list of layers (``cnnmath.zoo.lenet5``) and
+its torch twin on the CPU.
 
 Targets: the list-built LeNet-5 trains at >= 0.95x the hand-written one and at >= 0.6x torch CPU
 in float32 and in float64; the vectorized layers >= 500x the naive loops.
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnmath.files import write_atomically
 from cnnmath.timing import LAYER_KINDS, layer_throughput, lenet5_list_vs_hand, machine
 
 TARGETS = {
@@ -88,8 +89,7 @@ def main() -> None:
         print(
             f"{key}: {reached[key]:.2f} (target >= {target}) {'met' if reached[key] >= target else 'NOT met'}"
         )
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    write_atomically(args.json, json.dumps(results, indent=2) + "\n")
     print(f"written to {args.json}")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnmath.files import write_atomically
 from cnnmath.timing import machine, mlp_training_throughput
 
 SIZES = (784, 128, 64, 10)
@@ -45,8 +46,7 @@ def main() -> None:
             f"ratio {r['ratio']:.2f} (target >= {TARGET})"
         )
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        write_atomically(args.json, json.dumps(results, indent=2) + "\n")
         print(f"written to {args.json}")
 
 

@@ -68,28 +68,29 @@ def mlp_training_throughput(
     sizes: tuple[int, ...], batch: int, dtype: type, repeats: int = 30
 ) -> dict[str, float]:
     """Images/s of one training step (forward, softmax cross-entropy, backward to every parameter;
-    no optimizer update) of the NumPy MLP and of its torch twin on the CPU, measured in turn on
-    the same data; with their ratio."""
+    no optimizer update) of the NumPy MLP (:func:`cnnmath.zoo.mlp`) and of its torch twin on the
+    CPU, measured in turn on the same data; with their ratio."""
     import torch
 
-    from .mlp import MLP
-    from .torch_twin import mlp_twin
+    from .torch_twin import twin
+    from .zoo import mlp
 
     sizes, batch = layer_sizes(sizes), positive_int(batch, "batch")
     dtype, repeats = _dtype(dtype), positive_int(repeats, "repeats")
     rng = np.random.default_rng(0)
     x = rng.random((batch, sizes[0])).astype(dtype)
     y = rng.integers(0, sizes[-1], batch)
-    model = MLP.create(sizes, dtype=dtype)
-    twin = mlp_twin(model, "cpu")
+    net = mlp(sizes)
+    state = net.init(seed=0, dtype=dtype)
+    module = twin(net, state, "cpu")
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
 
     def numpy_step():
-        model.loss_and_grads(x, y)
+        net.loss_and_grads(state, x, y)
 
     def torch_step():
-        twin.zero_grad(set_to_none=True)
-        torch.nn.functional.cross_entropy(twin(tx), ty).backward()
+        module.zero_grad(set_to_none=True)
+        torch.nn.functional.cross_entropy(module(tx), ty).backward()
 
     np_ips = throughput(numpy_step, batch, repeats=repeats)
     torch_ips = throughput(torch_step, batch, repeats=repeats)
@@ -104,7 +105,7 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
     """(numpy step, naive step, torch step) for one training step of a layer type at LeNet's sizes."""
     import torch
 
-    from . import cnn, conv, dropout, norm, pool
+    from . import chain_rule, conv, dropout, norm, pool
 
     if kind == "conv":  # LeNet's C3: 6 -> 16 channels, 5x5, on 14x14
         x, w, b = (
@@ -186,12 +187,12 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
         def torch_step():
             torch.nn.functional.dropout(tx, 0.5, True).backward(torch.from_numpy(g))
     elif kind == "lenet5":
-        p = cnn.lenet5_params(dtype=dtype)
+        p = chain_rule.lenet5_params(dtype=dtype)
         x = rng.normal(size=(batch, 1, 28, 28)).astype(dtype)
         y = rng.integers(0, 10, batch)
 
         def np_step(xb=x, yb=y):
-            cnn.lenet5_loss_and_grads(p, xb, yb)
+            chain_rule.lenet5_loss_and_grads(p, xb, yb)
 
         def naive_step(xb=x[:1], yb=y[:1]):
             # the same network with the naive convolution and pooling loops
@@ -216,9 +217,11 @@ def _layer_steps(kind: str, dtype: type, batch: int, rng: np.random.Generator):
             da1 = pool.maxpool_backward_naive(ds2, m2) * (z1 > 0)
             conv.conv2d_backward_naive(da1, c1)
 
+        from .torch_twin import twin
         from .zoo import lenet5
 
-        net = lenet5(dtype=dtype).twin("cpu")  # the same seed-0 weights as p
+        desc = lenet5()
+        net = twin(desc, desc.init(seed=0, dtype=dtype), "cpu")  # the same weights as p
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
 
         def torch_step():
@@ -271,12 +274,14 @@ def lenet5_list_vs_hand(
     dtype: type, batch: int = 128, repeats: int = 10, rounds: int = 5
 ) -> dict[str, float]:
     """Training-step images/s of LeNet-5 three ways, measured in the same run: the hand-unrolled
-    functions of :mod:`cnnmath.cnn`, the same network as a list of layers (:func:`cnnmath.zoo.lenet5`)
-    and its torch twin on the CPU. The three are timed in alternation, round after round, and each
-    keeps its best round, so a disturbance on a busy machine hits them alike."""
+    functions of :mod:`cnnmath.chain_rule`, the same network as a list of layers
+    (:func:`cnnmath.zoo.lenet5`) and its torch twin on the CPU. The three are timed in
+    alternation, round after round, and each keeps its best round, so a disturbance on a busy
+    machine hits them alike."""
     import torch
 
-    from . import cnn
+    from . import chain_rule
+    from .torch_twin import twin
     from .zoo import lenet5
 
     dtype, batch = _dtype(dtype), positive_int(batch, "batch")
@@ -284,17 +289,18 @@ def lenet5_list_vs_hand(
     rng = np.random.default_rng(0)
     x = rng.normal(size=(batch, 1, 28, 28)).astype(dtype)
     y = rng.integers(0, 10, batch)
-    net, p = lenet5(dtype=dtype), cnn.lenet5_params(dtype=dtype)
-    twin = net.twin("cpu")
+    net, p = lenet5(), chain_rule.lenet5_params(dtype=dtype)
+    state = net.init(seed=0, dtype=dtype)  # the same draws as p
+    module = twin(net, state, "cpu")
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
 
     def torch_step():
-        twin.zero_grad(set_to_none=True)
-        torch.nn.functional.cross_entropy(twin(tx), ty).backward()
+        module.zero_grad(set_to_none=True)
+        torch.nn.functional.cross_entropy(module(tx), ty).backward()
 
     steps = {
-        "hand": lambda: cnn.lenet5_loss_and_grads(p, x, y),
-        "list": lambda: net.loss_and_grads(x, y),
+        "hand": lambda: chain_rule.lenet5_loss_and_grads(p, x, y),
+        "list": lambda: net.loss_and_grads(state, x, y),
         "torch_cpu": torch_step,
     }
     best = {k: 0.0 for k in steps}
