@@ -299,7 +299,8 @@ class Optimizer:
         shapes). Both are flat (``{name: array}``) or nested one level, as a network's state is
         (``{layer: {name: array}}``); the optimizer's state is keyed ``"layer.name"``."""
         rule = _UNCHECKED[self.rule]
-        for name, w, g in _pairs(params, grads):
+        pairs = _pairs(params, grads)
+        for name, w, g in pairs:  # every pair checked before any is updated
             if not (
                 isinstance(w, np.ndarray)
                 and w.dtype.kind == "f"
@@ -312,6 +313,7 @@ class Optimizer:
                     f"grads[{name!r}]: the gradient of {name} has shape {g.shape}, the parameter "
                     f"{w.shape}"
                 )
+        for name, w, g in pairs:
             rule(w, g, self.state.setdefault(name, {}), self.lr, **self.hyper)
 
     def state_arrays(self) -> dict[str, np.ndarray]:

@@ -213,3 +213,47 @@ def test_the_learning_rate_and_hyperparameters_cannot_be_set_to_bad_values_later
     with pytest.raises(AttributeError):
         opt.rule = "adam"
     assert opt.hyper == {"momentum": 0.9} and opt.rule == "sgd"
+
+
+@pytest.mark.parametrize("rule, hyper", [("sgd", dict(momentum=0.9)), ("adam", {})])
+def test_a_nested_state_steps_as_its_flat_view(rule, hyper):
+    from cnnmath import zoo
+
+    net = zoo.mlp((3, 4, 2))
+    x, y = np.random.default_rng(0).normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+    nested, flat = net.init(seed=0), net.init(seed=0)
+    a, b = Optimizer(rule, 0.1, **hyper), Optimizer(rule, 0.1, **hyper)
+    for _ in range(3):
+        grads = net.loss_and_grads(nested, x, y)[1]
+        assert set(grads) == {"dense1", "dense2"} and set(grads["dense1"]) == {"weight", "bias"}
+        a.step(nested.params, grads)  # {layer: {name: array}}
+        flat_grads = {f"{n}.{k}": g for n, gs in grads.items() for k, g in gs.items()}
+        b.step(flat.flat("params"), flat_grads)  # {"layer.name": array}, the same arrays
+    assert all(np.array_equal(v, flat.flat()[k]) for k, v in nested.flat().items())
+    assert not np.array_equal(
+        nested.params["dense1"]["weight"], net.init(0).params["dense1"]["weight"]
+    )
+    assert (
+        set(a.state)
+        == set(b.state)
+        == {"dense1.weight", "dense1.bias", "dense2.weight", "dense2.bias"}
+    )
+    assert all(np.array_equal(a.state[p][k], b.state[p][k]) for p in a.state for k in a.state[p])
+
+
+def test_a_nested_step_checks_both_levels():
+    opt = Optimizer("sgd", 0.1)
+    params = {"fc": {"weight": np.ones((2, 2)), "bias": np.zeros(2)}}
+    with pytest.raises(TypeError, match=r"params\['fc'\] and grads\['fc'\] must both be arrays"):
+        opt.step(params, {"fc": np.ones((2, 2))})
+    with pytest.raises(
+        ValueError, match=r"params\['fc'\] and grads\['fc'\] must have the same keys; .*\['bias'\]"
+    ):
+        opt.step(params, {"fc": {"weight": np.ones((2, 2))}})
+    with pytest.raises(
+        ValueError, match=r"grads\['fc.bias'\]: the gradient of fc.bias has shape \(3,\)"
+    ):
+        opt.step(params, {"fc": {"weight": np.ones((2, 2)), "bias": np.ones(3)}})
+    with pytest.raises(TypeError, match="params must be a dict of arrays keyed by parameter name"):
+        opt.step([np.ones(2)], {"fc": {}})
+    assert np.array_equal(params["fc"]["weight"], np.ones((2, 2))) and opt.state == {}
