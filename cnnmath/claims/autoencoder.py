@@ -102,9 +102,11 @@ def digits_denoising(sigma: float = 0.4, epochs: int = 15) -> dict[str, float]:
     x = (digits.x.reshape(-1, 1, 8, 8) / 16.0).astype(np.float32)
     order = np.random.default_rng(0).permutation(len(x))
     train, test = x[order[:1500]], x[order[1500:]]
-    net = autoencoder(16, input_shape=(1, 8, 8), seed=0)
+    net = autoencoder(16, input_shape=(1, 8, 8))
+    state = net.init(seed=0)
     fit(
         net,
+        state,
         Optimizer("adam", 3e-3),
         add_noise(train, sigma, 1),
         train,
@@ -114,7 +116,7 @@ def digits_denoising(sigma: float = 0.4, epochs: int = 15) -> dict[str, float]:
         progress=False,
     )
     noisy = add_noise(test, sigma, 2)
-    denoised = net.predict_output(noisy)
+    denoised = net.predict_output(state, noisy)
     return {
         "noisy": float(np.mean((noisy - test) ** 2)),
         "denoised": float(np.mean((denoised - test) ** 2)),
