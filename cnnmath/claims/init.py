@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 
 from ..ledger import Finding, claim
-from ..mlp import MLP
+from ..zoo import mlp
 
 CHAPTER = "init"
 
@@ -25,17 +25,18 @@ CHAPTER = "init"
 )
 def _symmetry() -> Finding:
     rng = np.random.default_rng(0)
-    model = MLP.create((4, 5, 3), "tanh")
-    model.params["W1"][:] = (
-        0.3  # every weight of every layer equal (random W2 would already break the tie)
-    )
-    model.params["W2"][:] = -0.2
+    net = mlp((4, 5, 3), "tanh")
+    state = net.init(seed=0)
+    w1, w2 = state.params["dense1"]["weight"], state.params["dense2"]["weight"]
+    w1[:] = 0.3  # every weight of every layer equal (random W2 would already break the tie)
+    w2[:] = -0.2
     x, y = rng.normal(size=(16, 4)), rng.integers(0, 3, 16)
     for _ in range(50):
-        _, grads, _ = model.loss_and_grads(x, y)
-        for k in model.params:
-            model.params[k] -= 0.1 * grads[k]
-    spread = float(np.ptp(model.params["W1"], axis=0).max())
+        _, grads, _ = net.loss_and_grads(state, x, y)
+        for layer, arrays in state.params.items():
+            for k in arrays:
+                arrays[k] -= 0.1 * grads[layer][k]
+    spread = float(np.ptp(w1, axis=0).max())
     ok = spread < 1e-12
     return Finding(
         ok, ok, f"after 50 steps the 5 hidden units' weights differ by at most {spread:.0e}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..chain_rule import parameter_count
 from ..ledger import Finding, by_reference, claim
-from ..mlp import parameter_count
 
 CHAPTER = "mlp"
 
