@@ -148,11 +148,9 @@ def install(site_packages: str | os.PathLike[str] | None = None) -> Path:
     folder = Path(site_packages)
     if not folder.is_dir():
         raise FileNotFoundError(f"site_packages {str(folder)!r} is not a directory")
-    target = folder / _PTH_NAME
-    tmp = target.with_suffix(".pth.tmp")
-    tmp.write_text(pth_line())
-    os.replace(tmp, target)
-    return target
+    from .files import write_atomically
+
+    return write_atomically(folder / _PTH_NAME, pth_line())
 
 
 def in_force() -> dict[str, Any]:
@@ -284,12 +282,13 @@ def fingerprint(*, torch_too: bool = True, torch_threads: int = 1) -> dict[str, 
     }
     from . import optim, zoo
 
-    net = zoo.lenet5(seed=0, dtype=np.float32)
+    net = zoo.lenet5()
+    state = net.init(seed=0, dtype=np.float32)
     images = rng.standard_normal((16, 1, 28, 28)).astype(np.float32)
     labels = rng.integers(0, 10, 16)
-    loss, grads, _ = net.loss_and_grads(images, labels)
-    optim.Optimizer("adam", lr=1e-3).step(net.params, grads)
-    out["numpy lenet5 step"] = _digest(np.float32(loss), *net.params.values())
+    loss, grads, _ = net.loss_and_grads(state, images, labels)
+    optim.Optimizer("adam", lr=1e-3).step(state.params, grads)
+    out["numpy lenet5 step"] = _digest(np.float32(loss), *state.flat("params").values())
     if torch_too:
         import torch
 
@@ -305,7 +304,7 @@ def fingerprint(*, torch_too: bool = True, torch_threads: int = 1) -> dict[str, 
         out["torch exp tanh sum"] = _digest(
             torch.exp(tx).numpy(), torch.tanh(torch.from_numpy(x64)).numpy(), tx.sum(0).numpy()
         )
-        twin = torch_twin.twin(zoo.lenet5(seed=0, dtype=np.float32))
+        twin = torch_twin.twin(net, net.init(seed=0, dtype=np.float32), "cpu")
         topt = torch_twin.adam(twin, 1e-3)
         tloss = torch.nn.functional.cross_entropy(
             twin(torch.from_numpy(images)), torch.from_numpy(labels)

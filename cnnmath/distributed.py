@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from . import zoo
+from . import determinism, devices, torch_twin, zoo
 from .arguments import (
     as_float_array,
     cli_int,
@@ -45,7 +45,7 @@ from .arguments import (
     positive_number,
 )
 from .arguments import seed as validate_seed
-from .torch_twin import adam as twin_adam
+from .files import write_atomically
 
 #: the largest |difference| accepted between data-parallel and single-process parameters (float64)
 TOLERANCE = 1e-12
@@ -157,9 +157,10 @@ def batches(
 
 
 # -- one process, the whole batch ------------------------------------------------------------------
-def _adam(module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
-    # the twins' Adam: the same arithmetic in every process and on every CPU
-    return twin_adam(module, lr)
+def _twin(seed: int, dev: torch.device) -> torch.nn.Module:
+    # LeNet-5's description, its float64 state drawn from `seed`, as a torch module on `dev`
+    net = zoo.lenet5()
+    return torch_twin.twin(net, net.init(seed, np.float64), dev)
 
 
 def reference(
@@ -174,8 +175,8 @@ def reference(
             f"x must hold {steps} x {global_batch} images of shape (1, 28, 28); got {x.shape}"
         )
     y = labels(y, "y (the labels)", n=len(x), num_classes=10)
-    module = zoo.lenet5(seed=seed, dtype=np.float64).twin("cpu")
-    opt = _adam(module, lr)
+    module = _twin(seed, devices.device("cpu"))
+    opt = torch_twin.adam(module, lr)  # the same arithmetic in every process and on every CPU
     losses = []
     for t in range(steps):
         sl = slice(t * global_batch, (t + 1) * global_batch)
@@ -194,7 +195,7 @@ def choose_backend(local_world_size: int) -> tuple[str, str]:
     """``("nccl", "cuda")`` when each local process can have a GPU, else ``("gloo", "cpu")``."""
     local_world_size = positive_int(local_world_size, "local_world_size")
     if (
-        torch.cuda.is_available()
+        devices.device().type == "cuda"
         and torch.cuda.device_count() >= local_world_size
         and dist.is_nccl_available()
     ):
@@ -235,22 +236,20 @@ def train(
     chosen, kind = choose_backend(local_world_size)
     backend = backend or chosen
     kind = "cuda" if backend == "nccl" else "cpu"
-    device = torch.device(f"cuda:{local_rank}") if kind == "cuda" else torch.device("cpu")
+    device = devices.device(f"cuda:{local_rank}" if kind == "cuda" else "cpu")
     if kind == "cuda":
         torch.cuda.set_device(device)
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cudnn.deterministic = True
+        determinism.deterministic(device)  # no TF32, no autotuning: full float64 arithmetic
     dist.init_process_group(backend, init_method=init_method, rank=rank, world_size=world_size)
     try:
         x, y = batches(steps, global_batch, data, seed)
         mine = shard_slices(shards)[rank]
         weight = loss_weights(shards, weighted)[rank]
-        module = zoo.lenet5(seed=seed, dtype=np.float64).twin(device)
+        module = _twin(seed, device)
         ddp = torch.nn.parallel.DistributedDataParallel(
             module, device_ids=[local_rank] if kind == "cuda" else None
         )
-        opt = _adam(ddp, lr)
+        opt = torch_twin.adam(ddp, lr)
         losses = []
         t0 = time.perf_counter()
         for t in range(steps):
@@ -302,15 +301,11 @@ def train(
 
 
 def _initial(seed: int) -> dict[str, np.ndarray]:
-    return dict(zoo.lenet5(seed=seed, dtype=np.float64).params)
+    return zoo.lenet5().init(seed, np.float64).flat("params")
 
 
 def _write(result: dict[str, Any], path: str | Path) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(result, f, indent=1)
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(result, indent=1))
 
 
 def _spawned(

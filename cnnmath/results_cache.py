@@ -14,8 +14,8 @@ changed. The key (:func:`key`) is the SHA-256 of
   versions of Python, NumPy and torch, and the machine's architecture;
 - **the call**: the function's module and name and its arguments.
 
-A result is JSON (no pickle), written atomically; a file that cannot be read or does not hold
-the key it is filed under is recomputed. The folder is ``$CNNMATH_RESULTS`` or
+A result is JSON (no pickle), written atomically (:func:`cnnmath.files.write_atomically`); a
+file that cannot be read or does not hold the key it is filed under is recomputed. The folder is ``$CNNMATH_RESULTS`` or
 ``~/.cache/cnnmath/results``; ``CNNMATH_RESULTS=off`` turns the cache off.
 """
 
@@ -27,10 +27,11 @@ import importlib.metadata
 import json
 import os
 import platform
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from .files import write_atomically
 
 __all__ = ["key", "folder", "cached", "source_digest"]
 
@@ -137,15 +138,7 @@ def _read(path: Path, name: str) -> Any:
 
 
 def _write(path: Path, name: str, result: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump({"key": name, "result": result}, f, allow_nan=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, json.dumps({"key": name, "result": result}, allow_nan=False))
 
 
 def cached(*, data: Sequence[str] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

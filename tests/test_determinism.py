@@ -41,6 +41,8 @@ def test_settings_pin_one_thread_everywhere_and_avx2_kernels_on_x86():
 def test_pth_file_sets_the_pins_when_python_starts(tmp_path):
     path = determinism.install(tmp_path)
     assert path.name.endswith(".pth") and path.read_text() == determinism.pth_line()
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # written whole, nothing left over
+    assert determinism.install(tmp_path) == path and path.read_text() == determinism.pth_line()
     show = "import os, json; print(json.dumps({k: os.environ.get(k) for k in %r}))" % (
         sorted(determinism.settings()),
     )
@@ -106,7 +108,7 @@ def test_twin_adam_steps_as_the_package_adam():
         topt.step()
         ours.step(params, {"w": g})
     np.testing.assert_allclose(module.weight.detach().numpy(), params["w"], rtol=0, atol=1e-15)
-    with pytest.raises(TypeError, match="module"):
+    with pytest.raises(TypeError, match="mod must be a torch.nn.Module"):
         torch_twin.adam("net", 1e-3)
 
 

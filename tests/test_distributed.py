@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cnnmath import distributed as ddp
-from cnnmath import zoo
+from cnnmath import torch_twin, zoo
 
 
 def test_equal_shards_split_the_batch():
@@ -77,7 +77,8 @@ def test_batches_are_repeatable_and_checked():
 def test_reference_is_single_process_adam_on_whole_batches():
     x, y = ddp.batches(2, 4, "random", seed=0)
     params, losses = ddp.reference(x, y, steps=2, global_batch=4)
-    module = zoo.lenet5(seed=0, dtype=np.float64).twin("cpu")
+    net = zoo.lenet5()
+    module = torch_twin.twin(net, net.init(seed=0, dtype=np.float64), "cpu")
     opt = torch.optim.Adam(module.parameters(), lr=1e-3)
     for t in range(2):
         opt.zero_grad()
@@ -85,9 +86,16 @@ def test_reference_is_single_process_adam_on_whole_batches():
             module(torch.from_numpy(x[4 * t : 4 * t + 4])), torch.from_numpy(y[4 * t : 4 * t + 4])
         ).backward()
         opt.step()
+    assert sorted(params) == sorted(k for k, _ in module.named_parameters())
     for k, v in module.named_parameters():
         np.testing.assert_allclose(params[k], v.detach().numpy(), rtol=0, atol=1e-15)
     assert len(losses) == 2
+
+
+def test_more_processes_than_gpus_train_on_the_cpu_with_gloo():
+    assert ddp.choose_backend(torch.cuda.device_count() + 1) == ("gloo", "cpu")
+    with pytest.raises(ValueError, match="local_world_size"):
+        ddp.choose_backend(0)
 
 
 def test_check_rejects_a_difference():
