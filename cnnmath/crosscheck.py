@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -41,7 +39,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import determinism, zoo
+from . import determinism, torch_twin, zoo
+from . import devices as _devices
 from .arguments import (
     as_float_array,
     cli_int,
@@ -50,15 +49,15 @@ from .arguments import (
     number,
     positive_int,
     positive_number,
+    torch_device,
 )
 from .arguments import labels as check_labels
 from .arguments import path as check_path
 from .arguments import seed as validate_seed
+from .files import write_atomically
 from .layers import BatchNorm
-from .network import Sequential
+from .network import Arrays, Sequential, State, check_network
 from .optim import Optimizer
-from .torch_twin import adam as twin_adam
-from .torch_twin import grads as twin_grads
 from .train import progress_mode
 
 #: What is compared at every step.
@@ -77,32 +76,44 @@ DTYPES = ("float64", "float32")
 #: differently in two implementations.
 FLOAT32_MARGIN = 4.0
 
-NETWORKS: dict[str, Callable[..., Sequential]] = {
-    "lenet5": lambda seed, dtype: zoo.lenet5(seed=seed, dtype=dtype),
-    # torch and NumPy draw different dropout masks: compare the thesis CNN without dropout
-    "thesis_cnn": lambda seed, dtype: zoo.thesis_cnn(seed=seed, dtype=dtype, dropout=0.0),
-}
-
 _TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+#: The networks compared by name: functions that give the description (the states are made from
+#: it with a seed).
+NETWORKS: dict[str, Callable[[], Sequential]] = {
+    "lenet5": zoo.lenet5,
+    # torch and NumPy draw different dropout masks: compare the thesis CNN without dropout
+    "thesis_cnn": lambda: zoo.thesis_cnn(dropout=0.0),
+}
 
 
 # -- step for step ---------------------------------------------------------------------------------
-def _network(net: object, name: str = "net") -> Sequential:
-    if not isinstance(net, Sequential):
-        raise TypeError(f"{name} must be a cnnmath.network.Sequential; got {type(net).__name__}")
-    return net
+def _described(network: object) -> Sequential:
+    """``network`` as a description: a name of :data:`NETWORKS` or a network itself."""
+    if isinstance(network, str) and network in NETWORKS:
+        return NETWORKS[network]()
+    if isinstance(network, Sequential):
+        return network
+    raise ValueError(
+        f"network must be one of {sorted(NETWORKS)} or a cnnmath.network.Sequential; "
+        f"got {network!r}"
+    )
 
 
-def _device(device: object, name: str = "device") -> torch.device:
-    """``device`` as a ``torch.device`` (a str such as ``"cpu"`` or ``"cuda:0"``, or a device)."""
-    if isinstance(device, torch.device):
-        return device
-    if not isinstance(device, str):
-        raise TypeError(f"{name} must be a torch.device or a str such as 'cpu'; got {device!r}")
+def _dtype_name(dtype: object, name: str = "dtype") -> str:
+    """``dtype`` (``"float32"``, ``np.float32``, ...) by its name in :data:`DTYPES`."""
     try:
-        return torch.device(device)
-    except RuntimeError as exc:
-        raise ValueError(f"{name} {device!r} is not a torch device: {exc}") from None
+        found = np.dtype(dtype).name if dtype is not None else None
+    except TypeError:
+        found = None
+    if found not in DTYPES:
+        raise ValueError(f"{name} must be one of {DTYPES}; got {dtype!r}")
+    return found
+
+
+def _flat(arrays: Arrays) -> dict[str, np.ndarray]:
+    """Nested ``{layer: {name: array}}`` as ``{"layer.name": array}`` (torch's keys)."""
+    return {f"{layer}.{k}": v for layer, named in arrays.items() for k, v in named.items()}
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
@@ -118,11 +129,40 @@ def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
     return diff / scale if scale > 0 else float("inf")
 
 
+def gradient_difference(
+    net: Sequential, state: State, x: np.ndarray, y: np.ndarray
+) -> dict[str, float]:
+    """:math:`\\rho(g, g_{\\mathrm{autograd}})` for every parameter array: the book's hand-written
+    backward pass against torch's autograd, on one batch in training mode.
+
+    The NumPy network and its torch twin (on the CPU, in ``state``'s dtype) each compute the loss
+    of ``(x, y)`` (cross-entropy, or the mean squared error for ``loss="mse"``) from a copy of
+    ``state``, which is not changed (batch normalization's running statistics move in training
+    mode). The result maps each array (``"C1.weight"``) to :func:`relative_difference` of the two
+    gradients, autograd's as the reference.
+    """
+    net = check_network(net)
+    state = net.check_state(state)
+    twin = torch_twin.twin(net, state, "cpu").train()
+    state = state.copy()
+    _, ours, _ = net.loss_and_grads(state, x, y)
+    tx = torch.from_numpy(np.ascontiguousarray(x, dtype=state.dtype))
+    if net.loss == "mse":
+        ty = torch.from_numpy(np.ascontiguousarray(y, dtype=state.dtype))
+        torch.nn.functional.mse_loss(twin(tx), ty).backward()
+    else:
+        torch.nn.functional.cross_entropy(
+            twin(tx), torch.from_numpy(np.asarray(y, np.int64))
+        ).backward()
+    theirs = _flat(torch_twin.grads(state, twin))
+    return {k: relative_difference(v, theirs[k]) for k, v in _flat(ours).items()}
+
+
 def longest_sum(net: Sequential, batch_size: int) -> int:
     """The most terms any one number of a training step adds up: a fan-in, or a weight gradient's
     sum over the batch and the output positions (``batch_size * OH * OW`` for a convolution)."""
     longest = positive_int(batch_size, "batch_size")
-    for layer in _network(net).layers:
+    for layer in check_network(net).layers:
         shapes = layer.param_shapes()
         if "weight" in shapes:
             fan_in = int(np.prod(shapes["weight"][1:]))
@@ -135,7 +175,7 @@ def before_batch_norm(net: Sequential) -> list[str]:
     """The parameters whose gradient passes back through a batch normalization (their layer comes
     before the network's last :class:`cnnmath.layers.BatchNorm`)."""
     last = max(
-        (i for i, layer in enumerate(_network(net).layers) if isinstance(layer, BatchNorm)),
+        (i for i, layer in enumerate(check_network(net).layers) if isinstance(layer, BatchNorm)),
         default=-1,
     )
     return [f"{layer.name}.{k}" for layer in net.layers[:last] for k in layer.param_shapes()]
@@ -365,13 +405,16 @@ def _torch_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}
 
 
-def _copy_numpy_state(
-    src: Sequential, src_opt: Optimizer, dst: Sequential, dst_opt: Optimizer
-) -> None:
+def _copy_arrays(src: State, dst: State) -> None:
+    """Give ``dst`` the parameters and buffers of ``src``, in ``dst``'s dtype."""
+    ref = src.flat()
+    for k, v in dst.flat().items():
+        v[...] = ref[k]
+
+
+def _copy_numpy_state(src: State, src_opt: Optimizer, dst: State, dst_opt: Optimizer) -> None:
     """Give one NumPy copy another's parameters, buffers and Adam state, in its own dtype."""
-    for store, ref in ((dst.params, src.params), (dst.buffers, src.buffers)):
-        for k, v in store.items():
-            v[...] = ref[k]
+    _copy_arrays(src, dst)
     dst_opt.state = {
         name: {
             k: (np.array(v, dtype=dst.dtype) if isinstance(v, np.ndarray) else v)
@@ -382,13 +425,13 @@ def _copy_numpy_state(
 
 
 def _copy_state(
-    net: Sequential, opt: Optimizer, twin: torch.nn.Module, topt: torch.optim.Optimizer
+    state: State, opt: Optimizer, twin: torch.nn.Module, topt: torch.optim.Optimizer
 ) -> None:
-    """Give the torch copy the NumPy network's parameters, buffers and Adam state."""
+    """Give the torch copy the NumPy copy's parameters, buffers and Adam state."""
     with torch.no_grad():
-        state = twin.state_dict()
-        for k, v in {**net.params, **net.buffers}.items():
-            state[k].copy_(torch.from_numpy(np.ascontiguousarray(v)))
+        arrays = twin.state_dict()
+        for k, v in state.flat().items():
+            arrays[k].copy_(torch.from_numpy(np.ascontiguousarray(v)))
         for name, p in twin.named_parameters():
             st = opt.state.get(name)
             if st:
@@ -400,7 +443,7 @@ def _copy_state(
 
 
 def lockstep(
-    network: str | Callable[..., Sequential],
+    network: str | Sequential,
     x: np.ndarray,
     y: np.ndarray,
     *,
@@ -414,8 +457,8 @@ def lockstep(
 ) -> Trace:
     """Train NumPy and torch copies of one network side by side and compare them after every step.
 
-    ``network`` is a name of :data:`NETWORKS` or a function ``(seed, dtype) -> Sequential``.
-    Step ``t`` uses the examples ``x[t*batch_size:(t+1)*batch_size]`` (so ``x`` must hold
+    ``network`` is a name of :data:`NETWORKS` or a description (:class:`Sequential`), whose state
+    is drawn with ``seed``. Step ``t`` uses the examples ``x[t*batch_size:(t+1)*batch_size]`` (so ``x`` must hold
     ``steps * batch_size`` of them); both copies use Adam with learning rate ``lr`` and torch's
     default betas and epsilon. Every dtype starts from the float64 initial weights (rounded to
     float32 for a float32 run). The NumPy copies compute on the CPU, the torch copies on ``device``.
@@ -427,12 +470,7 @@ def lockstep(
     which gives each float32 array its tolerance (:func:`float32_tolerance`): a float32 check
     needs the float64 run beside it.
     """
-    build = NETWORKS[network] if isinstance(network, str) and network in NETWORKS else network
-    if not callable(build):
-        raise ValueError(
-            f"network must be one of {sorted(NETWORKS)} or a function (seed, dtype) -> Sequential; "
-            f"got {network!r}"
-        )
+    net = _described(network)
     steps, batch_size = positive_int(steps, "steps"), positive_int(batch_size, "batch_size")
     lr = positive_number(lr, "lr (the learning rate)")
     if isinstance(dtypes, str) or not isinstance(dtypes, (tuple, list)):
@@ -455,30 +493,27 @@ def lockstep(
             f"{batch_size} need {steps * batch_size}"
         )
     y = check_labels(y, "y (the class labels)", n=len(x))[: steps * batch_size]
-    seed, device = validate_seed(seed), _device(device)
-    device = torch.device(device)
+    seed, device = validate_seed(seed), torch_device(device)
 
-    reference = build(seed, np.float64)
-    nets: dict[str, Sequential] = {}
+    reference = net.init(seed, np.float64)
+    states: dict[str, State] = {}
     twins: dict[str, torch.nn.Module] = {}
     opts: dict[str, tuple[Optimizer, torch.optim.Optimizer]] = {}
     for dt in dtypes:
-        net = reference if dt == "float64" else build(seed, np.dtype(dt).type)
-        for store, ref in ((net.params, reference.params), (net.buffers, reference.buffers)):
-            for k, v in store.items():
-                v[...] = ref[k]
-        nets[dt], twins[dt] = net, net.twin(device).train()
-        opts[dt] = (Optimizer("adam", lr), twin_adam(twins[dt], lr))
+        state = reference if dt == "float64" else net.init(seed, dt)
+        _copy_arrays(reference, state)
+        states[dt], twins[dt] = state, torch_twin.twin(net, state, device).train()
+        opts[dt] = (Optimizer("adam", lr), torch_twin.adam(twins[dt], lr))
 
-    name = reference.name if not isinstance(network, str) else network
+    name = net.name if not isinstance(network, str) else network
     trace = Trace(name, steps, batch_size, str(device), tuple(dtypes), common_state)
     pairs = [f"numpy-torch {dt}" for dt in dtypes]
     if "float32" in dtypes and "float64" in dtypes:
         pairs += ["numpy float32-float64", "torch float32-float64"]
     diffs = {p: {q: np.zeros(steps) for q in QUANTITIES} for p in pairs}
     judged = common_state and "float32" in dtypes
-    terms = longest_sum(reference, batch_size)
-    either = set(QUANTITIES[2:]) | {("grads", k) for k in before_batch_norm(reference)}
+    terms = longest_sum(net, batch_size)
+    either = set(QUANTITIES[2:]) | {("grads", k) for k in before_batch_norm(net)}
     ratio = {q: np.zeros(steps) for q in QUANTITIES} if judged else {}
     ratio_worst = {q: "" for q in QUANTITIES} if judged else {}
     ratio_allowed = {q: 0.0 for q in QUANTITIES} if judged else {}
@@ -495,41 +530,41 @@ def lockstep(
         sl = slice(t * batch_size, (t + 1) * batch_size)
         got: dict[str, dict[str, Any]] = {}
         for dt in dtypes:
-            net, twin = nets[dt], twins[dt]
+            state, twin = states[dt], twins[dt]
             opt, topt = opts[dt]
             xb = x[sl].astype(dt)
             if common_state:
                 if dt != leader:
-                    _copy_numpy_state(nets[leader], opts[leader][0], net, opt)
-                _copy_state(net, opt, twin, topt)
+                    _copy_numpy_state(states[leader], opts[leader][0], state, opt)
+                _copy_state(state, opt, twin, topt)
             t0 = time.perf_counter()
-            loss, g, _ = net.loss_and_grads(xb, y[sl])
-            opt.step(net.params, g)
+            loss, g, _ = net.loss_and_grads(state, xb, y[sl])
+            opt.step(state.params, g)
             t1 = time.perf_counter()
             topt.zero_grad(set_to_none=True)
             tloss = torch.nn.functional.cross_entropy(
                 twin(torch.from_numpy(xb).to(device)), torch.from_numpy(y[sl]).to(device)
             )
             tloss.backward()
-            tg = twin_grads(net, twin)
+            tg = torch_twin.grads(state, twin)
             topt.step()
             tl = float(tloss.detach().cpu())  # also waits for the GPU to finish the step
             t2 = time.perf_counter()
             seconds[f"numpy {dt}"] += t1 - t0
             seconds[f"torch {dt}"] += t2 - t1
             losses[f"numpy {dt}"][t], losses[f"torch {dt}"][t] = loss, tl
-            state = _torch_state(twin)
+            theirs = _torch_state(twin)
             got[f"numpy {dt}"] = {
                 "loss": {"loss": np.array(loss)},
-                "grads": g,
-                "params": net.params,
-                "buffers": net.buffers,
+                "grads": _flat(g),
+                "params": state.flat("params"),
+                "buffers": state.flat("buffers"),
             }
             got[f"torch {dt}"] = {
                 "loss": {"loss": np.array(tl)},
-                "grads": tg,
-                "params": {k: state[k] for k in net.params},
-                "buffers": {k: state[k] for k in net.buffers},
+                "grads": _flat(tg),
+                "params": {k: theirs[k] for k in state.flat("params")},
+                "buffers": {k: theirs[k] for k in state.flat("buffers")},
             }
         for p in pairs:
             if p.startswith("numpy-torch"):
@@ -625,6 +660,7 @@ def _batched_logits(
 
 def train_twin(
     net: Sequential,
+    state: State,
     x: np.ndarray,
     y: np.ndarray,
     x_test: np.ndarray,
@@ -639,24 +675,26 @@ def train_twin(
 ) -> tuple[torch.nn.Module, Training]:
     """Train the torch twin of ``net`` with Adam on ``device``; return it and a :class:`Training`.
 
-    The batches come from a seeded NumPy shuffle, the same on every device. Call
+    The twin starts from ``state``'s arrays, in its dtype (``state`` itself is not changed). The
+    batches come from a seeded NumPy shuffle, the same on every device. Call
     :func:`deterministic` first for a repeatable run; the test accuracy is measured every epoch.
     ``progress`` as in :func:`cnnmath.train.fit`: a progress bar (``"bar"``), one line per epoch
     (``"summary"``, the form for an executed page) or nothing (``"off"``/``False``).
     """
     mode = progress_mode(progress)
-    net = _network(net)
+    net = check_network(net)
+    state = net.check_state(state)
     epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
     x = as_float_array(x, "x (the training images)", ndim=(2, 3, 4))
     x_test = as_float_array(x_test, "x_test (the test images)", ndim=(2, 3, 4))
     y = check_labels(y, "y (the class labels)", n=len(x))
     y_test = check_labels(y_test, "y_test (the class labels)", n=len(x_test))
-    seed, device = validate_seed(seed), _device(device)
-    tdtype = _TORCH_DTYPES[net.dtype.name]
-    module = net.twin(device)
-    opt = twin_adam(module, positive_number(lr, "lr (the learning rate)"))
+    seed, device = validate_seed(seed), torch_device(device)
+    tdtype = _TORCH_DTYPES[state.dtype.name]
+    module = torch_twin.twin(net, state, device)
+    opt = torch_twin.adam(module, positive_number(lr, "lr (the learning rate)"))
     rng = np.random.default_rng(seed)
-    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=net.dtype)).to(device)
+    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=state.dtype)).to(device)
     yt = torch.from_numpy(y).to(device)
     history: dict[str, list[float]] = {"loss": [], "acc": []}
     n_batches = -(-len(x) // batch_size)
@@ -718,32 +756,35 @@ def compare_predictions(
     x: np.ndarray,
     y: np.ndarray,
     *,
+    dtype: str | type = "float64",
     device: torch.device | str = "cpu",
     batch_size: int = 1000,
 ) -> Agreement:
-    """Load ``module``'s weights into ``net`` and compare the two networks' test predictions.
+    """Load ``module``'s weights into a state of ``net`` and compare the two networks' predictions.
 
-    ``net``'s dtype decides the precision of both: a copy of ``module`` in that dtype computes
-    on ``device``, the NumPy network on the CPU. ``module`` itself is not changed.
+    ``dtype`` (float64 or float32) is the precision of both: a copy of ``module`` in that dtype
+    computes on ``device``, the NumPy network on the CPU. ``module`` itself is not changed.
     """
     import copy
 
-    net = _network(net)
+    net = check_network(net)
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
     x = as_float_array(x, "x (the test images)", ndim=(2, 3, 4))
     y = check_labels(y, "y (the class labels)", n=len(x))
-    device = _device(device)
-    tdtype = _TORCH_DTYPES[net.dtype.name]
+    dtype = _dtype_name(dtype)
+    device = torch_device(device)
+    tdtype = _TORCH_DTYPES[dtype]
     twin = copy.deepcopy(module).to(device=device, dtype=tdtype).eval()
-    net.load_twin(twin)
-    ours = net.predict_output(np.asarray(x, dtype=net.dtype), batch_size=batch_size)
+    state = net.init(0, dtype)  # its draws are replaced by the module's arrays
+    torch_twin.load(state, twin)
+    ours = net.predict_output(state, x, batch_size=batch_size)
     theirs = _batched_logits(twin, x, device, tdtype, batch_size)
     p_ours, p_theirs = ours.argmax(axis=1), theirs.argmax(axis=1)
     differ = np.flatnonzero(p_ours != p_theirs)
     top2 = np.sort(theirs[differ], axis=1)[:, -2:]
     return Agreement(
-        net.dtype.name,
+        dtype,
         len(x),
         int(differ.size),
         float(np.mean(p_ours == y)),
@@ -755,7 +796,7 @@ def compare_predictions(
 
 # -- where the time goes ---------------------------------------------------------------------------
 def step_times(
-    network: str | Callable[..., Sequential],
+    network: str | Sequential,
     batch_size: int,
     dtype: str = "float32",
     *,
@@ -770,14 +811,8 @@ def step_times(
     """
     from .timing import throughput
 
-    build = NETWORKS[network] if isinstance(network, str) and network in NETWORKS else network
-    if not callable(build):
-        raise ValueError(
-            f"network must be one of {sorted(NETWORKS)} or a function (seed, dtype) -> Sequential; "
-            f"got {network!r}"
-        )
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {DTYPES}; got {dtype!r}")
+    net = _described(network)
+    dtype = _dtype_name(dtype)
     repeats, seed = positive_int(repeats, "repeats"), validate_seed(seed)
     if devices is not None and (
         not isinstance(devices, (tuple, list)) or not all(isinstance(d, str) for d in devices)
@@ -788,15 +823,15 @@ def step_times(
     if devices is None:
         devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
     batch_size = positive_int(batch_size, "batch_size")
-    net = build(seed, np.dtype(dtype).type)
+    state = net.init(seed, dtype)
     rng = np.random.default_rng(seed)
     x = rng.random((batch_size, *net.input_shape)).astype(dtype)
     y = rng.integers(0, net.output_shape[0], batch_size)
     opt = Optimizer("adam", 1e-3)
 
     def numpy_step():
-        _, g, _ = net.loss_and_grads(x, y)
-        opt.step(net.params, g)
+        _, g, _ = net.loss_and_grads(state, x, y)
+        opt.step(state.params, g)
 
     times = {
         "numpy (CPU)": 1e3
@@ -804,9 +839,9 @@ def step_times(
         / throughput(numpy_step, batch_size, repeats=repeats, warmup=2)
     }
     for dev in devices:
-        device = pick_device(dev)
-        twin = net.twin(device).train()
-        topt = twin_adam(twin, 1e-3)
+        device = _devices.device(dev)
+        twin = torch_twin.twin(net, state, device).train()
+        topt = torch_twin.adam(twin, 1e-3)
         tx, ty = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
 
         def torch_step():
@@ -853,7 +888,7 @@ def record(
         raise TypeError(f"times must map each network to its step_times dict; got {times!r}")
     rec: dict[str, Any] = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": describe_device(device),
+        "machine": _devices.describe(device),
         "settings": settings,
         "tolerances": {
             **TOLERANCES,
@@ -873,26 +908,13 @@ def record(
 
 
 def write_json(rec: dict[str, Any], path: str | Path) -> Path:
-    """Write ``rec`` atomically (a temporary file in the same directory, then renamed)."""
-    import tempfile
-
+    """Write ``rec`` as JSON, whole or not at all (:func:`cnnmath.files.write_atomically`)."""
     if not isinstance(rec, dict):
         raise TypeError(f"rec must be a dict (a record); got {type(rec).__name__}")
     path = check_path(path, "path")
     if path.is_dir():
         raise ValueError(f"path must name a file to write; {path} is a directory")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(rec, f, indent=1, default=float)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, json.dumps(rec, indent=1, default=float))
 
 
 def _load_data(
@@ -983,7 +1005,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     try:
-        device = pick_device(args.device)
+        device = _devices.device(args.device)
     except (RuntimeError, ValueError) as exc:
         ap.error(f"argument --device: {exc}")
     names = args.networks
@@ -1005,7 +1027,7 @@ def main(argv: list[str] | None = None) -> int:
             f"--steps {args.steps} of the largest batch need {need} training images; "
             f"{args.data} has {len(x)}"
         )
-    print(f"device: {describe_device(device)['device_name']}", file=sys.stderr)
+    print(f"device: {_devices.describe(device)['device_name']}", file=sys.stderr)
 
     traces = []
     for n in names:
@@ -1024,8 +1046,10 @@ def main(argv: list[str] | None = None) -> int:
             print(tr.report(), file=sys.stderr)
     training, agreements = None, []
     if args.epochs:
+        lenet5 = zoo.lenet5()
         module, training = train_twin(
-            zoo.lenet5(args.seed, np.float32),
+            lenet5,
+            lenet5.init(args.seed, np.float32),
             x,
             y,
             x_test,
@@ -1034,11 +1058,9 @@ def main(argv: list[str] | None = None) -> int:
             device=device,
             seed=args.seed,
         )
-        for dt in (np.float64, np.float32):
+        for dt in ("float64", "float32"):
             agreements.append(
-                compare_predictions(
-                    zoo.lenet5(args.seed, dt), module, x_test, y_test, device=device
-                )
+                compare_predictions(lenet5, module, x_test, y_test, dtype=dt, device=device)
             )
         print(
             "predictions: "

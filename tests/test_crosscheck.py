@@ -7,9 +7,11 @@ import pytest
 import torch
 
 from cnnmath import crosscheck as cc
+from cnnmath import devices, torch_twin, zoo
 from cnnmath import layers as L
-from cnnmath import zoo
 from cnnmath.network import Sequential
+
+from .twin_check import check_twin
 
 
 def test_relative_difference():
@@ -47,9 +49,7 @@ def test_lenet5_numpy_and_torch_agree_step_for_step():
 
 
 def test_thesis_cnn_agrees_with_batch_norm_buffers():
-    def small(seed, dtype):  # the thesis CNN on 12x12 inputs, to keep the test fast
-        return zoo.thesis_cnn(seed=seed, dtype=dtype, input_shape=(1, 12, 12), dropout=0.0)
-
+    small = zoo.thesis_cnn(input_shape=(1, 12, 12), dropout=0.0)  # 12x12 inputs: a fast test
     x, y = _data(8, (1, 12, 12))
     tr = cc.lockstep(small, x, y, steps=2, batch_size=4, dtypes=("float64",))
     tr.check()
@@ -58,9 +58,7 @@ def test_thesis_cnn_agrees_with_batch_norm_buffers():
 
 
 def test_common_state_compares_single_steps_in_both_dtypes():
-    def small(seed, dtype):
-        return zoo.thesis_cnn(seed=seed, dtype=dtype, input_shape=(1, 8, 8), dropout=0.0)
-
+    small = zoo.thesis_cnn(input_shape=(1, 8, 8), dropout=0.0)
     x, y = _data(12, (1, 8, 8))
     free = cc.lockstep(small, x, y, steps=3, batch_size=4)
     common = cc.lockstep(small, x, y, steps=3, batch_size=4, common_state=True)
@@ -101,7 +99,7 @@ def test_float32_tolerances_are_derived_and_catch_a_one_percent_error(monkeypatc
     honest.check()
     assert 0 < max(float(r.max()) for r in honest.float32_ratio.values()) < 0.5
     # each array's tolerance comes from torch's own float32 error, floored by sqrt(K) u32
-    assert cc.longest_sum(zoo.lenet5(0, np.float64), 32) == 32 * 28 * 28
+    assert cc.longest_sum(zoo.lenet5(), 32) == 32 * 28 * 28
     assert cc.float32_tolerance(0.0, 32 * 28 * 28) == 4 * np.sqrt(25088) * 2.0**-24
     assert cc.float32_tolerance(float("inf"), 1) == 4 * (1 + 2.0**-24)
     for factor in (1.01, 0.99, 1.08):
@@ -116,22 +114,20 @@ def test_float32_tolerances_are_derived_and_catch_a_one_percent_error(monkeypatc
         cc.lockstep("lenet5", x, y, steps=1, batch_size=32, dtypes=("float32",), common_state=True)
 
 
-class _LeakyTwin(L.Activation):
-    """ReLU in NumPy whose torch twin is (wrongly) a leaky ReLU: a bug the comparison must catch."""
+def test_lockstep_catches_a_twin_that_computes_something_else(monkeypatch):
+    # a ReLU whose torch twin is (wrongly) a leaky ReLU: a bug the comparison must catch
+    honest = torch_twin.module
 
-    def torch_module(self, dtype):
-        return torch.nn.LeakyReLU(0.1)
+    def leaky(layer, dtype=torch.float32):
+        if isinstance(layer, L.Activation) and layer.function == "relu":
+            return torch.nn.LeakyReLU(0.1)
+        return honest(layer, dtype)
 
-
-def test_lockstep_catches_a_twin_that_computes_something_else():
-    def buggy(seed, dtype):
-        return Sequential(
-            [L.Conv2d(4, 3, name="c"), _LeakyTwin("relu"), L.Flatten(), L.Dense(10, name="d")],
-            (1, 6, 6),
-            seed=seed,
-            dtype=dtype,
-        )
-
+    monkeypatch.setattr(torch_twin, "module", leaky)
+    buggy = Sequential(
+        [L.Conv2d(4, 3, name="c"), L.Activation("relu"), L.Flatten(), L.Dense(10, name="d")],
+        (1, 6, 6),
+    )
     x, y = _data(8, (1, 6, 6))
     tr = cc.lockstep(buggy, x, y, steps=2, batch_size=4, dtypes=("float64",))
     assert tr.largest("numpy-torch float64")["grads"] > 1e-3
@@ -151,20 +147,31 @@ def test_lockstep_rejects_bad_arguments():
 
 def test_predictions_agree_in_float64():
     x, y = _data(300)
-    module = zoo.lenet5(seed=3, dtype=np.float32).twin("cpu")
-    a64 = cc.compare_predictions(zoo.lenet5(seed=0, dtype=np.float64), module, x, y)
-    assert a64.n == 300 and a64.differences == 0 and a64.numpy_accuracy == a64.torch_accuracy
-    assert a64.largest_logit_difference < 1e-12
-    a32 = cc.compare_predictions(zoo.lenet5(seed=0, dtype=np.float32), module, x, y)
-    assert a32.largest_logit_difference < 1e-4 and len(a32.margins) == a32.differences
+    net = zoo.lenet5()
+    module = torch_twin.twin(net, net.init(seed=3, dtype=np.float32), "cpu")
+    a64 = cc.compare_predictions(net, module, x, y)
+    assert a64.dtype == "float64" and a64.n == 300 and a64.differences == 0
+    assert a64.numpy_accuracy == a64.torch_accuracy and a64.largest_logit_difference < 1e-12
+    a32 = cc.compare_predictions(net, module, x, y, dtype=np.float32)
+    assert a32.dtype == "float32" and a32.largest_logit_difference < 1e-4
+    assert len(a32.margins) == a32.differences
+    # the NumPy side computes with the module's weights, not with a state of its own
+    other = torch_twin.twin(net, net.init(seed=4, dtype=np.float32), "cpu")
+    assert cc.compare_predictions(net, other, x, y).largest_logit_difference < 1e-12
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        cc.compare_predictions(net, module, x, y, dtype="float16")
 
 
 def test_train_twin_is_repeatable_and_learns():
     x, y = _data(256)
     y = (x.reshape(256, -1).mean(axis=1) > 0.5).astype(np.int64)  # a learnable rule
+    net = zoo.lenet5()
+    state = net.init(0, np.float32)
+    before = state.copy()
     runs = [
         cc.train_twin(
-            zoo.lenet5(0, np.float32),
+            net,
+            state,
             x[:192],
             y[:192],
             x[192:],
@@ -183,19 +190,22 @@ def test_train_twin_is_repeatable_and_learns():
         and runs[0].device == "cpu"
         and runs[0].train_loss[1] < runs[0].train_loss[0]
     )
+    # the twin trained; the state it started from did not change
+    for k, v in state.flat().items():
+        np.testing.assert_array_equal(v, before.flat()[k])
 
 
 def test_devices_are_named_and_cuda_is_never_pretended():
-    assert cc.pick_device("cpu").type == "cpu"
-    assert cc.pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert devices.device("cpu").type == "cpu"
+    assert devices.device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     if torch.cuda.is_available():
-        assert cc.pick_device("cuda").type == "cuda"
+        assert devices.device("cuda").type == "cuda"
     else:
         with pytest.raises(RuntimeError, match="finds no CUDA GPU"):
-            cc.pick_device("cuda")
+            devices.device("cuda")
     with pytest.raises(ValueError, match="device must be"):
-        cc.pick_device("tpu")
-    info = cc.describe_device("cpu")
+        devices.device("tpu")
+    info = devices.describe("cpu")
     assert info["device_name"].startswith("CPU") and info["torch"] == torch.__version__
     assert "cuda" not in info
 
@@ -245,15 +255,15 @@ def test_command_line_writes_the_record(tmp_path):
 def test_train_twin_progress_summary_prints_one_line_per_epoch(capsys):
     x, y = _data(64)
     y = (x.reshape(64, -1).mean(axis=1) > 0.5).astype(np.int64)
-    _, run = cc.train_twin(
-        zoo.lenet5(0, np.float32), x[:48], y[:48], x[48:], y[48:], epochs=2, progress="summary"
-    )
+    net = zoo.lenet5()
+    state = net.init(0, np.float32)
+    _, run = cc.train_twin(net, state, x[:48], y[:48], x[48:], y[48:], epochs=2, progress="summary")
     out, err = capsys.readouterr()
     lines = out.strip().splitlines()
     assert len(lines) == 2 and lines[1].startswith("epoch 2/2 on cpu: training loss")
     assert f"test accuracy {run.test_accuracy[1]:.4f}" in lines[1] and "%|" not in err
     with pytest.raises(ValueError, match="progress"):
-        cc.train_twin(zoo.lenet5(0, np.float32), x, y, x, y, epochs=1, progress="loud")
+        cc.train_twin(net, state, x, y, x, y, epochs=1, progress="loud")
 
 
 def test_adam_amplification_bounds_the_float64_weights_and_catches_a_wrong_optimizer(monkeypatch):
@@ -267,9 +277,7 @@ def test_adam_amplification_bounds_the_float64_weights_and_catches_a_wrong_optim
     with pytest.raises(ValueError, match="dgrad"):
         cc.adam_amplification(-1.0, lr)
 
-    def small(seed, dtype):
-        return zoo.thesis_cnn(seed=seed, dtype=dtype, input_shape=(1, 12, 12), dropout=0.0)
-
+    small = zoo.thesis_cnn(input_shape=(1, 12, 12), dropout=0.0)
     x, y = _data(8, (1, 12, 12))
     honest = cc.lockstep(small, x, y, steps=2, batch_size=4, dtypes=("float64",))
     honest.check()
@@ -287,3 +295,73 @@ def test_adam_amplification_bounds_the_float64_weights_and_catches_a_wrong_optim
     wrong = cc.lockstep(small, x, y, steps=2, batch_size=4, dtypes=("float64",))
     with pytest.raises(AssertionError, match="params differ"):
         wrong.check()
+
+
+def test_gradient_difference_measures_the_backward_pass_against_autograd(monkeypatch):
+    x, y = _data(4)
+    lenet = zoo.lenet5()
+    diff = cc.gradient_difference(lenet, lenet.init(0, np.float64), x, y)
+    assert set(diff) == set(lenet.init(0).flat("params")) and max(diff.values()) < 1e-12
+    # batch normalization in training mode: the state's running statistics are left as they were
+    small = zoo.thesis_cnn(input_shape=(1, 8, 8), dropout=0.0)
+    state = small.init(0, np.float64)
+    before = state.copy()
+    x8, y8 = _data(4, (1, 8, 8))
+    assert max(cc.gradient_difference(small, state, x8, y8).values()) < 1e-10
+    for k, v in state.flat().items():
+        np.testing.assert_array_equal(v, before.flat()[k])
+    # a regression network is compared through the mean squared error
+    ae = Sequential(
+        [L.Flatten(), L.Dense(5, name="enc"), L.Dense(64, name="dec"), L.Unflatten((1, 8, 8))],
+        (1, 8, 8),
+        loss="mse",
+    )
+    assert max(cc.gradient_difference(ae, ae.init(1), x8, x8).values()) < 1e-12
+    # a twin that computes something else shows up
+    honest = torch_twin.module
+    monkeypatch.setattr(
+        torch_twin,
+        "module",
+        lambda layer, dtype=torch.float32: (
+            torch.nn.LeakyReLU(0.1)
+            if getattr(layer, "function", None) == "relu"
+            else honest(layer, dtype)
+        ),
+    )
+    assert max(cc.gradient_difference(lenet, lenet.init(0, np.float64), x, y).values()) > 1e-3
+
+
+@pytest.mark.parametrize("name", sorted(cc.NETWORKS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_compared_networks_equal_their_twins(name, dtype):
+    net = cc.NETWORKS[name]()
+    x, y = _data(4)
+    run = check_twin(net, net.init(0, dtype), x, y)
+    assert run.out.dtype == dtype and run.torch_out.dtype == dtype
+    if name == "thesis_cnn":  # its running statistics moved, the same way in both
+        check_twin(net, net.init(0, dtype), x, y, training=False)
+
+
+def test_lockstep_takes_a_description_and_names_the_trace_after_it():
+    net = zoo.thesis_cnn(input_shape=(1, 8, 8), dropout=0.0)
+    x, y = _data(4, (1, 8, 8))
+    tr = cc.lockstep(net, x, y, steps=1, batch_size=4, dtypes=("float64",))
+    assert tr.network == net.name and tr.label.startswith(net.name)
+    assert (
+        cc.lockstep("thesis_cnn", *_data(4), steps=1, batch_size=4, dtypes=("float64",)).network
+        == "thesis_cnn"
+    )
+    with pytest.raises(ValueError, match="network must be one of"):
+        cc.lockstep(zoo.lenet5, x, y, steps=1, batch_size=4)  # the function, not a description
+
+
+def test_write_json_replaces_the_file_whole_or_not_at_all(tmp_path):
+    path = tmp_path / "sub" / "record.json"
+    assert cc.write_json({"a": 1.5, "b": [1, 2]}, path) == path
+    assert json.loads(path.read_text()) == {"a": 1.5, "b": [1, 2]}
+    with pytest.raises(TypeError):  # not JSON: nothing is written, the old record stays
+        cc.write_json({"a": object()}, path)
+    assert json.loads(path.read_text()) == {"a": 1.5, "b": [1, 2]}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["record.json"]
+    with pytest.raises(ValueError, match="directory"):
+        cc.write_json({}, tmp_path)
