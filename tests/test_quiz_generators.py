@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 
 from cnnmath import ledger
+from cnnmath.layers import Activation, BatchNorm, Conv2d, Dense, Flatten, MaxPool2d
+from cnnmath.network import Sequential
 from cnnmath.quiz import generate, generators
 from cnnmath.quiz.training import equal_groups, groups_text
 
@@ -38,22 +40,35 @@ def grad_of(fn, x: torch.Tensor) -> torch.Tensor:
 # --------------------------------------------------------------------------------------------
 
 
-def torch_net(spec: list, n: int) -> tuple[torch.nn.Sequential, tuple]:
-    """The spec as torch modules, built layer by layer on a dummy input: (net, output shape)."""
-    x = torch.zeros(1, 1, n, n, dtype=T, device=META)
+def torch_net(net: Sequential) -> tuple[torch.nn.Sequential, tuple]:
+    """The network a question describes, rebuilt from torch's modules layer by layer on a dummy
+    input (torch's own shape rules and counts): (modules, output shape)."""
+    x = torch.zeros(1, *net.input_shape, dtype=T, device=META)
     mods = []
-    for layer in spec:
-        if layer[0] == "conv":
-            _, f, k, s, p, g = layer
-            m = torch.nn.Conv2d(x.shape[1], f, k, s, p, groups=g, dtype=T, device=META)
-        elif layer[0] == "pool":
-            m = torch.nn.MaxPool2d(layer[1], layer[2])
-        elif layer[0] == "bn":
+    for layer in net.layers:
+        if isinstance(layer, Conv2d):
+            m = torch.nn.Conv2d(
+                x.shape[1],
+                layer.filters,
+                layer.kernel,
+                layer.stride,
+                layer.padding,
+                groups=layer.groups,
+                bias=layer.bias,
+                dtype=T,
+                device=META,
+            )
+        elif isinstance(layer, MaxPool2d):
+            m = torch.nn.MaxPool2d(layer.kernel, layer.stride, layer.padding)
+        elif isinstance(layer, BatchNorm):
             m = torch.nn.BatchNorm2d(x.shape[1], dtype=T, device=META)
-        elif layer[0] == "flatten":
+        elif isinstance(layer, Flatten):
             m = torch.nn.Flatten()
+        elif isinstance(layer, Dense):
+            m = torch.nn.Linear(x.shape[1], layer.units, bias=layer.bias, dtype=T, device=META)
         else:
-            m = torch.nn.Linear(x.shape[1], layer[1], dtype=T, device=META)
+            assert isinstance(layer, Activation) and layer.function == "relu", layer
+            m = torch.nn.ReLU()
         m.eval()
         x = m(x)
         mods.append(m)
@@ -298,11 +313,11 @@ def running_statistics(d):
 
 
 def lenet_flatten(d):
-    return torch_net(d["spec"], d["n"])[1][0]
+    return torch_net(d["net"])[1][0]
 
 
 def lenet_parameters(d):
-    return trainable(torch_net(d["spec"], d["n"])[0])
+    return trainable(torch_net(d["net"])[0])
 
 
 def receptive_field(d):
@@ -310,11 +325,12 @@ def receptive_field(d):
     n = 96
     x = torch.zeros(1, 1, n, n, dtype=T, requires_grad=True)
     h = x
-    for layer in d["spec"]:
-        if layer[0] == "conv":
-            h = F.conv2d(h, torch.ones(1, 1, layer[2], layer[2], dtype=T), stride=layer[3])
-        else:
-            h = F.avg_pool2d(h, layer[1], layer[2])
+    for layer in d["net"].layers:  # the ReLUs are left out: they pass no gradient at 0
+        if isinstance(layer, Conv2d):
+            k = torch.ones(1, 1, *layer.kernel, dtype=T)
+            h = F.conv2d(h, k, stride=layer.stride, padding=layer.padding)
+        elif isinstance(layer, MaxPool2d):
+            h = F.avg_pool2d(h, layer.kernel, layer.stride, layer.padding)
     i = h.shape[2] // 2
     h[0, 0, i, i].backward()
     cols = torch.nonzero(x.grad[0, 0].abs().sum(0)).flatten()
@@ -322,15 +338,15 @@ def receptive_field(d):
 
 
 def cnn_flatten(d):
-    return torch_net(d["spec"], d["n"])[1][0]
+    return torch_net(d["net"])[1][0]
 
 
 def cnn_trainable(d):
-    return trainable(torch_net(d["spec"], d["n"])[0])
+    return trainable(torch_net(d["net"])[0])
 
 
 def cnn_non_trainable(d):
-    return tracked(torch_net(d["spec"], d["n"])[0])
+    return tracked(torch_net(d["net"])[0])
 
 
 def alexnet_conv1_size(d):

@@ -1,90 +1,89 @@
 """Questions on whole networks: LeNet-5, the thesis's Fashion-MNIST CNN, AlexNet, an autoencoder.
 
-Shapes and counts are run through the layers' own rules: :func:`cnnmath.conv.conv_geometry` and
-:func:`cnnmath.conv.output_size` for convolutions and pooling, :func:`cnnmath.norm.parameter_counts`
-for batch norm, :mod:`cnnmath.receptive` for receptive fields; :mod:`cnnmath.lrn` and
-:mod:`cnnmath.conv_transpose` compute the AlexNet and autoencoder answers. The tests build every
-network the questions describe in torch and compare.
+Every network a question describes is a real :class:`cnnmath.network.Sequential` of
+:mod:`cnnmath.layers`, the description the book's chapters build: its text is written from the
+layers (:func:`describe`), its shapes are the layers' own (each layer's ``out_shape``, computed when
+the network is built, with no arrays), its parameter counts those of its architecture table
+(:meth:`~cnnmath.network.Sequential.summary`), its receptive fields those of
+:mod:`cnnmath.receptive`. :mod:`cnnmath.lrn` and :mod:`cnnmath.conv_transpose` compute the AlexNet
+and autoencoder answers. The tests build every network the questions describe in torch and compare.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
-from .. import conv, norm, pool
+from .. import conv
+from ..layers import Activation, BatchNorm, Conv2d, Dense, Flatten, Layer, MaxPool2d, ReLU
+from ..network import Sequential
+from ..receptive import receptive_fields
 from . import mistakes as M
 from .convolutional import _size_mistakes
 from .foundations import vec
 from .question import Draft, choice, fmt, grid, grid_text, num, numeric
 from .registry import generator
 
-# A network as a list of layers: ("conv", F, k, stride, padding, groups), ("pool", k, stride),
-# ("bn",), ("flatten",), ("dense", n). Activations have no parameters and keep shapes: left out.
-Spec = list[tuple]
+
+def _conv_relu(filters: int, k: int, stride: int = 1, padding: int = 0) -> list[Layer]:
+    """A convolution and its ReLU: how the questions' networks use convolutions."""
+    return [Conv2d(filters, k, stride=stride, padding=padding), ReLU()]
 
 
-def run_spec(spec: Spec, in_shape: tuple[int, int, int]) -> list[dict]:
-    """Each layer's output shape and trained / non-trained numbers, for one example."""
-    shape: tuple[int, ...] = tuple(in_shape)
-    rows = []
-    for layer in spec:
-        kind = layer[0]
-        trained = tracked = 0
-        if kind == "conv":
-            _, f, k, s, p, groups = layer
-            c, h, w = shape
-            g = conv.conv_geometry((1, c, h, w), (f, c // groups, k, k), (f,), s, p, 1, groups)
-            shape, trained = (g.F, g.OH, g.OW), g.F * g.Cg * g.KH * g.KW + g.F
-        elif kind == "pool":
-            _, k, s = layer
-            c, h, w = shape
-            shape = (c, conv.output_size(h, k, s), conv.output_size(w, k, s))
-        elif kind == "bn":
-            counts = norm.parameter_counts(shape[0])
-            trained, tracked = counts["trainable"], counts["non_trainable"]
-        elif kind == "flatten":
-            shape = (int(np.prod(shape)),)
-        elif kind == "dense":
-            trained, shape = shape[0] * layer[1] + layer[1], (layer[1],)
-        else:
-            raise ValueError(f"unknown layer {layer!r}")
-        rows.append(
-            {"layer": layer, "shape": shape, "trainable": trained, "non_trainable": tracked}
-        )
-    return rows
+def _network(layers: list[Layer], side: int, name: str) -> Sequential:
+    """The layers applied to ``side`` x ``side`` grey images (one channel)."""
+    return Sequential(layers, (1, side, side), name=name)
 
 
-def _total(rows: list[dict], key: str = "trainable") -> int:
-    return sum(r[key] for r in rows)
-
-
-def _describe(spec: Spec) -> str:
-    out = []
-    for layer in spec:
-        if layer[0] == "conv":
-            _, f, k, s, p, g = layer
+def describe(layers: Sequence[Layer]) -> str:
+    """The layers (of a network) as a question states them: ``conv 6@5x5, padding 2 + ReLU →
+    max-pool 2x2 → ...`` (a ReLU after a convolution is written with it)."""
+    out: list[str] = []
+    for i, layer in enumerate(layers):
+        if isinstance(layer, Conv2d):
+            (k, _), (s, _), (p, _) = layer.kernel, layer.stride, layer.padding
             extra = "".join(
                 [
                     f", stride {s}" if s > 1 else "",
                     f", padding {p}" if p else "",
-                    f", {g} groups" if g > 1 else "",
+                    f", {layer.groups} groups" if layer.groups > 1 else "",
                 ]
             )
-            out.append(f"conv {f}@{k}x{k}{extra} + ReLU")
-        elif layer[0] == "pool":
-            out.append(
-                f"max-pool {layer[1]}x{layer[1]}"
-                + (f" stride {layer[2]}" if layer[2] != layer[1] else "")
-            )
-        elif layer[0] == "bn":
+            nxt = layers[i + 1] if i + 1 < len(layers) else None
+            relu = isinstance(nxt, Activation) and nxt.function == "relu"
+            out.append(f"conv {layer.filters}@{k}x{k}{extra}" + (" + ReLU" if relu else ""))
+        elif isinstance(layer, Activation):
+            prev = layers[i - 1] if i else None
+            if not (layer.function == "relu" and isinstance(prev, Conv2d)):
+                out.append(layer.function)
+        elif isinstance(layer, MaxPool2d):
+            (k, _), (s, _) = layer.kernel, layer.stride
+            out.append(f"max-pool {k}x{k}" + (f" stride {s}" if s != k else ""))
+        elif isinstance(layer, BatchNorm):
             out.append("batch norm")
-        elif layer[0] == "flatten":
+        elif isinstance(layer, Flatten):
             out.append("flatten")
+        elif isinstance(layer, Dense):
+            out.append(f"dense {layer.units}")
         else:
-            out.append(f"dense {layer[1]}")
+            raise TypeError(f"describe: no wording for the layer {layer!r}")
     return " → ".join(out)
+
+
+def _sides(net: Sequential) -> list[tuple[int, ...]]:
+    """The output shapes of the convolutions and poolings, in order (what the maps shrink to)."""
+    return [layer.out_shape for layer in net.layers if isinstance(layer, (Conv2d, MaxPool2d))]
+
+
+def _bias_count(net: Sequential) -> int:
+    """The biases of the convolutions and dense layers (batch norm's shift is not counted)."""
+    return sum(
+        int(np.prod(layer.param_shapes()["bias"]))
+        for layer in net.layers
+        if isinstance(layer, (Conv2d, Dense)) and layer.bias
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,103 +91,94 @@ def _describe(spec: Spec) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _lenet(rng: np.random.Generator) -> tuple[int, Spec, Spec]:
+def _lenet(rng: np.random.Generator):
+    """A LeNet-5 variant drawn from ``rng``: the input side, and makers of its convolutional body
+    (optionally without C1's padding or without the second pooling: the mistakes) and its head."""
     n = int(rng.choice([28, 32, 36, 40]))
     pad = int(rng.integers(1, 3)) if rng.integers(0, 3) else 0
     k = int(rng.choice([5, 5, 3]))
     f1, f2 = int(rng.choice([4, 6, 8, 10])), int(rng.choice([12, 16, 20, 24]))
     d1, d2 = (int(v) for v in (rng.choice([120, 100]), rng.choice([84, 50])))
-    body = [("conv", f1, k, 1, pad, 1), ("pool", 2, 2), ("conv", f2, k, 1, 0, 1), ("pool", 2, 2)]
-    head = [("flatten",), ("dense", d1), ("dense", d2), ("dense", 10)]
-    return n, body, head
+
+    def body(padding: int = pad, second_pool: bool = True) -> list[Layer]:
+        layers = [*_conv_relu(f1, k, padding=padding), MaxPool2d(2), *_conv_relu(f2, k)]
+        return layers + [MaxPool2d(2)] if second_pool else layers
+
+    def head() -> list[Layer]:
+        return [Flatten(), Dense(d1), Dense(d2), Dense(10)]
+
+    return n, pad, body, head
 
 
 @generator("lenet5", "lenet_flatten", "The size LeNet-5 flattens", "numeric")
 def lenet_flatten(rng: np.random.Generator) -> Draft:
-    n, body, _ = _lenet(rng)
-    rows = run_spec(body + [("flatten",)], (1, n, n))
-    size = rows[-1]["shape"][0]
+    n, pad, body, _ = _lenet(rng)
+    net = _network([*body(), Flatten()], n, "LeNet-5 variant")
+    size = net.output_shape[0]
     text = (
-        f"A LeNet-5 variant takes ${n}\\times{n}$ grey images through {_describe(body)}. How "
-        f"many numbers "
-        f"does it flatten for the dense layers?"
+        f"A LeNet-5 variant takes ${n}\\times{n}$ grey images through "
+        f"{describe(net.layers[:-1])}. How many numbers does it flatten for "
+        f"the dense layers?"
     )
-    sides = " → ".join(f"{r['shape'][1]}x{r['shape'][2]}" for r in rows[:-1])
+    sides = " → ".join(f"{s[1]}x{s[2]}" for s in _sides(net))
+    c, h, w = net.layers[-1].in_shape
     sol = (
-        f"The maps shrink as {sides}, so the flattened vector has "
-        f"${rows[-2]['shape'][0]}\\cdot{rows[-2]['shape'][1]}\\cdot{rows[-2]['shape'][2]} = "
+        f"The maps shrink as {sides}, so the flattened vector has ${c}\\cdot{h}\\cdot{w} = "
         f"{size}$ numbers."
     )
-    wrong = [(run_spec(body[:3] + [("flatten",)], (1, n, n))[-1]["shape"][0], M.WRONG_FLATTEN)]
-    if body[0][4]:
-        nopad = [("conv", *body[0][1:4], 0, 1)] + body[1:]
-        wrong.append((run_spec(nopad + [("flatten",)], (1, n, n))[-1]["shape"][0], M.NO_PADDING))
-    return numeric(text, size, sol, wrong, data=dict(n=n, spec=body + [("flatten",)]))
+    wrong = [
+        (_network([*body(second_pool=False), Flatten()], n, "").output_shape[0], M.WRONG_FLATTEN)
+    ]
+    if pad:
+        wrong.append((_network([*body(padding=0), Flatten()], n, "").output_shape[0], M.NO_PADDING))
+    return numeric(text, size, sol, wrong, data=dict(n=n, net=net))
 
 
 @generator("lenet5", "lenet_parameters", "The parameters of a LeNet-5 variant", "numeric")
 def lenet_parameters(rng: np.random.Generator) -> Draft:
-    n, body, head = _lenet(rng)
-    rows = run_spec(body + head, (1, n, n))
-    total = _total(rows)
+    n, _, body, head = _lenet(rng)
+    net = _network([*body(), *head()], n, "LeNet-5 variant")
+    table = net.summary()
+    total = table.trainable
     text = (
-        f"A LeNet-5 variant takes ${n}\\times{n}$ grey images through {_describe(body + head)}. "
-        f"How many trained "
-        f"parameters does it have?"
+        f"A LeNet-5 variant takes ${n}\\times{n}$ grey images through {describe(net.layers)}. "
+        f"How many trained parameters does it have?"
     )
-    parts = " + ".join(num(r["trainable"]) for r in rows if r["trainable"])
+    parts = " + ".join(num(r.params) for r in table.rows if r.params)
     sol = f"Layer by layer: ${parts} = {num(total)}$."
-    biases = sum(r["layer"][1] for r in rows if r["layer"][0] in ("conv", "dense"))
-    flat_wrong = run_spec(body[:3] + head, (1, n, n))
-    wrong = [(total - biases, M.NO_BIAS_PARAMS), (_total(flat_wrong), M.WRONG_FLATTEN)]
-    return numeric(text, total, sol, wrong, data=dict(n=n, spec=body + head))
+    flat_wrong = _network([*body(second_pool=False), *head()], n, "").n_params
+    wrong = [(total - _bias_count(net), M.NO_BIAS_PARAMS), (flat_wrong, M.WRONG_FLATTEN)]
+    return numeric(text, total, sol, wrong, data=dict(n=n, net=net))
 
 
 #: Input side for the receptive-field networks: more than the largest field a question draws, so
-#: every layer of its spec has outputs (the field itself does not depend on the input's size).
+#: every layer of its network has outputs (the field itself does not depend on the input's size).
 RF_INPUT = 256
-
-
-def receptive_field(spec: Spec) -> int:
-    """Side of the input region one unit of the last layer sees, :math:`r_L`, from
-    :func:`cnnmath.receptive.receptive_fields` (:math:`r_l = r_{l-1} + (k_l - 1)\\,j_{l-1}`,
-    :math:`j_l = s_l\\,j_{l-1}`) on the spec built as a network of conv and max-pool layers."""
-    from ..layers import Conv2d, MaxPool2d
-    from ..network import Sequential
-    from ..receptive import receptive_fields
-
-    layers = [
-        Conv2d(layer[1], layer[2], stride=layer[3], padding=layer[4], groups=layer[5])
-        if layer[0] == "conv"
-        else MaxPool2d(layer[1], layer[2])
-        for layer in spec
-    ]
-    net = Sequential(layers, (1, RF_INPUT, RF_INPUT), name="receptive-field question")
-    return receptive_fields(net)[-1].size[0]
 
 
 @generator("lenet5", "receptive_field", "The receptive field of a unit", "numeric")
 def receptive_field_question(rng: np.random.Generator) -> Draft:
-    spec: Spec = []
+    layers: list[Layer] = []
     for _ in range(int(rng.integers(2, 4))):
-        spec.append(("conv", 6, int(rng.choice([3, 5])), int(rng.choice([1, 1, 2])), 0, 1))
+        layers += _conv_relu(6, int(rng.choice([3, 5])), stride=int(rng.choice([1, 1, 2])))
         if rng.integers(0, 3):
-            spec.append(("pool", 2, 2))
-    r = receptive_field(spec)
-    naive = 1 + sum((l[2] if l[0] == "conv" else l[1]) - 1 for l in spec)
-    kernels = sum(l[2] if l[0] == "conv" else l[1] for l in spec)
+            layers.append(MaxPool2d(2))
+    net = _network(layers, RF_INPUT, "receptive-field question")
+    # r_L from cnnmath.receptive: r_l = r_{l-1} + (k_l - 1) j_{l-1}, j_l = s_l j_{l-1}
+    r = receptive_fields(net)[-1].size[0]
+    windows = [layer.kernel[0] for layer in net.layers if isinstance(layer, (Conv2d, MaxPool2d))]
+    naive = 1 + sum(k - 1 for k in windows)
+    kernels = sum(windows)
     text = (
-        f"A network applies {_describe(spec)}. How many input pixels wide is the region that one "
-        f"unit of the "
-        f"last layer sees (its receptive field)?"
+        f"A network applies {describe(net.layers)}. How many input pixels wide is the region that one "
+        f"unit of the last layer sees (its receptive field)?"
     )
     sol = (
         f"Start with $r = 1$, $j = 1$; each layer adds $(k-1)\\,j$ to $r$ and multiplies the "
-        f"jump $j$ by its "
-        f"stride: $r = {r}$ (cnnmath.receptive)."
+        f"jump $j$ by its stride: $r = {r}$ (cnnmath.receptive)."
     )
     return numeric(
-        text, r, sol, [(naive, M.RF_NO_JUMP), (kernels, M.RF_SUM_KERNELS)], data=dict(spec=spec)
+        text, r, sol, [(naive, M.RF_NO_JUMP), (kernels, M.RF_SUM_KERNELS)], data=dict(net=net)
     )
 
 
@@ -197,25 +187,30 @@ def receptive_field_question(rng: np.random.Generator) -> Draft:
 # --------------------------------------------------------------------------------------------
 
 
-def _thesis_cnn(rng: np.random.Generator, padding: str = "same") -> tuple[int, Spec, str]:
+def _thesis_cnn(
+    rng: np.random.Generator, padding: str = "same"
+) -> tuple[int, list[Layer], list[Layer], str]:
+    """A variant of the thesis's CNN (§5.1.2) drawn from ``rng``: the input side, the layers up to
+    the flatten, the dense head, and the description the question gives."""
     n = int(rng.choice([28, 32, 48, 64]))
     k = int(rng.choice([3, 3, 5]))
     blocks = int(rng.integers(2, 5))
     first = int(rng.choice([8, 12, 16, 20, 24, 32, 40, 48, 64]))
     chans = [first * 2**b for b in range(blocks)]
     p = (k - 1) // 2 if padding == "same" else 0
-    spec: Spec = []
+    features: list[Layer] = []
     for c in chans:
-        spec += [("conv", c, k, 1, p, 1), ("bn",), ("conv", c, k, 1, p, 1), ("bn",), ("pool", 2, 2)]
+        features += [*_conv_relu(c, k, padding=p), BatchNorm()]
+        features += [*_conv_relu(c, k, padding=p), BatchNorm(), MaxPool2d(2)]
+    features.append(Flatten())
     hidden = int(rng.choice([64, 100, 128, 256, 512]))
-    spec += [("flatten",), ("dense", hidden), ("dense", 10)]
+    head = [Dense(hidden), ReLU(), Dense(10)]
     desc = (
         f"{blocks} blocks of [conv {k}x{k} ('same' padding) + ReLU + batch norm, twice, then "
-        f"max-pool 2x2], "
-        f"with {', '.join(map(str, chans))} filters, then flatten, dense {hidden} + ReLU and "
-        f"dense 10"
+        f"max-pool 2x2], with {', '.join(map(str, chans))} filters, then flatten, dense {hidden} "
+        f"+ ReLU and dense 10"
     )
-    return n, spec, desc
+    return n, features, head, desc
 
 
 @generator(
@@ -223,17 +218,17 @@ def _thesis_cnn(rng: np.random.Generator, padding: str = "same") -> tuple[int, S
 )
 def cnn_flatten(rng: np.random.Generator) -> Draft:
     state = rng.bit_generator.state
-    n, spec, desc = _thesis_cnn(rng)
+    n, features, _, desc = _thesis_cnn(rng)
     rng.bit_generator.state = state
-    _, valid, _ = _thesis_cnn(rng, padding="valid")
-    cut = spec.index(("flatten",)) + 1
-    size = run_spec(spec[:cut], (1, n, n))[-1]["shape"][0]
+    _, valid, _, _ = _thesis_cnn(rng, padding="valid")
+    net = _network(features, n, "thesis CNN variant")
+    size = net.output_shape[0]
     try:
-        valid_size = run_spec(valid[:cut], (1, n, n))[-1]["shape"][0]
-    except ValueError:
+        valid_size = _network(valid, n, "").output_shape[0]
+    except ValueError:  # the maps shrink to nothing without padding
         valid_size = None
     text = f"A CNN for ${n}\\times{n}$ grey images has {desc}. How many numbers does it flatten?"
-    sides = [r["shape"] for r in run_spec(spec[: cut - 1], (1, n, n)) if r["layer"][0] == "pool"]
+    sides = [layer.out_shape for layer in net.layers if isinstance(layer, MaxPool2d)]
     sol = (
         (
             "'Same' padding keeps the size through each convolution, and each pooling halves it "
@@ -243,35 +238,31 @@ def cnn_flatten(rng: np.random.Generator) -> Draft:
         + f"; so ${sides[-1][0]}\\cdot{sides[-1][1]}^2 = {size}$."
     )
     wrong = [(valid_size, M.VALID_NOT_SAME)] if valid_size else []
-    return numeric(text, size, sol, wrong, data=dict(n=n, spec=spec[:cut]))
+    return numeric(text, size, sol, wrong, data=dict(n=n, net=net))
 
 
 @generator(
     "cnn_training", "cnn_trainable", "Trainable parameters of a CNN with batch norm", "numeric"
 )
 def cnn_trainable(rng: np.random.Generator) -> Draft:
-    n, spec, desc = _thesis_cnn(rng)
-    rows = run_spec(spec, (1, n, n))
-    trained, tracked = _total(rows), _total(rows, "non_trainable")
+    n, features, head, desc = _thesis_cnn(rng)
+    net = _network(features + head, n, "thesis CNN variant")
+    trained, tracked = net.n_params, net.n_buffers
     text = (
         f"A CNN for ${n}\\times{n}$ grey images has {desc}. How many trainable parameters does "
-        f"it have "
-        f"(as Keras or torch count them)?"
+        f"it have (as Keras or torch count them)?"
     )
     sol = (
         f"Convolutions: $F((C)k^2 + 1)$ each; batch norm: $\\gamma$ and $\\beta$ per channel; "
-        f"dense layers: "
-        f"$n_{{in}}n_{{out}} + n_{{out}}$. In all ${num(trained)}$ trainable, besides "
-        f"${num(tracked)}$ "
-        f"non-trainable running statistics."
+        f"dense layers: $n_{{in}}n_{{out}} + n_{{out}}$. In all ${num(trained)}$ trainable, "
+        f"besides ${num(tracked)}$ non-trainable running statistics."
     )
-    biases = sum(r["layer"][1] for r in rows if r["layer"][0] in ("conv", "dense"))
     return numeric(
         text,
         trained,
         sol,
-        [(trained + tracked, M.RUNNING_TRAINABLE), (trained - biases, M.NO_BIAS_PARAMS)],
-        data=dict(n=n, spec=spec),
+        [(trained + tracked, M.RUNNING_TRAINABLE), (trained - _bias_count(net), M.NO_BIAS_PARAMS)],
+        data=dict(n=n, net=net),
     )
 
 
@@ -282,27 +273,25 @@ def cnn_trainable(rng: np.random.Generator) -> Draft:
     "numeric",
 )
 def cnn_non_trainable(rng: np.random.Generator) -> Draft:
-    n, spec, desc = _thesis_cnn(rng)
-    rows = run_spec(spec, (1, n, n))
-    tracked = _total(rows, "non_trainable")
-    chans = [r["shape"][0] for r in rows if r["layer"][0] == "bn"]
+    n, features, head, desc = _thesis_cnn(rng)
+    net = _network(features + head, n, "thesis CNN variant")
+    tracked = net.n_buffers
+    chans = [layer.in_shape[0] for layer in net.layers if isinstance(layer, BatchNorm)]
     text = (
         f"A CNN for ${n}\\times{n}$ grey images has {desc}. How many non-trainable parameters "
-        f"does it have "
-        f"(as Keras's summary counts them)?"
+        f"does it have (as Keras's summary counts them)?"
     )
     sol = (
         f"Only batch norm holds non-trainable numbers: a running mean and a running variance per "
-        f"channel, "
-        f"$2\\cdot({' + '.join(map(str, chans))}) = {tracked}$ (the thesis's §5.1.2 count of 384 "
-        f"is this rule)."
+        f"channel, $2\\cdot({' + '.join(map(str, chans))}) = {tracked}$ (the thesis's §5.1.2 "
+        f"count of 384 is this rule)."
     )
     return numeric(
         text,
         tracked,
         sol,
         [(2 * tracked, M.FOUR_PER_CHANNEL), (0, M.RUNNING_TRAINABLE)],
-        data=dict(n=n, spec=spec),
+        data=dict(n=n, net=net),
     )
 
 
@@ -315,11 +304,11 @@ def cnn_non_trainable(rng: np.random.Generator) -> Draft:
 def alexnet_conv1_size(rng: np.random.Generator) -> Draft:
     n = int(rng.choice([224, 227]) if rng.random() < 0.3 else rng.integers(180, 300))
     p = int(rng.choice([0, 0, 1, 2, 3]))
-    size = conv.output_size(n, 11, 4, p)
+    conv1 = Sequential([Conv2d(96, 11, stride=4, padding=p)], (3, n, n), name="AlexNet's conv1")
+    size = conv1.output_shape[1]
     text = (
         f"AlexNet's first layer applies 96 kernels of size $11\\times 11$ with stride 4. What is "
-        f"the side of its "
-        f"output for a ${n}\\times{n}$ input with zero padding {p}?"
+        f"the side of its output for a ${n}\\times{n}$ input with zero padding {p}?"
     )
     exact = (n + 2 * p - 11) / 4
     sol = (
@@ -327,8 +316,7 @@ def alexnet_conv1_size(rng: np.random.Generator) -> Draft:
         f"{size}$"
     ) + (
         ". Only when $(n + 2p - 11)$ is a multiple of 4 do the windows tile the input "
-        "exactly (227 without "
-        "padding gives the paper's 55; 224 needs padding 2)."
+        "exactly (227 without padding gives the paper's 55; 224 needs padding 2)."
         if exact != int(exact)
         else ": the windows tile the padded input exactly."
     )
@@ -338,12 +326,10 @@ def alexnet_conv1_size(rng: np.random.Generator) -> Draft:
 @generator("alexnet", "overlapping_pool_size", "The output of overlapping max pooling", "numeric")
 def overlapping_pool_size(rng: np.random.Generator) -> Draft:
     n = int(rng.integers(7, 120))
-    out, _ = pool.maxpool_forward(np.zeros((1, 1, n, n)), 3, 2)
-    size = out.shape[2]
+    size = _network([MaxPool2d(3, 2)], n, "overlapping pooling").output_shape[1]
     text = (
         f"AlexNet pools with overlapping $3\\times 3$ windows and stride 2. What is the side of "
-        f"the pooled map "
-        f"for a ${n}\\times{n}$ input (no padding)?"
+        f"the pooled map for a ${n}\\times{n}$ input (no padding)?"
     )
     sol = (
         f"$\\lfloor ({n} - 3)/2\\rfloor + 1 = {size}$: each window shares a row and a column "
@@ -363,19 +349,15 @@ def grouped_conv_parameters(rng: np.random.Generator) -> Draft:
     f = int(rng.choice([64, 96, 128, 192, 256, 384]))
     k = int(rng.choice([1, 3, 5]))
     groups = 2
-    g = conv.conv_geometry((1, c, 13, 13), (f, c // groups, k, k), (f,), 1, k // 2, 1, groups)
-    total = g.F * g.Cg * k * k + g.F
+    layer = Conv2d(f, k, padding=k // 2, groups=groups)
+    total = Sequential([layer], (c, 13, 13), name="grouped convolution").n_params
+    cg = layer.param_shapes()["weight"][1]
     text = (
         f"AlexNet split some layers over two GPUs: a convolution from {c} to {f} channels with "
-        f"${k}\\times{k}$ "
-        f"kernels and groups = 2 (each half of the filters sees one half of the channels). How "
-        f"many trained "
-        f"parameters does it have?"
+        f"${k}\\times{k}$ kernels and groups = 2 (each half of the filters sees one half of the "
+        f"channels). How many trained parameters does it have?"
     )
-    sol = (
-        f"Each filter sees $C/G = {g.Cg}$ channels: ${f}\\,({g.Cg}\\cdot{k * k} + 1) = "
-        f"{num(total)}$."
-    )
+    sol = f"Each filter sees $C/G = {cg}$ channels: ${f}\\,({cg}\\cdot{k * k} + 1) = {num(total)}$."
     return numeric(
         text,
         total,
