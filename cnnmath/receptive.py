@@ -23,13 +23,14 @@ and :func:`check_receptive_fields` compares the two for every layer.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 
 from .arguments import positive_int, shape_tuple
 from .layers import AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, _Pool
-from .network import check_network
+from .network import Sequential, check_network
 
 
 @dataclass(frozen=True)
@@ -174,51 +175,49 @@ def receptive_fields(net) -> list[Field]:
     return out
 
 
-def _probe_arrays(layer: Layer, dtype) -> tuple[dict, dict]:
-    """Positive small weights (each unit's sum to 1), zero biases and neutral statistics."""
-    params = {}
-    for k, shape in layer.param_shapes().items():
-        if k == "bias":
-            params[k] = np.zeros(shape, dtype)
-        elif len(shape) >= 2:
-            params[k] = np.full(shape, 1.0 / int(np.prod(shape[1:])), dtype)
-        else:
-            params[k] = np.ones(shape, dtype)
-    buffers = {
-        k: (np.ones(shape, dtype) if k == "running_var" else np.zeros(shape, dtype))
-        for k, shape in layer.buffer_shapes().items()
-    }
-    return params, buffers
+def _probe_layer(layer: Layer) -> Layer:
+    """A new layer object computing ``layer``'s function, max pooling replaced by average pooling
+    over the same windows (its gradient reaches every input of a window, not only the largest)."""
+    if isinstance(layer, MaxPool2d):
+        return AvgPool2d(layer.kernel, layer.stride, layer.padding, name=layer.name)
+    return copy.deepcopy(layer)
 
 
 class _Probe:
-    """The network's layers with probe weights, run forward once on ``batch`` positive images."""
+    """A copy of the network with probe weights, run forward once on ``batch`` positive images.
 
-    def __init__(self, net, batch: int):
-        self.net, self.layers, self.caches = net, [], []
-        for layer in net.layers:
-            if isinstance(layer, MaxPool2d):
-                probe = AvgPool2d(layer.kernel, layer.stride, layer.padding, name=layer.name)
-                probe.build(layer.in_shape)
-                layer = probe
-            self.layers.append((layer, *_probe_arrays(layer, np.float64)))
-        h = np.full((batch, *net.input_shape), 0.5)
-        rng = np.random.default_rng(0)
-        self.shapes = []
-        for layer, p, b in self.layers:
-            h, cache = layer.forward(p, h, training=False, rng=rng, buffers=b)
-            self.caches.append(cache)
-            self.shapes.append(h.shape)
+    The copy (:func:`_probe_layer` of every layer, under the same names) is a network of its own, so
+    its state comes from its ``init``; the probe then overwrites it: positive weights with each
+    unit's summing to 1, zero biases, neutral running statistics (mean 0, variance 1).
+    """
+
+    def __init__(self, net: Sequential, batch: int):
+        self.net = Sequential(
+            [_probe_layer(layer) for layer in net.layers],
+            net.input_shape,
+            name=f"{net.name} (receptive-field probe)",
+            dtype=np.float64,
+        )
+        self.state = self.net.init(0)
+        for arrays in self.state.params.values():
+            for k, v in arrays.items():
+                v[...] = 0.0 if k == "bias" else 1.0 / int(np.prod(v.shape[1:]))
+        for arrays in self.state.buffers.values():
+            for k, v in arrays.items():
+                v[...] = 1.0 if k == "running_var" else 0.0
+        x = np.full((batch, *net.input_shape), 0.5)
+        _, self.caches = self.net.forward(self.state, x)
+        self.shapes = [(batch, *layer.out_shape) for layer in self.net.layers]
 
     def support(self, index: int, units: list[tuple[int, ...]]) -> np.ndarray:
         """``(len(units), H, W)`` masks: where each one-hot unit's input gradient is not zero."""
         g = np.zeros(self.shapes[index])
         for b, unit in enumerate(units):
             g[(b, *unit)] = 1.0
-        for (layer, p, _), cache in zip(
-            reversed(self.layers[: index + 1]), reversed(self.caches[: index + 1])
-        ):
-            g, _ = layer.backward(p, g, cache, need_dx=True)
+        for i in range(index, -1, -1):
+            layer = self.net.layers[i]
+            p = self.state.params.get(layer.name, {})
+            g, _ = layer.backward(p, g, self.caches[i], need_dx=True)
         return np.any(g[: len(units)] != 0, axis=1)
 
 

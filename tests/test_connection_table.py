@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from cnnmath import layers as L
+from cnnmath import torch_twin
 from cnnmath.connection_table import (
     LENET5_C3_TABLE,
     check_table,
@@ -15,7 +16,6 @@ from cnnmath.connection_table import (
 from cnnmath.conv import conv2d_forward
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.network import Sequential
-from cnnmath.torch_twin import grads as twin_grads
 
 RNG = np.random.default_rng(1)
 
@@ -70,20 +70,21 @@ def test_layer_against_torch_and_counts():
     net = Sequential(
         [L.TableConv2d(LENET5_C3_TABLE, 5, name="C3"), L.Tanh(), L.Flatten(), L.Dense(4)],
         (6, 14, 14),
-        dtype=np.float64,
     )
+    state = net.init(0)
     row = net.summary().row("C3: conv 16@5x5, table 60 of 96 maps")
     assert row.params == 1516 and row.macs == 10 * 10 * 60 * 25
     x, y = RNG.normal(size=(3, 6, 14, 14)), np.array([0, 3, 1])
-    twin = net.twin("cpu")
-    assert set(twin.state_dict()) == set(net.params)
+    twin = torch_twin.twin(net, state, "cpu")
+    assert set(twin.state_dict()) == set(state.flat("params"))
     out = twin(torch.tensor(x))
-    assert np.allclose(out.detach().numpy(), net.predict_output(x))
+    assert np.allclose(out.detach().numpy(), net.predict_output(state, x))
     loss = torch.nn.functional.cross_entropy(out, torch.tensor(y))
     loss.backward()
-    ours, grads, _ = net.loss_and_grads(x, y)
-    tg = twin_grads(net, twin)
-    assert np.isclose(ours, loss.item()) and all(np.allclose(grads[k], tg[k]) for k in net.params)
+    ours, grads, _ = net.loss_and_grads(state, x, y)
+    tg = torch_twin.grads(state, twin)
+    assert np.isclose(ours, loss.item())
+    assert all(np.allclose(grads[n][k], tg[n][k]) for n in state.params for k in state.params[n])
 
 
 def test_bad_tables():
@@ -100,15 +101,16 @@ def test_bad_tables():
 def test_lenet5_1998_against_its_twin():
     from cnnmath import zoo
 
-    net = zoo.lenet5_1998(dtype=np.float64)
+    net = zoo.lenet5_1998()
+    state = net.init(0, np.float64)
     x, y = RNG.normal(size=(2, 1, 32, 32)), np.array([4, 7])
-    twin = net.twin("cpu")
+    twin = torch_twin.twin(net, state, "cpu")
     out = twin(torch.tensor(x))
-    assert np.allclose(out.detach().numpy(), net.predict_output(x))
+    assert np.allclose(out.detach().numpy(), net.predict_output(state, x))
     torch.nn.functional.cross_entropy(out, torch.tensor(y)).backward()
-    _, grads, _ = net.loss_and_grads(x, y)
-    tg = twin_grads(net, twin)
-    assert all(np.allclose(grads[k], tg[k]) for k in net.params)
+    _, grads, _ = net.loss_and_grads(state, x, y)
+    tg = torch_twin.grads(state, twin)
+    assert all(np.allclose(grads[n][k], tg[n][k]) for n in state.params for k in state.params[n])
     assert (net.n_params, net.n_buffers, sum(zoo.connections(net).values())) == (
         60_000,
         840,

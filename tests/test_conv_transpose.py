@@ -267,52 +267,63 @@ def test_bad_shapes_are_named():
 
 
 def test_autoencoder_gradients_equal_its_torch_twin():
-    net = zoo.autoencoder(6, dtype=np.float64, input_shape=(1, 12, 8), channels=(3, 4))
+    net = zoo.autoencoder(6, input_shape=(1, 12, 8), channels=(3, 4))
+    state = net.init(0, np.float64)
     x = np.random.default_rng(2).uniform(size=(5, 1, 12, 8))
-    loss, grads, out = net.loss_and_grads(x, x)
-    module = net.twin("cpu")
+    loss, grads, out = net.loss_and_grads(state, x, x)
+    module = torch_twin.twin(net, state, "cpu")
     t_out = module(torch.tensor(x))
     t_loss = torch.nn.functional.mse_loss(t_out, torch.tensor(x))
     t_loss.backward()
     np.testing.assert_allclose(out, t_out.detach().numpy(), rtol=1e-12, atol=1e-14)
     assert abs(loss - t_loss.item()) < 1e-14
-    theirs = torch_twin.grads(net, module)
-    assert set(grads) == set(theirs)
-    for k in grads:
-        np.testing.assert_allclose(grads[k], theirs[k], rtol=1e-9, atol=1e-14, err_msg=k)
+    theirs = torch_twin.grads(state, module)
+    assert {(n, k) for n in grads for k in grads[n]} == {(n, k) for n in theirs for k in theirs[n]}
+    for name in grads:
+        for k in grads[name]:
+            np.testing.assert_allclose(
+                grads[name][k], theirs[name][k], rtol=1e-9, atol=1e-14, err_msg=f"{name}.{k}"
+            )
 
 
 def test_autoencoder_gradients_match_finite_differences():
     """Every parameter, with unit-scale random weights (the initial biases of 0 would put ReLUs
     of a dead encoder exactly on their kink, and tiny gradients would drown in rounding)."""
-    net = zoo.autoencoder(3, dtype=np.float64, input_shape=(2, 4, 4), channels=(2, 3), seed=1)
+    net = zoo.autoencoder(3, input_shape=(2, 4, 4), channels=(2, 3))
+    state = net.init(1, np.float64)
     rng = np.random.default_rng(4)
-    for key in net.params:
-        net.params[key][...] = rng.normal(size=net.params[key].shape)
+    params = state.flat("params")
+    for v in params.values():
+        v[...] = rng.normal(size=v.shape)
     x = rng.uniform(size=(3, 2, 4, 4))
-    out, caches = net.forward(x, training=True)
+    out, caches = net.forward(state, x, training=True)
     G = rng.normal(size=out.shape)
-    grads = net.backward(G, caches)
-    assert set(grads) == set(net.params)
-    for key, saved in ((k, v.copy()) for k, v in net.params.items()):
+    grads = net.backward(state, G, caches)
+    assert {name: set(g) for name, g in grads.items()} == {
+        name: set(p) for name, p in state.params.items()
+    }
+    for key, saved in ((k, v.copy()) for k, v in params.items()):
 
         def output_at(v, key=key):
-            net.params[key][...] = v
-            return net.forward(x, training=True)[0]
+            params[key][...] = v
+            return net.forward(state, x, training=True)[0]
 
         numeric = numerical_gradient(output_at, saved.copy(), G)
-        net.params[key][...] = saved
-        assert relative_error(grads[key], numeric) < TOL, key
+        params[key][...] = saved
+        name, array = key.split(".")
+        assert relative_error(grads[name][array], numeric) < TOL, key
 
 
 def test_encode_is_the_network_up_to_the_code():
-    net = zoo.autoencoder(5, dtype=np.float64)
+    net = zoo.autoencoder(5)
+    state = net.init(0, np.float64)
     x = np.random.default_rng(0).uniform(size=(3, 1, 28, 28))
-    module = net.twin("cpu")
+    module = torch_twin.twin(net, state, "cpu")
     upto = [name for name, _ in module.named_children()].index("code") + 1
     expected = module[:upto](torch.tensor(x)).detach().numpy()
-    np.testing.assert_allclose(zoo.encode(net, x, batch_size=2), expected, rtol=1e-12, atol=1e-14)
-    assert net.output_shape == (1, 28, 28) and net.loss == "mse"
+    code = net.predict_output(state, x, batch_size=2, stop_at="code")
+    np.testing.assert_allclose(code, expected, rtol=1e-12, atol=1e-14)
+    assert code.shape == (3, 5) and net.output_shape == (1, 28, 28) and net.loss == "mse"
 
 
 def test_layer_shapes_and_errors():
@@ -328,5 +339,6 @@ def test_layer_shapes_and_errors():
         Sequential([Unflatten((4, 3, 3))], (35,))
     with pytest.raises(ValueError, match="multiples of 4"):
         zoo.autoencoder(8, input_shape=(1, 10, 12))
-    with pytest.raises(ValueError, match="no layer named 'code'"):
-        zoo.encode(zoo.lenet5(), np.zeros((1, 1, 28, 28)))
+    lenet = zoo.lenet5()
+    with pytest.raises(KeyError, match="no layer named 'code'"):
+        lenet.predict_output(lenet.init(0), np.zeros((1, 1, 28, 28)), stop_at="code")

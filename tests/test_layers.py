@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from cnnmath import layers as L
+from cnnmath import torch_twin
 from cnnmath.network import Sequential
 
 CASES = [
@@ -26,26 +27,25 @@ CASES = [
 @pytest.mark.parametrize("make, shape", CASES)
 def test_layer_equals_its_torch_module(make, shape, rng):
     layer = make()
-    net = Sequential([layer], shape, seed=3)
-    module = net.twin("cpu")[0]
+    net = Sequential([layer], shape)
+    state = net.init(3)
+    module = torch_twin.twin(net, state, "cpu")[0]
+    p, b = state.params.get(layer.name, {}), state.buffers.get(layer.name, {})
     x = rng.normal(size=(4, *shape))
-    out, cache = layer.forward(
-        {k.split(".", 1)[1]: v for k, v in net.params.items()},
-        x,
-        training=True,
-        rng=net.rng,
-        buffers={k.split(".", 1)[1]: v for k, v in net.buffers.items()},
-    )
+    out, cache = layer.forward(p, x, training=True, rng=state.rng, buffers=b)
     tx = torch.tensor(x, requires_grad=True)
     tout = module.train()(tx)
     assert out.shape == tuple(tout.shape) and out.shape[1:] == layer.out_shape
     np.testing.assert_allclose(out, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
     dout = rng.normal(size=out.shape)
-    dx, grads = layer.backward({k.split(".", 1)[1]: v for k, v in net.params.items()}, dout, cache)
+    dx, grads = layer.backward(p, dout, cache)
     tout.backward(torch.tensor(dout))
     np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
-    for name, p in module.named_parameters():
-        np.testing.assert_allclose(grads[name], p.grad.numpy(), rtol=1e-9, atol=1e-12)
+    assert set(grads) == {name for name, _ in module.named_parameters()}
+    for name, q in module.named_parameters():
+        np.testing.assert_allclose(grads[name], q.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for name, v in b.items():  # batch norm's running statistics moved as torch's did
+        np.testing.assert_allclose(v, module.state_dict()[name].numpy(), rtol=1e-12, atol=1e-14)
     assert sum(int(np.prod(s)) for s in layer.param_shapes().values()) == sum(
         p.numel() for p in module.parameters()
     )

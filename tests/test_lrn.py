@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cnnmath import layers as L
+from cnnmath import torch_twin
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.lrn import (
     ALEXNET,
@@ -17,7 +18,6 @@ from cnnmath.lrn import (
     window,
 )
 from cnnmath.network import NetworkError, Sequential
-from cnnmath.torch_twin import grads as twin_grads
 
 ALPHA, BETA, K = sp.symbols("alpha beta k", positive=True)
 
@@ -234,17 +234,22 @@ def test_layer_in_a_network_equals_its_torch_twin():
             L.Dense(3),
         ],
         (2, 6, 6),
-        dtype=np.float64,
     )
+    state = net.init(0)
     x, y = rng.normal(0, 2, (5, 2, 6, 6)), rng.integers(0, 3, 5)
-    loss, grads, out = net.loss_and_grads(x, y)
-    twin = net.twin("cpu")
+    loss, grads, out = net.loss_and_grads(state, x, y)
+    twin = torch_twin.twin(net, state, "cpu")
     assert isinstance(twin.lrn1, torch.nn.LocalResponseNorm)
     tl = torch.nn.functional.cross_entropy(twin(torch.tensor(x)), torch.tensor(y))
     tl.backward()
     assert np.isclose(loss, tl.item(), rtol=1e-12)
-    for k, v in twin_grads(net, twin).items():
-        np.testing.assert_allclose(grads[k], v, rtol=1e-10, atol=1e-14, err_msg=k)
+    theirs = torch_twin.grads(state, twin)
+    assert list(theirs) == list(grads) == ["conv1", "dense1"]
+    for name, arrays in theirs.items():
+        for k, v in arrays.items():
+            np.testing.assert_allclose(
+                grads[name][k], v, rtol=1e-10, atol=1e-14, err_msg=f"{name}.{k}"
+            )
 
 
 @pytest.mark.parametrize("size", [1, 2, 5, 9])

@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from cnnmath import layers as L
+from cnnmath import torch_twin
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.network import Sequential
 from cnnmath.rbf import rbf_backward, rbf_forward
-from cnnmath.torch_twin import grads as twin_grads
 
 RNG = np.random.default_rng(2)
 
@@ -32,23 +32,24 @@ def test_layer_against_torch(trainable):
     net = Sequential(
         [L.Dense(84, name="F6"), L.Tanh(), L.EuclideanRBF(10, trainable=trainable, name="out")],
         (12,),
-        dtype=np.float64,
     )
+    state = net.init(0)
     s = net.summary()
     assert (s.total, s.non_trainable) == (
         (12 * 84 + 84 + 840, 0) if trainable else (12 * 84 + 84, 840)
     )
-    w = (net.params if trainable else net.buffers)["out.weight"]
+    w = (state.params if trainable else state.buffers)["out"]["weight"]
     assert set(np.unique(w)) == {-1.0, 1.0}
     x, y = RNG.normal(size=(5, 12)), np.array([0, 9, 3, 3, 1])
-    twin = net.twin("cpu")
+    twin = torch_twin.twin(net, state, "cpu")
     out = twin(torch.tensor(x))
-    assert np.allclose(out.detach().numpy(), net.predict_output(x))
+    assert np.allclose(out.detach().numpy(), net.predict_output(state, x))
     loss = torch.nn.functional.cross_entropy(out, torch.tensor(y))
     loss.backward()
-    ours, grads, _ = net.loss_and_grads(x, y)
-    tg = twin_grads(net, twin)
-    assert np.isclose(ours, loss.item()) and all(np.allclose(grads[k], tg[k]) for k in net.params)
+    ours, grads, _ = net.loss_and_grads(state, x, y)
+    tg = torch_twin.grads(state, twin)
+    assert np.isclose(ours, loss.item())
+    assert all(np.allclose(grads[n][k], tg[n][k]) for n in state.params for k in state.params[n])
 
 
 def test_bad_inputs():

@@ -5,11 +5,11 @@ import pytest
 
 from cnnmath import layers as L
 from cnnmath import receptive, zoo
-from cnnmath.network import Sequential
+from cnnmath.network import NetworkError, Sequential
 
 
 def _net(layers, shape=(1, 32, 32)):
-    return Sequential(layers, shape, seed=0, dtype=np.float64)
+    return Sequential(layers, shape)
 
 
 def test_lenet_fields_by_hand():
@@ -114,23 +114,14 @@ def test_the_check_can_fail(monkeypatch):
 
 def test_real_gradient_lies_inside_the_field():
     # the trained-network gradient (max-pool switches, ReLUs off) is a subset of the field
-    net = zoo.lenet5(seed=3, dtype=np.float64)
+    net = zoo.lenet5()
+    state = net.init(3, np.float64)
     x = np.random.default_rng(0).random((1, 1, 28, 28))
-    caches = []
-    h = x
-    for layer in net.layers[:6]:
-        h, c = layer.forward(
-            net._arrays(net.params, layer),
-            h,
-            training=False,
-            rng=net.rng,
-            buffers=net._arrays(net.buffers, layer),
-        )
-        caches.append(c)
+    h, caches = net.forward(state, x, stop_at=net.layers[5].name)
     g = np.zeros_like(h)
     g[0, 3, 2, 2] = 1
     for layer, c in zip(reversed(net.layers[:6]), reversed(caches)):
-        g, _ = layer.backward(net._arrays(net.params, layer), g, c, need_dx=True)
+        g, _ = layer.backward(state.params.get(layer.name, {}), g, c, need_dx=True)
     inside = receptive.receptive_fields(net)[5].pixels((2, 2), (28, 28))
     nz = g[0, 0] != 0
     assert nz.any() and not (nz & ~inside).any()
@@ -142,3 +133,20 @@ def test_bad_inputs():
     net = _net([L.Conv2d(1, 3)], (1, 8, 8))
     with pytest.raises(KeyError, match="no layer named"):
         receptive.gradient_support(net, "nope")
+
+
+def test_the_probe_is_a_network_of_its_own():
+    # the probe copies the layers (max pooling as average pooling) into a network of its own: the
+    # description it reads keeps its layers, their shapes and their owner
+    layers = [L.Conv2d(2, 3, name="c"), L.MaxPool2d(2, name="p"), L.Flatten(), L.Dense(3)]
+    net = _net(layers, (1, 10, 10))
+    probe = receptive._Probe(net, 2)
+    assert [type(layer).__name__ for layer in probe.net.layers][:2] == ["Conv2d", "AvgPool2d"]
+    assert [layer.name for layer in probe.net.layers] == [layer.name for layer in net.layers]
+    assert not any(a is b for a, b in zip(probe.net.layers, net.layers))
+    assert probe.state.params["c"]["weight"].tolist() == [[[[1 / 9] * 3] * 3]] * 2
+    assert probe.shapes == [(2, 2, 8, 8), (2, 2, 4, 4), (2, 32), (2, 3)]
+    assert receptive.gradient_support(net, "p", (1, 1)).sum() == 4 * 4
+    assert [layer.out_shape for layer in net.layers] == [(2, 8, 8), (2, 4, 4), (32,), (3,)]
+    with pytest.raises(NetworkError, match="already belongs"):
+        Sequential([layers[0]], (1, 10, 10))
