@@ -12,7 +12,8 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .arguments import layer_sizes
+from .arguments import flag
+from .layers import Activation, Dense, Dropout, Layer
 
 
 @dataclass(frozen=True)
@@ -159,14 +160,26 @@ class Summary:
         return "\n".join(lines)
 
 
-def summary(net, title: str | None = None) -> Summary:
-    """The table of a :class:`cnnmath.network.Sequential`, read from its layers' shapes."""
+def summary(net, title: str | None = None, *, counts: bool | None = None) -> Summary:
+    """The table of a :class:`cnnmath.network.Sequential`, read from its layers' shapes (it
+    allocates no array, so a network of any size is tabulated at once).
+
+    ``counts`` adds a column writing each layer's count of trained numbers out as a product of its
+    sizes (a dense layer from ``n_in`` to ``n_out`` units: ``n_in*n_out + n_out``); by default
+    (``None``) it is written for a multilayer perceptron, a network of dense layers and
+    activations only, where the counts are the lesson.
+    """
     if not isinstance(getattr(net, "layers", None), list) or not hasattr(net, "dtype"):
         raise TypeError(
             f"net must be a network description (cnnmath.network.Sequential); got {type(net).__name__}"
         )
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None; got {title!r}")
+    if counts is None:
+        counts = any(isinstance(layer, Dense) for layer in net.layers) and all(
+            isinstance(layer, (Dense, Activation, Dropout)) for layer in net.layers
+        )
+    counts = flag(counts, "counts")
     rows = []
     itemsize = net.dtype.itemsize
     for layer in net.layers:
@@ -179,6 +192,7 @@ def summary(net, title: str | None = None) -> Summary:
                 "x".join(map(str, out)),
                 weights=sum(v for k, v in n.items() if k != "bias"),
                 biases=n.get("bias", 0),
+                formula=_count(layer, shapes) if counts else "",
                 non_trainable=sum(_prod(s) for s in layer.buffer_shapes().values()),
                 macs=layer.macs(),
                 memory=_prod(out) * itemsize,
@@ -187,20 +201,19 @@ def summary(net, title: str | None = None) -> Summary:
     return Summary(title or net.name, rows, net.dtype.name)
 
 
+def _count(layer: Layer, shapes: dict[str, tuple[int, ...]]) -> str:
+    """The layer's trained numbers written out, ``784*128 + 128``: each array's sizes multiplied
+    (a dense layer's weights in reading order, inputs times units), the arrays added."""
+    terms = []
+    for k, shape in shapes.items():
+        if isinstance(layer, Dense) and k == "weight":
+            shape = shape[::-1]
+        terms.append("*".join(str(int(s)) for s in shape))
+    return " + ".join(terms)
+
+
 def _prod(shape: Sequence[int]) -> int:
     n = 1
     for s in shape:
         n *= int(s)
     return n
-
-
-def mlp_summary(sizes: Sequence[int], title: str | None = None) -> Summary:
-    """The dense layers of an MLP with layer sizes ``sizes`` (input first), with each count written out."""
-    sizes = layer_sizes(sizes)
-    if title is not None and not isinstance(title, str):
-        raise TypeError(f"title must be a str or None; got {title!r}")
-    rows = [
-        LayerRow(f"dense {l}", f"{b}", a * b, b, f"{a}*{b} + {b}", macs=a * b)
-        for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1)
-    ]
-    return Summary(title or "MLP " + "-".join(map(str, sizes)), rows)

@@ -384,7 +384,7 @@ def _networks() -> list[OneAnswer]:
     q = sp.Symbol("q")
     stride_one = sp.solve(sp.Eq(n + 2 * q - k + 1, n + k - 1 - 2 * p), q)[0]
     grid = np.unique(crosscheck.tf32_round(np.linspace(1, 2, 100_001, dtype=np.float32)))
-    cifar = arch.mlp_summary((3072, 1536, 768, 384, 128, 10))
+    cifar = arch.summary(zoo.mlp((3072, 1536, 768, 384, 128, 10)))
     cnn_cifar = zoo.thesis_cnn(input_shape=(3, 32, 32)).summary().trainable
     mlp_cifar = MLP.create((3072, 128, 64, 32, 10), "relu", seed=0).n_params
     cnn = zoo.thesis_cnn().summary()

@@ -2,7 +2,7 @@
 
 Answers come from the dense and activation pairs, :mod:`cnnmath.init`, the update rules of
 :mod:`cnnmath.optim`, :func:`cnnmath.mlp.parameter_count`, :func:`cnnmath.mlp.mlp_forward` and
-:func:`cnnmath.arch.mlp_summary`.
+:func:`cnnmath.arch.summary` of :func:`cnnmath.zoo.mlp`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np
 import sympy as sp
 
 from .. import activations as act
-from .. import init, losses, optim
-from ..arch import mlp_summary
+from .. import init, losses, optim, zoo
+from ..arch import summary
 from ..dense import affine_backward, affine_forward
 from ..mlp import mlp_backward, mlp_forward, parameter_count
 from . import mistakes as M
@@ -505,7 +505,7 @@ def mlp_parameters(rng: np.random.Generator) -> Draft:
 @generator("mlp", "first_layer_share", "The first layer's share of an MLP's parameters", "numeric")
 def first_layer_share(rng: np.random.Generator) -> Draft:
     sizes = _sizes(rng)
-    s = mlp_summary(sizes)
+    s = summary(zoo.mlp(sizes))
     share = 100.0 * s.rows[0].params / s.total
     weights_share = 100.0 * s.rows[0].weights / s.weights
     text = (
