@@ -8,8 +8,8 @@ import numpy as np
 
 from ..activations import relu_forward, softmax
 from ..conv import conv2d_forward, flip, output_size
-from ..ledger import Finding, by_reference, claim
 from ..pool import maxpool_forward
+from .record import Finding, by_reference, claim
 
 CHAPTER = "convolution"
 
@@ -1833,7 +1833,8 @@ def _implementation() -> Finding:
     x = np.zeros((1, 3, 32, 32))
     z = conv2d_forward(x, np.zeros((16, 3, 3, 3)), padding=1)[0]
     p = maxpool_forward(z, 2)[0]
-    flat, _ = Sequential([Flatten()], p.shape[1:]).forward(p)
+    net = Sequential([Flatten()], p.shape[1:])
+    flat, _ = net.forward(net.init(0), p)
     ok = (
         z.shape == (1, 16, 32, 32)
         and p.shape == (1, 16, 16, 16)
