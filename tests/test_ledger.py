@@ -9,12 +9,29 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cnnmath import claims as claims_package
 from cnnmath import ledger
+from cnnmath.claims.sources import OUTLINES, sections_of
 from cnnmath.ledger import Finding, LedgerError, render
 from cnnmath.ledger.__main__ import main
-from cnnmath.ledger.sources import OUTLINES, sections_of
 
 ALL = ledger.claims()
+
+
+def test_the_ledger_loads_every_chapters_claim_module():
+    """cnnmath.claims.load names its modules: a new chapter module left out of it would register
+    nothing, silently. Every module of the package (but the shared material and the record) must
+    be loaded, and each must register at least one claim."""
+    folder = Path(claims_package.__file__).parent
+    chapters = sorted(
+        p.stem
+        for p in folder.glob("*.py")
+        if not p.stem.startswith("_") and p.stem not in ("record", "sources")
+    )
+    missing = [m for m in chapters if f"cnnmath.claims.{m}" not in sys.modules]
+    assert not missing, f"cnnmath.claims.load() does not import {missing}"
+    registering = {c.check.__module__ for c in ALL}
+    assert registering == {f"cnnmath.claims.{m}" for m in chapters}
 
 
 @pytest.mark.parametrize("claim", ALL, ids=[c.id for c in ALL])

@@ -7,8 +7,8 @@ import numpy as np
 import sympy as sp
 
 from ..activations import sym_elu, sym_leaky_relu, sym_prelu, sym_relu, sym_sigmoid, sym_softmax
-from ..ledger import Finding, by_reference, claim
 from ..symbolic import is_equal
+from .record import Finding, by_reference, claim
 
 CHAPTER = "activations"
 z = sp.Symbol("z", real=True)

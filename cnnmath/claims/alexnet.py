@@ -14,8 +14,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..conv import conv2d_forward, output_size
-from ..ledger import Finding, by_reference, claim
 from ..results_cache import cached
+from .record import Finding, by_reference, claim
 
 CHAPTER = "alexnet"
 

@@ -9,8 +9,8 @@ import sympy as sp
 
 from ..conv import conv2d_forward_naive
 from ..conv_transpose import conv_transpose2d_forward_naive, output_size
-from ..ledger import Finding, by_reference, claim
 from ..losses import mse_forward
+from .record import Finding, by_reference, claim
 
 CHAPTER = "autoencoder"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..activations import sym_softmax
-from ..ledger import Finding, claim
 from ..symbolic import is_equal
+from .record import Finding, claim
 
 CHAPTER = "backprop"
 

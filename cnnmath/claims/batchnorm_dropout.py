@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..dropout import dropout_forward
-from ..ledger import Finding, by_reference, claim
 from ..norm import batchnorm_forward, parameter_counts
+from .record import Finding, by_reference, claim
 
 CHAPTER = "batchnorm_dropout"
 

@@ -13,8 +13,8 @@ from ..conv import (
     conv2d_input_gradient_by_full_convolution,
     output_size,
 )
-from ..ledger import Finding, claim
 from ..pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
+from .record import Finding, claim
 
 CHAPTER = "conv_backprop"
 

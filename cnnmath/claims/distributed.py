@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ledger import Finding, claim
+from .record import Finding, claim
 
 CHAPTER = "distributed"
 

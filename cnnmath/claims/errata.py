@@ -5,7 +5,7 @@ them; many can only be checked against the literature they cite or should cite.
 
 from __future__ import annotations
 
-from ..ledger import Finding, by_reference, claim
+from .record import Finding, by_reference, claim
 
 CHAPTER = "errata"
 

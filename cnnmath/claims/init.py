@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..ledger import Finding, claim
 from ..zoo import mlp
+from .record import Finding, claim
 
 CHAPTER = "init"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ledger import Finding, by_reference, claim
+from .record import Finding, by_reference, claim
 
 CHAPTER = "lenet5"
 LECUN_1998 = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..ledger import Finding, claim
 from ..symbolic import is_equal
+from .record import Finding, claim
 
 CHAPTER = "losses"
 y = sp.Symbol("y", real=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..chain_rule import parameter_count
-from ..ledger import Finding, by_reference, claim
+from .record import Finding, by_reference, claim
 
 CHAPTER = "mlp"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..ledger import Finding, by_reference, claim
 from ..optim import Optimizer
 from ..symbolic import is_equal
+from .record import Finding, by_reference, claim
 
 CHAPTER = "optimizers"
 beta = sp.Symbol("beta", positive=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..activations import sym_sigmoid
-from ..ledger import Finding, by_reference, claim
 from ..symbolic import is_equal
+from .record import Finding, by_reference, claim
 
 CHAPTER = "perceptron"
 y = sp.Symbol("y", real=True)

@@ -21,18 +21,17 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from . import (
+from ..claims.record import (
     BY_REFERENCE,
     ERRATA,
     ERRORS,
-    OUTLINES,
-    SOURCES,
     VERDICT_MEANINGS,
     VERDICTS,
     Claim,
     Result,
     basis,
 )
+from ..claims.sources import OUTLINES, SOURCES
 
 #: Colours of the verdict badges (white text on each has a contrast of at least 4.5:1).
 VERDICT_COLOURS: dict[str, str] = {
