@@ -2,10 +2,8 @@
 
 import numpy as np
 import pytest
-import torch
 
 from cnnmath import layers as L
-from cnnmath import torch_twin
 from cnnmath.connection_table import (
     LENET5_C3_TABLE,
     check_table,
@@ -16,6 +14,8 @@ from cnnmath.connection_table import (
 from cnnmath.conv import conv2d_forward
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.network import Sequential
+
+from .twin_check import check_twin
 
 RNG = np.random.default_rng(1)
 
@@ -75,16 +75,9 @@ def test_layer_against_torch_and_counts():
     row = net.summary().row("C3: conv 16@5x5, table 60 of 96 maps")
     assert row.params == 1516 and row.macs == 10 * 10 * 60 * 25
     x, y = RNG.normal(size=(3, 6, 14, 14)), np.array([0, 3, 1])
-    twin = torch_twin.twin(net, state, "cpu")
-    assert set(twin.state_dict()) == set(state.flat("params"))
-    out = twin(torch.tensor(x))
-    assert np.allclose(out.detach().numpy(), net.predict_output(state, x))
-    loss = torch.nn.functional.cross_entropy(out, torch.tensor(y))
-    loss.backward()
-    ours, grads, _ = net.loss_and_grads(state, x, y)
-    tg = torch_twin.grads(state, twin)
-    assert np.isclose(ours, loss.item())
-    assert all(np.allclose(grads[n][k], tg[n][k]) for n in state.params for k in state.params[n])
+    run = check_twin(net, state, x, y)
+    assert set(run.twin.state_dict()) == set(state.flat("params"))
+    np.testing.assert_allclose(net.predict_output(state, x), run.torch_out, rtol=1e-12)
 
 
 def test_bad_tables():
@@ -104,13 +97,8 @@ def test_lenet5_1998_against_its_twin():
     net = zoo.lenet5_1998()
     state = net.init(0, np.float64)
     x, y = RNG.normal(size=(2, 1, 32, 32)), np.array([4, 7])
-    twin = torch_twin.twin(net, state, "cpu")
-    out = twin(torch.tensor(x))
-    assert np.allclose(out.detach().numpy(), net.predict_output(state, x))
-    torch.nn.functional.cross_entropy(out, torch.tensor(y)).backward()
-    _, grads, _ = net.loss_and_grads(state, x, y)
-    tg = torch_twin.grads(state, twin)
-    assert all(np.allclose(grads[n][k], tg[n][k]) for n in state.params for k in state.params[n])
+    run = check_twin(net, state, x, y)
+    np.testing.assert_allclose(net.predict_output(state, x), run.torch_out, rtol=1e-12)
     assert (net.n_params, net.n_buffers, sum(zoo.connections(net).values())) == (
         60_000,
         840,

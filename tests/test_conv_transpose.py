@@ -20,6 +20,7 @@ from cnnmath.layers import ConvTranspose2d, Unflatten
 from cnnmath.network import NetworkError, Sequential
 
 from .strategies import conv_transpose_configs
+from .twin_check import check_twin
 
 TOL = tolerance(np.float64)
 TORCH_RTOL = 1e-10  # float64; sums of up to a few hundred products, accumulated in different orders
@@ -270,20 +271,9 @@ def test_autoencoder_gradients_equal_its_torch_twin():
     net = zoo.autoencoder(6, input_shape=(1, 12, 8), channels=(3, 4))
     state = net.init(0, np.float64)
     x = np.random.default_rng(2).uniform(size=(5, 1, 12, 8))
-    loss, grads, out = net.loss_and_grads(state, x, x)
-    module = torch_twin.twin(net, state, "cpu")
-    t_out = module(torch.tensor(x))
-    t_loss = torch.nn.functional.mse_loss(t_out, torch.tensor(x))
-    t_loss.backward()
-    np.testing.assert_allclose(out, t_out.detach().numpy(), rtol=1e-12, atol=1e-14)
-    assert abs(loss - t_loss.item()) < 1e-14
-    theirs = torch_twin.grads(state, module)
-    assert {(n, k) for n in grads for k in grads[n]} == {(n, k) for n in theirs for k in theirs[n]}
-    for name in grads:
-        for k in grads[name]:
-            np.testing.assert_allclose(
-                grads[name][k], theirs[name][k], rtol=1e-9, atol=1e-14, err_msg=f"{name}.{k}"
-            )
+    run = check_twin(net, state, x, x, rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(run.out, run.torch_out, rtol=1e-12, atol=1e-14)
+    assert abs(run.loss - run.torch_loss) < 1e-14
 
 
 def test_autoencoder_gradients_match_finite_differences():

@@ -5,10 +5,11 @@ import pytest
 import torch
 
 from cnnmath import layers as L
-from cnnmath import torch_twin
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.network import Sequential
 from cnnmath.subsampling import subsample_backward, subsample_forward, torch_subsampling
+
+from .twin_check import check_twin
 
 RNG = np.random.default_rng(0)
 
@@ -68,13 +69,7 @@ def test_layer_twin_and_table():
     s = net.summary()
     assert s.row("S2: subsample 2x2").params == 12 and net.layers[0].out_shape == (6, 14, 14)
     x, y = RNG.normal(size=(4, 6, 28, 28)), np.array([0, 1, 2, 1])
-    twin = torch_twin.twin(net, state, "cpu")
-    loss = torch.nn.functional.cross_entropy(twin(torch.tensor(x)), torch.tensor(y))
-    loss.backward()
-    ours, grads, _ = net.loss_and_grads(state, x, y)
-    assert np.isclose(ours, loss.item())
-    tg = torch_twin.grads(state, twin)
-    assert all(np.allclose(grads[n][k], tg[n][k]) for n in state.params for k in state.params[n])
+    check_twin(net, state, x, y)
 
 
 def test_bad_inputs():
