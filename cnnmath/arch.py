@@ -2,8 +2,10 @@
 
 For every layer of a :class:`cnnmath.network.Sequential`: the output shape, the weights and biases,
 the trained and non-trained numbers, the multiply-accumulate operations and the memory of the
-activations it produces, for one example; and the totals. Nothing is typed: a chapter sets the
-table beside the numbers a source prints, and the tests check it against the torch twin.
+activations it produces, for one example; and the totals; for a multilayer perceptron (or when
+asked) each count written out as a product of sizes, ``784*128 + 128``. Nothing is typed: a
+chapter sets the table beside the numbers a source prints, and the tests check it against the
+torch twin. The table reads the description alone: it allocates no array.
 """
 
 from __future__ import annotations
