@@ -19,7 +19,8 @@ from cnnmath.quiz import (
     generators,
     variants,
 )
-from cnnmath.quiz.export import (
+from cnnmath.quiz.gift import escape
+from cnnmath.quiz.lms import (
     for_lms,
     math_html,
     name,
@@ -28,7 +29,6 @@ from cnnmath.quiz.export import (
     solution_html,
     unit_exponent,
 )
-from cnnmath.quiz.gift import escape
 from cnnmath.quiz.qti import integer_grid
 from cnnmath.quiz.question import Grid, Numeric
 

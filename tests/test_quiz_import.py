@@ -31,7 +31,7 @@ import pytest
 import sympy as sp
 
 from cnnmath.quiz import bank, export, generate, generators
-from cnnmath.quiz.export import for_lms, math_html, number_text, unit_exponent
+from cnnmath.quiz.lms import for_lms, math_html, number_text, unit_exponent
 from cnnmath.quiz.qti import integer_grid
 from cnnmath.quiz.question import Choice, Grid, Numeric, Question, Symbolic
 from cnnmath.quiz.versions import BOOK_SEEDS

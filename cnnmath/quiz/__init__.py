@@ -19,19 +19,22 @@ answer is right and which known mistake a wrong one matches.
 
 Modules: :mod:`~cnnmath.quiz.question` (questions and answer types), :mod:`~cnnmath.quiz.expr`
 (students' formulas, parsed without ``eval``), :mod:`~cnnmath.quiz.mistakes`,
-:mod:`~cnnmath.quiz.registry`, the generators by part of the book (:mod:`~cnnmath.quiz.foundations`,
-:mod:`~cnnmath.quiz.training`, :mod:`~cnnmath.quiz.convolutional`, :mod:`~cnnmath.quiz.networks`,
-:mod:`~cnnmath.quiz.scale`), :mod:`~cnnmath.quiz.book`, :mod:`~cnnmath.quiz.export` with
-:mod:`~cnnmath.quiz.moodle`, :mod:`~cnnmath.quiz.gift` and :mod:`~cnnmath.quiz.qti`, and
-:mod:`~cnnmath.quiz.grade`.
+:mod:`~cnnmath.quiz.registry` (the register the generators enter), the generators by part of the
+book (:mod:`~cnnmath.quiz.foundations`, :mod:`~cnnmath.quiz.training`,
+:mod:`~cnnmath.quiz.convolutional`, :mod:`~cnnmath.quiz.networks`, :mod:`~cnnmath.quiz.scale`),
+:mod:`~cnnmath.quiz.catalogue` (all of them, read from the register), :mod:`~cnnmath.quiz.book`,
+:mod:`~cnnmath.quiz.export` with the formats :mod:`~cnnmath.quiz.moodle`,
+:mod:`~cnnmath.quiz.gift` and :mod:`~cnnmath.quiz.qti` (what they share: :mod:`~cnnmath.quiz.lms`),
+and :mod:`~cnnmath.quiz.grade`.
 """
 
 from .book import quiz, show_quiz
+from .catalogue import generate, generators, get
 from .export import FORMATS, bank, export, variants
 from .grade import answer_key, exam, grade
 from .mistakes import CATALOG, Mistake
 from .question import AnswerFormatError, Feedback, Question
-from .registry import TOPICS, QuizError, generate, generators, get
+from .registry import TOPICS, QuizError
 
 __all__ = [
     "AnswerFormatError",

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
+from ..files import write_atomically
+from .catalogue import generators, get
 from .export import FORMATS, MAX_VARIANTS, bank, export, warnings
 from .grade import answer_key, exam, grade, marks_csv, scores
-from .registry import MAX_SEED, TOPICS, QuizError, check_seed, generators, get
+from .registry import MAX_SEED, TOPICS, QuizError, check_seed
 from .versions import FIRST_PUBLIC_SEED, read_secret
 
 EPILOG = f"""\
@@ -107,11 +107,8 @@ def _write(path: str | None, data: bytes | str) -> None:
         sys.stdout.flush()
         return
     target = Path(path)
-    try:  # atomically: a temporary file beside it, renamed into place
-        fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=f".{target.name}.")
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        os.replace(tmp, target)
+    try:
+        write_atomically(target, raw)
     except OSError as exc:
         raise QuizError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"wrote {path} ({len(raw):,} bytes)", file=sys.stderr)

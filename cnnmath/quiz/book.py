@@ -37,8 +37,9 @@ from importlib import resources
 
 import numpy as np
 
+from .catalogue import generators
 from .question import Numeric, Question
-from .registry import TOPICS, check_seed, check_topic, generators
+from .registry import TOPICS, check_seed, check_topic
 
 DEFAULT_VERSIONS = 5
 

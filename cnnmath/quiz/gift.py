@@ -12,7 +12,7 @@ are multiple choice with at least four options.
 
 from __future__ import annotations
 
-from .export import (
+from .lms import (
     as_choice,
     math_html,
     name,

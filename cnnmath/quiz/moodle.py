@@ -7,7 +7,7 @@
 - grids: ``cloze`` (embedded answers): a table with one numerical field per entry, each worth the
   same, so a grid earns partial credit entry by entry; the known mistakes' grids and what they
   mean are in the general feedback, shown after the attempt;
-- formulas: numerical, as their value at a point (:func:`~cnnmath.quiz.export.formula_at_a_point`);
+- formulas: numerical, as their value at a point (:func:`~cnnmath.quiz.lms.formula_at_a_point`);
 - choices: ``multichoice`` with one right answer.
 
 The worked solution is the general feedback. Names carry an opaque code, never the seed.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from .export import (
+from .lms import (
     as_choice,
     math_html,
     mistakes_html,

@@ -35,10 +35,11 @@ import numpy as np
 
 from .. import printable, tex
 from ..printable import latex_text
+from .catalogue import get
 from .export import select_kinds
 from .grade import MAX_ROWS
 from .question import AnswerFormatError, Choice, Feedback, Grid, Question
-from .registry import QuizError, get
+from .registry import QuizError
 from .versions import version_code, version_seed
 
 MAX_STUDENTS = 2000

@@ -31,7 +31,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
 
-from .export import (
+from .lms import (
     as_choice,
     math_html,
     mistakes_feedback,

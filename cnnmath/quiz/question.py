@@ -360,7 +360,8 @@ class Question:
     answer: Answer
     solution: str
     code: str | None = None
-    #: The question's inputs (plain numbers and lists), for checking it by another route.
+    #: The question's inputs (plain numbers and lists; for a question on a whole network, the
+    #: :class:`cnnmath.network.Sequential` it describes), for checking it by another route.
     data: dict = field(default_factory=dict, compare=False)
 
     @property

@@ -1,9 +1,13 @@
-"""The generators, by chapter: ``@generator(topic, kind, title)`` registers one.
+"""The register of generators: ``@generator(topic, kind, title, answer_type)`` enters one.
 
 A generator is a function of a ``numpy.random.Generator`` that returns a
-:class:`~cnnmath.quiz.question.Draft`. :func:`generate` seeds that generator from the seed *and*
+:class:`~cnnmath.quiz.question.Draft`. :class:`Generator` seeds that function from the seed *and*
 the kind's name, so the same ``(kind, seed)`` always gives the same question and two kinds with
 the same seed draw different numbers.
+
+This module knows none of the generators: the modules that hold them (one per part of the book)
+import it to register theirs, and :mod:`~cnnmath.quiz.catalogue` imports both, so that reading the
+register through it finds every generator.
 """
 
 from __future__ import annotations
@@ -102,32 +106,3 @@ def check_topic(topic: str) -> str:
     if topic not in TOPICS:
         raise QuizError(f"unknown topic {topic!r}; the topics are: {', '.join(TOPICS)}")
     return topic
-
-
-def get(kind: str) -> Generator:
-    _load()
-    try:
-        return REGISTRY[kind]
-    except KeyError:
-        raise QuizError(
-            f"unknown question kind {kind!r}; 'python -m cnnmath.quiz list' lists them"
-        ) from None
-
-
-def generators(topic: str | None = None) -> list[Generator]:
-    """Every generator, or those of one chapter, in the book's order."""
-    _load()
-    if topic is not None:
-        check_topic(topic)
-    order = list(TOPICS)
-    gens = [g for g in REGISTRY.values() if topic is None or g.topic == topic]
-    return sorted(gens, key=lambda g: order.index(g.topic))
-
-
-def generate(kind: str, seed: int = 0) -> Question:
-    """The question of generator ``kind`` for ``seed`` (the same every time)."""
-    return get(kind)(seed)
-
-
-def _load() -> None:
-    from . import convolutional, foundations, networks, scale, training  # noqa: F401  (registers them)
