@@ -1,8 +1,8 @@
 """The book's named networks, each described once, as a list of layers.
 
 Every function returns a :class:`cnnmath.network.Sequential`; its architecture table, its torch
-twin and its training all read that one description. The hand-unrolled LeNet-5 of
-:mod:`cnnmath.cnn` stays beside these as the chain rule written out, tested equal to
+twin and its training all read that one description. :mod:`cnnmath.chain_rule` writes the MLP
+and LeNet-5 out by hand, layer by layer, for reading; it is tested equal to :func:`mlp` and
 :func:`lenet5`.
 """
 
@@ -100,7 +100,7 @@ def lenet5() -> Sequential:
 
     C1 conv 6@5x5 (padding 2) - ReLU - S2 max-pool 2 - C3 conv 16@5x5 - ReLU - S4 max-pool 2 -
     flatten (400) - F5 dense 120 - ReLU - F6 dense 84 - ReLU - output dense 10 (logits);
-    He-initialized, the same draws as :func:`cnnmath.cnn.lenet5_params`.
+    He-initialized, the same draws as :func:`cnnmath.chain_rule.lenet5_params`.
     """
     layers = _lenet5_layers(c1_padding=2)
     return _net(layers, (1, 28, 28), name="LeNet-5 (28x28, ReLU, max-pool)")
