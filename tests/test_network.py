@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cnnmath import layers as L
-from cnnmath import torch_twin
+from cnnmath import torch_twin, zoo
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from cnnmath.network import NetworkError, Sequential
@@ -212,7 +212,7 @@ def _arrays_in(obj: object, seen: set[int] | None = None) -> list[str]:
         return []
     seen.add(id(obj))
     if isinstance(obj, (np.ndarray, torch.Tensor)):
-        return [type(obj).__name__]
+        return [f"{type(obj).__name__} of {obj.dtype}"]
     if isinstance(obj, dict):
         items = list(obj.items())
     elif isinstance(obj, (list, tuple, set, frozenset)):
@@ -234,6 +234,25 @@ def test_the_description_holds_no_arrays():
     assert _arrays_in(state) != []  # the probe does find arrays where they are
     with pytest.raises(AttributeError):
         net.params  # noqa: B018 (the old network held its parameters; the description does not)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        zoo.lenet5,
+        zoo.lenet5_1998,
+        zoo.thesis_cnn,
+        zoo.alexnet,
+        zoo.autoencoder,
+        lambda: zoo.mlp([4, 3]),
+    ],
+)
+def test_zoo_descriptions_hold_no_numbers(make):
+    # the one array a zoo description holds is LeNet-5's C3 connection table: which input maps
+    # each filter reads, a bool hyperparameter of the layer like its kernel size, not a state
+    net = make()
+    found = _arrays_in(net)
+    assert found == (["layers.4.table.ndarray of bool"] if net.name.endswith("1998") else [])
 
 
 def test_init_is_repeatable_and_states_are_independent():
