@@ -1,0 +1,408 @@
+"""The package's import graph, read from the source with ``ast`` (nothing is imported): no circles,
+no upward imports; and importing the package changes nothing in the process.
+
+Every ``import`` and ``from ... import`` of a module counts, at module level or inside a function
+(a lazy import is still a dependency), and so does ``importlib.import_module`` with a constant
+name. ``from package import name`` is an arrow to the module ``package.name`` when there is one,
+else to the package's ``__init__``.
+
+The package is a house of rooms, each resting on the ones below: a module may import modules of
+its own room or of lower rooms, never of a higher one. :data:`ROOMS` names every module's room
+(a package's submodules are in the package's room unless named themselves).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "cnnmath"
+
+#: The rooms, from the ground up: (what lives there, the modules and packages in it). Names are
+#: relative to ``cnnmath``; "" is the package's own ``__init__``.
+ROOMS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "Tools that know nothing of neural networks: argument checks, atomic files, torch's "
+        "devices, the allocator, TeX and Sphinx plumbing, SymPy's proof helpers, the datasets, "
+        "figures; and the package's own __init__, which imports nothing.",
+        (
+            "",
+            "allocator",
+            "arguments",
+            "data",
+            "devices",
+            "files",
+            "plots",
+            "reader",
+            "symbolic",
+            "tex",
+        ),
+    ),
+    (
+        "The mathematics: forward and backward functions on arrays (activations, losses, dense, "
+        "convolution, pooling, normalization, dropout, LRN, LeNet-5's 1998 layers), the "
+        "initialization and update rules, gradient checks, metrics, the perceptron, the loss "
+        "landscapes, and the networks written out by hand with the chain rule.",
+        (
+            "activations",
+            "chain_rule",
+            "cnn",
+            "connection_table",
+            "conv",
+            "conv_transpose",
+            "dense",
+            "dropout",
+            "gradcheck",
+            "init",
+            "landscapes",
+            "losses",
+            "lrn",
+            "metrics",
+            "norm",
+            "optim",
+            "perceptron",
+            "pool",
+            "rbf",
+            "subsampling",
+        ),
+    ),
+    (
+        "Layers: thin objects over the mathematics, each with its shapes and parameters.",
+        ("layers",),
+    ),
+    (
+        "The description of a network: a list of layers (network) and its architecture table "
+        "(arch), which reads the description and allocates nothing.",
+        ("arch", "network"),
+    ),
+    (
+        "What is built on descriptions: the book's named networks, training, the torch twins, "
+        "receptive fields, rounding a network's arithmetic to another precision.",
+        ("mlp", "receptive", "rounding", "torch_twin", "train", "zoo"),
+    ),
+    (
+        "Experiments that run networks: NumPy against torch step for step, data-parallel "
+        "training, determinism, benchmarks and cached results; and the sources' claims, each "
+        "checked by running them.",
+        (
+            "claims",
+            "crosscheck",
+            "determinism",
+            "distributed",
+            "lockstep",
+            "results_cache",
+            "timing",
+            "twin_training",
+        ),
+    ),
+    (
+        "Teaching and publishing: the ledger of the sources' claims, quizzes, exercises and "
+        "their assignments, oracles shown in the chapters, printable forms, listings, the print "
+        "edition.",
+        (
+            "assign",
+            "exercises",
+            "ledger",
+            "listing",
+            "oracles",
+            "print_edition",
+            "printable",
+            "quiz",
+        ),
+    ),
+]
+
+
+def module_files() -> dict[str, Path]:
+    """Every module of the package by dotted name (a package by its own name)."""
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+MODULES = module_files()
+
+
+def _target(name: str) -> str | None:
+    """The package's module that ``name`` (``cnnmath.x.y.attr``) lives in, or None if outside."""
+    if name != "cnnmath" and not name.startswith("cnnmath."):
+        return None
+    while name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name
+
+
+#: Imports whose module name is computed (``import_module(f"...{name}")``): invisible to the graph.
+COMPUTED: list[str] = []
+
+
+def imports_of(module: str) -> dict[str, int]:
+    """The package's modules that ``module`` imports, each with the line of its first import."""
+    path = MODULES[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    here = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    found: dict[str, int] = {}
+
+    def add(name: str | None, line: int) -> None:
+        t = _target(name) if name else None
+        if t is not None and t != module:
+            found.setdefault(t, line)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                add(alias.name, node.lineno)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join(here[: len(here) - node.level + 1])
+                source = f"{base}.{node.module}" if node.module else base
+            else:
+                source = node.module or ""
+            for alias in node.names:
+                full = f"{source}.{alias.name}"
+                add(full if full in MODULES else source, node.lineno)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "import_module"
+        ):
+            arg = node.args[0] if node.args else None
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                add(arg.value, node.lineno)
+            else:
+                COMPUTED.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    return found
+
+
+GRAPH = {m: imports_of(m) for m in MODULES}
+
+
+def room_of(module: str) -> int | None:
+    """The room of ``module``: that of the longest name in :data:`ROOMS` that contains it."""
+    rel = module.removeprefix("cnnmath").removeprefix(".")
+    best: tuple[int, int] | None = None  # (length of the name, room)
+    for room, (_, names) in enumerate(ROOMS):
+        for n in names:
+            if n == rel or (n and rel.startswith(n + ".")):
+                depth = len(n.split(".")) if n else 0
+                if best is None or depth > best[0]:
+                    best = (depth, room)
+    return None if best is None else best[1]
+
+
+def test_the_graph_sees_the_imports():
+    """The parser finds the arrows it must (a lazy import, a relative one, a package's own)."""
+    assert "cnnmath.network" in GRAPH["cnnmath.zoo"]
+    assert "cnnmath.layers" in GRAPH["cnnmath.network"]
+    assert "cnnmath.arch" in GRAPH["cnnmath.network"]  # lazy: inside Sequential.summary
+    assert "cnnmath.quiz.registry" in GRAPH["cnnmath.quiz.networks"]
+    assert "cnnmath.claims.record" in GRAPH["cnnmath.claims.lenet5"]
+    assert set(GRAPH["cnnmath.quiz.catalogue"]) >= {
+        f"cnnmath.quiz.{m}" for m in ("foundations", "training", "convolutional", "networks")
+    }
+    assert "cnnmath.claims.lenet5" in GRAPH["cnnmath.claims"]  # inside claims.load
+
+
+def test_every_import_names_its_module():
+    assert not COMPUTED, (
+        f"imports by a computed name, which the graph cannot follow (import by name): {COMPUTED}"
+    )
+
+
+def test_every_module_has_a_room_and_every_room_name_a_module():
+    homeless = sorted(m for m in MODULES if room_of(m) is None)
+    assert not homeless, f"modules in no room (add each to ROOMS, with its reason): {homeless}"
+    named = [n for _, names in ROOMS for n in names]
+    assert len(named) == len(set(named)), "a name stands in two rooms"
+    stale = [n for n in named if (f"cnnmath.{n}" if n else "cnnmath") not in MODULES]
+    assert not stale, f"ROOMS names modules that do not exist: {stale}"
+
+
+def find_cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """One cycle (as a path that returns to its start) in each strongly connected component
+    (Tarjan's algorithm), so every circle of the package is reported, not only the first."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, {}):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                components.append(sorted(comp))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * len(graph)))
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    cycles = []
+    for comp in components:
+        inside = set(comp)
+        start = comp[0]
+        # the shortest way back to start: breadth first inside the component
+        prev: dict[str, str] = {}
+        frontier = [start]
+        while frontier and start not in prev:
+            nxt = []
+            for v in frontier:
+                for w in sorted(graph[v]):
+                    if w in inside and w not in prev:
+                        prev[w] = v
+                        nxt.append(w)
+            frontier = nxt
+        path = [start]
+        v = prev[start]
+        while v != start:
+            path.append(v)
+            v = prev[v]
+        path.append(start)
+        cycles.append(path[::-1])
+    return cycles
+
+
+def test_cycle_finder_finds_every_circle():
+    graph = {"a": {"b": 1}, "b": {"a": 1}, "c": {"d": 1}, "d": {"e": 1}, "e": {"c": 1}, "f": {}}
+    cycles = find_cycles(graph)
+    assert sorted(c[0] for c in cycles) == ["a", "c"]
+    assert ["c", "d", "e", "c"] in cycles
+    assert find_cycles({"a": {"b": 1}, "b": {}}) == []
+
+
+def _arrow(a: str, b: str) -> str:
+    return f"{a} -> {b} ({MODULES[a].relative_to(PACKAGE.parent)}:{GRAPH[a][b]})"
+
+
+def test_no_import_circles():
+    cycles = find_cycles(GRAPH)
+    report = []
+    for c in cycles:
+        members = set(c)
+        inside = sorted(m for m in GRAPH if _reaches(m, c[0]) and _reaches(c[0], m))
+        report.append(
+            f"  a circle through {len(inside)} modules ({', '.join(inside)}), for example:\n    "
+            + "\n    ".join(_arrow(a, b) for a, b in zip(c, c[1:]))
+        )
+        assert members <= set(inside)
+    assert not cycles, "import circles (each arrow with the line of its import):\n" + "\n".join(
+        report
+    )
+
+
+def _reaches(a: str, b: str) -> bool:
+    seen, todo = {a}, [a]
+    while todo:
+        for w in GRAPH[todo.pop()]:
+            if w not in seen:
+                seen.add(w)
+                todo.append(w)
+    return b in seen
+
+
+def test_no_upward_imports():
+    upward = [
+        f"{_arrow(a, b)}: room {room_of(a)} imports room {room_of(b)}"
+        for a in sorted(GRAPH)
+        for b in sorted(GRAPH[a])
+        if room_of(a) is not None and room_of(b) is not None and room_of(b) > room_of(a)
+    ]
+    assert not upward, "upward imports (a lower room must not lean on a higher one):\n" + "\n".join(
+        upward
+    )
+
+
+def test_rooms_room_finder():
+    assert room_of("cnnmath") == 0
+    assert room_of("cnnmath.arguments") == 0
+    assert room_of("cnnmath.quiz.networks") == room_of("cnnmath.quiz") == len(ROOMS) - 1
+    assert room_of("cnnmath.network") == 3
+    assert room_of("cnnmath.no_such_module") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# importing the package changes nothing in the process
+# ---------------------------------------------------------------------------------------------
+
+_PROBE = """
+import ctypes, json, os, sys
+looked_up = []
+_getitem = ctypes.CDLL.__getitem__
+def _spy(self, name):
+    looked_up.append(name)
+    return _getitem(self, name)
+ctypes.CDLL.__getitem__ = _spy  # every C function found through ctypes passes here
+environ = dict(os.environ)
+import importlib
+for name in json.loads(sys.argv[1]):
+    importlib.import_module(name)
+from cnnmath import allocator
+print(json.dumps({
+    "environ_changed": sorted(
+        k for k in set(environ) | set(os.environ) if environ.get(k) != os.environ.get(k)
+    ),
+    "c_functions": sorted(set(looked_up)),
+    "allocator_limit": allocator.current_limit(),
+}))
+"""
+
+
+def test_importing_the_package_changes_nothing_in_the_process():
+    """Import ``cnnmath`` and every module of it (not the command-line programs) in a fresh
+    interpreter: the environment is unchanged, no C function of glibc's allocator (``mallopt``,
+    ``malloc_trim``) was looked up through ctypes, and the allocator module reports glibc's own
+    settings (its tuning is opt-in: :func:`cnnmath.allocator.keep_freed_memory`)."""
+    names = ["cnnmath"] + sorted(m for m in MODULES if not m.endswith("__main__"))
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env.pop("CNNMATH_MALLOC", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(names)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["environ_changed"] == [], f"importing cnnmath changed {found['environ_changed']}"
+    malloc = {"mallopt", "malloc_trim"} & set(found["c_functions"])
+    assert not malloc, f"importing cnnmath looked up {sorted(malloc)}: malloc tuning at import"
+    assert found["allocator_limit"] is None
+
+
+@pytest.mark.parametrize("module", ["cnnmath.quiz.registry", "cnnmath.claims.record"])
+def test_registers_import_nothing_of_what_registers_in_them(module):
+    """A register knows nothing of its entries: the generators and the claims import the
+    register; the register imports none of them (the catalogue and the ledger read it)."""
+    package = module.rpartition(".")[0]
+    inside = {m for m in GRAPH[module] if m.startswith(package + ".")}
+    allowed = {
+        "cnnmath.quiz.registry": {"cnnmath.quiz.question"},
+        "cnnmath.claims.record": {"cnnmath.claims.sources"},
+    }[module]
+    assert inside <= allowed, f"{module} imports {sorted(inside - allowed)}"
