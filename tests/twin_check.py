@@ -115,3 +115,11 @@ def check_twin(
         for k, v in state.flat("buffers").items():
             assert_close(v, theirs[k].numpy(), f"the buffer {k} after the batch", **tol)
     return run
+
+
+def random_batch(
+    n: int, shape: tuple[int, ...] = (1, 28, 28), seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random images of ``shape`` (uniform in [0, 1), float64) and labels 0..9."""
+    rng = np.random.default_rng(seed)
+    return rng.random((n, *shape)), rng.integers(0, 10, n)

@@ -23,8 +23,8 @@ CHAPTER = "crosscheck"
 )
 def _autodiff() -> Finding:
     from .. import zoo
-    from ..crosscheck import gradient_difference
     from ..gradcheck import error_bound
+    from ..lockstep import gradient_difference
 
     rng = np.random.default_rng(0)
     x, y = rng.random((4, 1, 28, 28)), rng.integers(0, 10, 4)

@@ -29,8 +29,8 @@ CHAPTER = "distributed"
 )
 def _example_by_example() -> Finding:
     from .. import zoo
-    from ..crosscheck import relative_difference
     from ..gradcheck import error_bound
+    from ..rounding import relative_difference
 
     rng = np.random.default_rng(4)
     x, y = rng.random((6, 1, 12, 12)), rng.integers(0, 10, 6)

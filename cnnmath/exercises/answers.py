@@ -362,7 +362,7 @@ def _batchnorm_dropout() -> list[OneAnswer]:
 
 
 def _networks() -> list[OneAnswer]:
-    from .. import arch, conv, conv_transpose, crosscheck, receptive, zoo
+    from .. import arch, conv, conv_transpose, receptive, rounding, zoo
     from .. import layers as L
     from ..mlp import MLP
     from ..network import Sequential
@@ -383,7 +383,7 @@ def _networks() -> list[OneAnswer]:
     k, p, n = (sp.Symbol(v, positive=True) for v in "kpn")
     q = sp.Symbol("q")
     stride_one = sp.solve(sp.Eq(n + 2 * q - k + 1, n + k - 1 - 2 * p), q)[0]
-    grid = np.unique(crosscheck.tf32_round(np.linspace(1, 2, 100_001, dtype=np.float32)))
+    grid = np.unique(rounding.tf32_round(np.linspace(1, 2, 100_001, dtype=np.float32)))
     cifar = arch.summary(zoo.mlp((3072, 1536, 768, 384, 128, 10)))
     cnn_cifar = zoo.thesis_cnn(input_shape=(3, 32, 32)).summary().trainable
     mlp_cifar = MLP.create((3072, 128, 64, 32, 10), "relu", seed=0).n_params
