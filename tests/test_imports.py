@@ -361,22 +361,20 @@ environ = dict(os.environ)
 import importlib
 for name in json.loads(sys.argv[1]):
     importlib.import_module(name)
-from cnnmath import allocator
 print(json.dumps({
     "environ_changed": sorted(
         k for k in set(environ) | set(os.environ) if environ.get(k) != os.environ.get(k)
     ),
     "c_functions": sorted(set(looked_up)),
-    "allocator_limit": allocator.current_limit(),
 }))
 """
 
 
 def test_importing_the_package_changes_nothing_in_the_process():
     """Import ``cnnmath`` and every module of it (not the command-line programs) in a fresh
-    interpreter: the environment is unchanged, no C function of glibc's allocator (``mallopt``,
-    ``malloc_trim``) was looked up through ctypes, and the allocator module reports glibc's own
-    settings (its tuning is opt-in: :func:`cnnmath.allocator.keep_freed_memory`)."""
+    interpreter: the environment is unchanged, and no C function of glibc's allocator
+    (``mallopt``, ``malloc_trim``) was looked up through ctypes, so its settings are glibc's own
+    (the tuning is opt-in: :func:`cnnmath.allocator.keep_freed_memory`)."""
     names = ["cnnmath"] + sorted(m for m in MODULES if not m.endswith("__main__"))
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     env.pop("CNNMATH_MALLOC", None)
@@ -392,7 +390,27 @@ def test_importing_the_package_changes_nothing_in_the_process():
     assert found["environ_changed"] == [], f"importing cnnmath changed {found['environ_changed']}"
     malloc = {"mallopt", "malloc_trim"} & set(found["c_functions"])
     assert not malloc, f"importing cnnmath looked up {sorted(malloc)}: malloc tuning at import"
-    assert found["allocator_limit"] is None
+
+
+def test_the_probe_sees_malloc_tuning():
+    """The probe above is not blind: entering the allocator's block looks up ``mallopt``."""
+    probe = _PROBE.replace(
+        "print(json.dumps(",
+        "from cnnmath.allocator import keep_freed_memory\n"
+        "with keep_freed_memory():\n    pass\nprint(json.dumps(",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(["cnnmath"])],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CNNMATH_MALLOC": ""},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    if "gnu_get_libc_version" not in found["c_functions"]:
+        pytest.skip("the C library has no gnu_get_libc_version: not glibc, nothing to tune")
+    assert "mallopt" in found["c_functions"]
 
 
 @pytest.mark.parametrize("module", ["cnnmath.quiz.registry", "cnnmath.claims.record"])
