@@ -364,7 +364,6 @@ def _batchnorm_dropout() -> list[OneAnswer]:
 def _networks() -> list[OneAnswer]:
     from .. import arch, conv, conv_transpose, receptive, rounding, zoo
     from .. import layers as L
-    from ..mlp import MLP
     from ..network import Sequential
 
     full = Sequential([L.Conv2d(16, 5, name="C3")], (6, 14, 14))
@@ -386,7 +385,7 @@ def _networks() -> list[OneAnswer]:
     grid = np.unique(rounding.tf32_round(np.linspace(1, 2, 100_001, dtype=np.float32)))
     cifar = arch.summary(zoo.mlp((3072, 1536, 768, 384, 128, 10)))
     cnn_cifar = zoo.thesis_cnn(input_shape=(3, 32, 32)).summary().trainable
-    mlp_cifar = MLP.create((3072, 128, 64, 32, 10), "relu", seed=0).n_params
+    mlp_cifar = zoo.mlp((3072, 128, 64, 32, 10)).n_params
     cnn = zoo.thesis_cnn().summary()
     busiest = max(cnn.rows, key=lambda r: r.macs)
     return [

@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from .. import activations as act
-from .. import losses, mlp, perceptron
+from .. import chain_rule, losses, perceptron
 from ..dense import affine_backward, affine_forward
 from .core import (
     Config,
@@ -533,10 +533,10 @@ def _mlp_configs() -> list[Config]:
         rng = np.random.default_rng(seed)
         params = {
             k: np.round(v + 0.1 * (k[0] == "b"), 3)
-            for k, v in mlp.init_params(sizes, "glorot_normal", seed).items()
+            for k, v in chain_rule.init_params(sizes, "glorot_normal", seed).items()
         }
         x = np.round(rng.normal(0, 1, (n, sizes[0])), 2)
-        logits, caches = mlp.mlp_forward(params, x, activation)
+        logits, caches = chain_rule.mlp_forward(params, x, activation)
         dlogits = np.round(rng.normal(0, 1, logits.shape), 2)
         data = {"params": params, "x": x, "activation": activation, "dlogits": dlogits}
         out.append(Config(label, (dlogits, caches, activation), data=data))
@@ -558,7 +558,7 @@ def _mlp_fd(cfg: Config) -> dict[str, object]:
     params = d["params"]
 
     def forward(**p):
-        return mlp.mlp_forward(p, d["x"], d["activation"])[0]
+        return chain_rule.mlp_forward(p, d["x"], d["activation"])[0]
 
     return finite_differences(forward, params, d["dlogits"], {k: k for k in _MLP_OUTPUTS})
 
@@ -615,7 +615,7 @@ def _mlp_compare(got: object, expected: object, output: str) -> str | None:
 
 MLP_BACKWARD = Exercise(
     name="mlp_backward",
-    target=mlp.mlp_backward,
+    target=chain_rule.mlp_backward,
     chapter="backprop",
     task=(
         "caches is what mlp_forward(params, x, activation) returns: one (affine cache, "

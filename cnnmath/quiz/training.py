@@ -1,8 +1,9 @@
 """Questions on training networks: backpropagation, initialization, optimizers and MLPs.
 
 Answers come from the dense and activation pairs, :mod:`cnnmath.init`, the update rules of
-:mod:`cnnmath.optim`, :func:`cnnmath.mlp.parameter_count`, :func:`cnnmath.mlp.mlp_forward` and
-:func:`cnnmath.arch.summary` of :func:`cnnmath.zoo.mlp`.
+:mod:`cnnmath.optim`, the MLP written out with the chain rule
+(:func:`cnnmath.chain_rule.parameter_count`, :func:`cnnmath.chain_rule.mlp_forward`) and the
+architecture table of :func:`cnnmath.zoo.mlp`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import sympy as sp
 from .. import activations as act
 from .. import init, losses, optim, zoo
 from ..arch import summary
+from ..chain_rule import mlp_backward, mlp_forward, parameter_count
 from ..dense import affine_backward, affine_forward
-from ..mlp import mlp_backward, mlp_forward, parameter_count
 from . import mistakes as M
 from .foundations import vec
 from .question import Draft, choice, fmt, num, numeric, par, symbolic
