@@ -24,13 +24,8 @@ Modules, each named after the mathematics it holds:
   :mod:`~cnnmath.receptive` (receptive fields), :mod:`~cnnmath.plots`, :mod:`~cnnmath.timing`;
 - teaching: :mod:`~cnnmath.quiz` (a package: seeded quiz questions, banks for Moodle and Canvas,
   grading, the student edition);
-- the process: :mod:`~cnnmath.allocator` (keeps freed memory for reuse; switched on below).
+- the process: :mod:`~cnnmath.allocator` (keeps freed memory for reuse inside a ``with`` block:
+  training and the benchmarks use it; importing the package changes nothing).
 """
 
 __version__ = "0.1.0"
-
-from .allocator import keep_freed_memory as _keep_freed_memory
-
-# Training steps free and re-allocate the same large arrays; keeping freed memory in the process
-# spares the page faults that otherwise cost a third of a LeNet-5 step (see cnnmath.allocator).
-_keep_freed_memory()

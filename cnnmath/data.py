@@ -14,7 +14,9 @@ recompressed) and its structure (IDX magic number, dimensions and length; CIFAR-
 A missing file raises :class:`DatasetNotFoundError` and a damaged one :class:`DatasetCorruptError`;
 both say what to do. A download goes to a temporary file in the cache, is verified, and only
 then replaces the cached file (``os.replace``), so a failed or tampered download never destroys a
-good copy.
+good copy. (This is the one file the package writes without :func:`cnnmath.files.write_atomically`,
+which renames its file as soon as it is written: a download must first be verified, by reading the
+whole file back, and a second mirror tried if it fails.)
 
 The cache directory is ``$CNNMATH_DATA`` or ``~/.cache/cnnmath``.
 """

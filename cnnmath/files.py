@@ -32,6 +32,8 @@ def write_atomically(
         raise TypeError(
             f"write must be bytes, a str or a function of a file object; got {type(write).__name__}"
         )
+    if mode is not None and (isinstance(mode, bool) or not isinstance(mode, int) or mode >> 12):
+        raise ValueError(f"mode must be permission bits such as 0o644, or None; got {mode!r}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -52,6 +51,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 from . import printable, tex
+from .files import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -497,10 +497,7 @@ def build(
     config = edition_config(root, edition)
     work = root / "_build" / "print" / edition
     work.mkdir(parents=True, exist_ok=True)
-    config_path = work / "_config.yml"
-    tmp = config_path.with_suffix(".yml.tmp")
-    tmp.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    os.replace(tmp, config_path)
+    config_path = write_atomically(work / "_config.yml", yaml.safe_dump(config, sort_keys=False))
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [
         str(jupyter_book if jupyter_book.exists() else "jupyter-book"),
@@ -512,11 +509,12 @@ def build(
     latex_dir = work / "_build" / "latex"
     pdf = tex.compile(latex_dir / "cnnmath.tex", latex_dir)
     target = root / OUTPUTS[edition] if output is None else Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(pdf, tmp)
-    os.replace(tmp, target)
-    return target
+
+    def copy(f) -> None:
+        with pdf.open("rb") as src:
+            shutil.copyfileobj(src, f)
+
+    return write_atomically(target, copy)
 
 
 def main(argv: list[str] | None = None) -> int:

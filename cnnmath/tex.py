@@ -27,9 +27,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import unicodedata
 from pathlib import Path
+
+from .files import write_atomically
 
 __all__ = [
     "DEBIAN_PACKAGES",
@@ -326,17 +327,6 @@ def _check_log(log: Path, engine: str) -> None:
     raise TeXError(f"{engine} failed (log: {log}):\n{_first_error(text)}", log)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def compile(  # noqa: A001 - the name says what it does; cnnmath.tex.compile, never bare
     source: str | os.PathLike,
     directory: str | os.PathLike,
@@ -379,7 +369,7 @@ def compile(  # noqa: A001 - the name says what it does; cnnmath.tex.compile, ne
             )
         directory.mkdir(parents=True, exist_ok=True)
         tex = directory / f"{name}.tex"
-        _atomic_write(tex, source)
+        write_atomically(tex, source)
     else:
         raise ValueError(f"source must be LaTeX text or a path, got {type(source).__name__}")
     if shutil.which(engine) is None:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .activations import softmax
+from .allocator import keep_freed_memory
 from .arguments import (
     as_float_array,
     generator,
@@ -332,31 +333,32 @@ def fit(
     elif run.mode == "summary":
         summary = _Summary(run.epochs, run.regression, run.x_val is not None)
     try:
-        for e in range(run.epochs):
-            if lr_schedule is not None:
-                optimizer.lr = lr_schedule(e)
-            x_e = run.x if transform is None else _transformed(transform, run.x, e)
-            total_loss, correct = 0.0, 0
-            for b, idx in enumerate(minibatches(len(x_e), run.batch_size, rng), start=1):
-                loss, grads, out = _step(net, state, x_e[idx], run.y[idx], e + 1, b, optimizer)
-                optimizer.step(state.params, grads)
-                total_loss += loss * len(idx)
-                if not run.regression:
-                    correct += int(np.sum(out.argmax(axis=1) == run.y[idx]))
-                if bar is not None:
-                    bar.update(1)
-            hist.train_loss.append(total_loss / len(x_e))
-            hist.train_acc.append(float("nan") if run.regression else correct / len(x_e))
-            if run.x_val is not None:
-                vl, va = evaluate(net, state, run.x_val, run.y_val)
-                hist.val_loss.append(vl)
-                hist.val_acc.append(va)
-                if bar is not None:
-                    bar.set_postfix(epoch=e + 1, val_acc=f"{va:.4f}", refresh=False)
-            if summary is not None:
-                summary.epoch_done(e + 1, hist)
-            if run.checkpoint is not None:
-                save_checkpoint(run.checkpoint, state, optimizer, hist)
+        with keep_freed_memory():  # the same arrays every step: keep their memory
+            for e in range(run.epochs):
+                if lr_schedule is not None:
+                    optimizer.lr = lr_schedule(e)
+                x_e = run.x if transform is None else _transformed(transform, run.x, e)
+                total_loss, correct = 0.0, 0
+                for b, idx in enumerate(minibatches(len(x_e), run.batch_size, rng), start=1):
+                    loss, grads, out = _step(net, state, x_e[idx], run.y[idx], e + 1, b, optimizer)
+                    optimizer.step(state.params, grads)
+                    total_loss += loss * len(idx)
+                    if not run.regression:
+                        correct += int(np.sum(out.argmax(axis=1) == run.y[idx]))
+                    if bar is not None:
+                        bar.update(1)
+                hist.train_loss.append(total_loss / len(x_e))
+                hist.train_acc.append(float("nan") if run.regression else correct / len(x_e))
+                if run.x_val is not None:
+                    vl, va = evaluate(net, state, run.x_val, run.y_val)
+                    hist.val_loss.append(vl)
+                    hist.val_acc.append(va)
+                    if bar is not None:
+                        bar.set_postfix(epoch=e + 1, val_acc=f"{va:.4f}", refresh=False)
+                if summary is not None:
+                    summary.epoch_done(e + 1, hist)
+                if run.checkpoint is not None:
+                    save_checkpoint(run.checkpoint, state, optimizer, hist)
     finally:
         if bar is not None:
             bar.close()

@@ -33,10 +33,8 @@ import copy
 import hashlib
 import html
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +42,8 @@ from pathlib import Path
 import yaml
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
+
+from ..files import write_atomically
 
 
 class RemoveSolutions(SphinxTransform):
@@ -178,17 +178,6 @@ def strip_solutions(notebook: dict) -> dict:
     return out
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def strip_solutions_in_folder(folder: Path) -> list[Path]:
     """Every notebook and MyST page under ``folder`` rewritten without solutions; the changed."""
     changed = []
@@ -204,7 +193,7 @@ def strip_solutions_in_folder(folder: Path) -> list[Path]:
         else:
             continue
         if stripped != text:
-            _write_atomically(path, stripped)
+            write_atomically(path, stripped)
             changed.append(path)
     return changed
 
