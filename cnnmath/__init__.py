@@ -14,8 +14,9 @@ Modules, each named after the mathematics it holds:
 - networks: :mod:`~cnnmath.layers` (thin objects over the pairs), :mod:`~cnnmath.network` (a
   network as a list of layers), :mod:`~cnnmath.zoo` (the book's named networks, each described
   once);
-- models: :mod:`~cnnmath.perceptron`, :mod:`~cnnmath.mlp`, :mod:`~cnnmath.cnn` (LeNet-5),
-  :mod:`~cnnmath.torch_twin` (PyTorch copies for cross-checks);
+- models: :mod:`~cnnmath.perceptron`, :mod:`~cnnmath.chain_rule` (the MLP and LeNet-5 written out
+  by hand, layer by layer, for reading), :mod:`~cnnmath.torch_twin` (PyTorch copies for
+  cross-checks);
 - training: :mod:`~cnnmath.init`, :mod:`~cnnmath.optim`, :mod:`~cnnmath.landscapes`,
   :mod:`~cnnmath.train`, :mod:`~cnnmath.metrics`, :mod:`~cnnmath.data`,
   :mod:`~cnnmath.distributed` (data-parallel training over processes);
