@@ -29,8 +29,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cnnmath"
 ROOMS: list[tuple[str, tuple[str, ...]]] = [
     (
         "Tools that know nothing of neural networks: argument checks, atomic files, torch's "
-        "devices, the allocator, TeX and Sphinx plumbing, SymPy's proof helpers, the datasets, "
-        "figures; and the package's own __init__, which imports nothing.",
+        "devices, the allocator, TeX and Sphinx plumbing, printable displays and code listings, "
+        "SymPy's proof helpers, the datasets, figures; and the package's own __init__, which "
+        "imports nothing.",
         (
             "",
             "allocator",
@@ -38,7 +39,9 @@ ROOMS: list[tuple[str, tuple[str, ...]]] = [
             "data",
             "devices",
             "files",
+            "listing",
             "plots",
+            "printable",
             "reader",
             "symbolic",
             "tex",
@@ -52,7 +55,6 @@ ROOMS: list[tuple[str, tuple[str, ...]]] = [
         (
             "activations",
             "chain_rule",
-            "cnn",
             "connection_table",
             "conv",
             "conv_transpose",
@@ -84,7 +86,7 @@ ROOMS: list[tuple[str, tuple[str, ...]]] = [
     (
         "What is built on descriptions: the book's named networks, training, the torch twins, "
         "receptive fields, rounding a network's arithmetic to another precision.",
-        ("mlp", "receptive", "rounding", "torch_twin", "train", "zoo"),
+        ("receptive", "rounding", "torch_twin", "train", "zoo"),
     ),
     (
         "Experiments that run networks: NumPy against torch step for step, data-parallel "
@@ -103,18 +105,8 @@ ROOMS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "Teaching and publishing: the ledger of the sources' claims, quizzes, exercises and "
-        "their assignments, oracles shown in the chapters, printable forms, listings, the print "
-        "edition.",
-        (
-            "assign",
-            "exercises",
-            "ledger",
-            "listing",
-            "oracles",
-            "print_edition",
-            "printable",
-            "quiz",
-        ),
+        "their assignments, the oracles shown in the chapters, the print edition.",
+        ("assign", "exercises", "ledger", "oracles", "print_edition", "quiz"),
     ),
 ]
 
