@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .allocator import keep_freed_memory
 from .arguments import callable_arg, flag, layer_sizes, positive_int
 
 
@@ -37,14 +38,15 @@ def throughput(
     batch_size = positive_int(batch_size, "batch_size")
     repeats, rounds = positive_int(repeats, "repeats"), positive_int(rounds, "rounds")
     warmup = positive_int(warmup, "warmup", minimum=0)
-    for _ in range(warmup):
-        step()
     best = np.inf
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(repeats):
+    with keep_freed_memory():  # as in training: freed arrays reused, no fresh pages per step
+        for _ in range(warmup):
             step()
-        best = min(best, (time.perf_counter() - t0) / repeats)
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            for _ in range(repeats):
+                step()
+            best = min(best, (time.perf_counter() - t0) / repeats)
     return batch_size / best
 
 
