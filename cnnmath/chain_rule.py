@@ -127,11 +127,8 @@ def mlp_loss_and_grads(
     params: Params, x: np.ndarray, y: np.ndarray, activation: str = "relu"
 ) -> tuple[float, Params, np.ndarray]:
     """Mean softmax cross-entropy over the batch, the gradient of every parameter, and the logits."""
-    L = n_layers(params)
-    y = check_labels(
-        y, "y (the class labels)", n=np.shape(x)[0], num_classes=np.shape(params[f"W{L}"])[0]
-    )
     logits, caches = mlp_forward(params, x, activation)
+    y = check_labels(y, "y (the class labels)", n=len(logits), num_classes=logits.shape[1])
     loss, lc = softmax_cross_entropy_forward(logits, y)
     return loss, mlp_backward(softmax_cross_entropy_backward(1.0, lc), caches, activation), logits
 
