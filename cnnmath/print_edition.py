@@ -21,7 +21,7 @@ pages written as MyST notebooks, which store none, are executed), then runs late
   (``<IPython.core.display.HTML object>``). A derivation's display has its long definitions
   reflowed into rows and is scaled to the line where it is still wider (:func:`fitted_display`).
 - **Quizzes** (a ``show_quiz(...)`` cell, shown in the browser by JavaScript) print as their
-  questions, with options and answer boxes (:func:`cnnmath.printable.quiz_latex`), from the
+  questions, with options and answer boxes (:func:`cnnmath.quiz.printed.quiz_latex`), from the
   cell's own printable ``text/latex`` or else from ``cnnmath.quiz.book.quiz(topic, seed, n)``
   with the arguments of the call.
 - **Exercises and solutions**: the exercises stay where they are; the solutions move to a section
@@ -309,8 +309,9 @@ def _quiz_cell(env, docname: str, cell: nodes.container) -> None:
     stored = [r for out in outputs for r in _stored_printable(out)]
     if not stored:
         from .quiz.book import quiz
+        from .quiz.printed import quiz_latex
 
-        stored = [_raw_latex(printable.quiz_latex(quiz(topic, seed, n)))]
+        stored = [_raw_latex(quiz_latex(quiz(topic, seed, n)))]
     out = outputs[0]
     out.children = []
     for r in stored:
@@ -402,6 +403,7 @@ def _purge_quizzes(app: Sphinx, env, docname: str) -> None:
 def quiz_answers_latex(env, order: list[str]) -> str:
     """The instructor's appendix: for each chapter's quiz (in reading order), the key."""
     from .quiz.book import quiz
+    from .quiz.printed import quiz_key_latex
 
     found = getattr(env, "cnnmath_quizzes", {})
     parts = [
@@ -416,7 +418,7 @@ def quiz_answers_latex(env, order: list[str]) -> str:
         for topic, seed, n in found.get(docname, []):
             title = env.titles[docname].astext() if docname in env.titles else docname
             parts.append(f"\\section{{{printable.escape(title)}}}")
-            parts.append(printable.quiz_key_latex(quiz(topic, seed, n)))
+            parts.append(quiz_key_latex(quiz(topic, seed, n)))
     return "\n".join(parts)
 
 

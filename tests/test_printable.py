@@ -12,6 +12,7 @@ import pytest
 
 from cnnmath import printable, tex
 from cnnmath.quiz.book import quiz
+from cnnmath.quiz.printed import quiz_key_latex, quiz_latex
 from cnnmath.quiz.question import Choice, Grid, Numeric
 from cnnmath.quiz.registry import TOPICS
 
@@ -153,11 +154,11 @@ def test_every_quiz_prints_as_questions_and_its_key_compiles(tmp_path):
     for topic in TOPICS:
         qs = quiz(topic, 0)
         questions += qs
-        printed = printable.quiz_latex(qs, title=printable.escape(TOPICS[topic]))
+        printed = quiz_latex(qs, title=printable.escape(TOPICS[topic]))
         for q in qs:  # a student's copy holds neither the kind and seed nor the answer
             assert q.id not in printed
             assert f"\\texttt{{{printable.escape(q.kind)}}}" not in printed
-        body += [printed, printable.quiz_key_latex(qs)]
+        body += [printed, quiz_key_latex(qs)]
     text = compiled_text(tmp_path, "\n".join(body))
     for q in questions:
         assert q.title in text
@@ -180,12 +181,12 @@ def test_every_quiz_prints_as_questions_and_its_key_compiles(tmp_path):
 def test_quiz_latex_gives_a_grid_of_boxes_for_a_feature_map():
     q = next(q for q in quiz("convolution", 0) if isinstance(q.answer, Grid))
     rows, cols = q.answer.value.shape
-    printed = printable.quiz_latex([q])
+    printed = quiz_latex([q])
     grid = re.search(r"\\begin\{tabular\}\[t\]\{\|((?:c\|)+)\}(.*?)\\end\{tabular\}", printed, re.S)
     assert grid and grid.group(1).count("c") == cols
     assert grid.group(2).count("\\hline") == rows + 1
     with pytest.raises(ValueError, match="at least one question"):
-        printable.quiz_latex([])
+        quiz_latex([])
 
 
 @pytest.mark.parametrize("size", ["footnotesize", "small"])

@@ -127,10 +127,11 @@ def test_show_quiz_displays_html_latex_and_text(monkeypatch):
 @pytest.mark.parametrize("chapter", TOPICS)
 def test_the_printable_quiz_is_marked_raw_latex_of_the_first_version(chapter):
     from cnnmath import printable
+    from cnnmath.quiz import printed
 
     latex = quiz_latex(chapter, seed=2)
     assert latex.splitlines()[0] == printable.MARKER  # raw LaTeX for the PDF, not a formula
-    assert latex == printable.quiz_latex(quiz(chapter, 2))
+    assert latex == printed.quiz_latex(quiz(chapter, 2))
     assert latex.count("\\item ") == len(quiz(chapter, 2))
 
 

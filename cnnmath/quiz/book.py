@@ -37,6 +37,7 @@ from importlib import resources
 
 import numpy as np
 
+from . import printed
 from .catalogue import generators
 from .question import Numeric, Question
 from .registry import TOPICS, check_seed, check_topic
@@ -211,11 +212,9 @@ def quiz_html(chapter: str, seed: int = 0, n: int | None = None, versions: int =
 
 
 def quiz_latex(chapter: str, seed: int = 0, n: int | None = None) -> str:
-    """The quiz for print (the version of ``seed``): :func:`cnnmath.printable.quiz_latex` of its
-    questions (marked raw LaTeX: the text, the options with boxes to tick, a box per number)."""
-    from ..printable import quiz_latex as printable_quiz
-
-    return printable_quiz(quiz(chapter, seed, n))
+    """The quiz for print (the version of ``seed``): :func:`cnnmath.quiz.printed.quiz_latex` of
+    its questions (marked raw LaTeX: the text, the options with boxes to tick, a box per number)."""
+    return printed.quiz_latex(quiz(chapter, seed, n))
 
 
 def quiz_text(chapter: str, seed: int = 0, n: int | None = None) -> str:
