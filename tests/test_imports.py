@@ -4,7 +4,8 @@ no upward imports; and importing the package changes nothing in the process.
 Every ``import`` and ``from ... import`` of a module counts, at module level or inside a function
 (a lazy import is still a dependency), and so does ``importlib.import_module`` with a constant
 name. ``from package import name`` is an arrow to the module ``package.name`` when there is one,
-else to the package's ``__init__``.
+else to the package's ``__init__``; and importing a module of another package is also an arrow to
+that package's ``__init__``, which Python runs first.
 
 The package is a house of rooms, each resting on the ones below: a module may import modules of
 its own room or of lower rooms, never of a higher one. :data:`ROOMS` names every module's room
@@ -147,8 +148,15 @@ def imports_of(module: str) -> dict[str, int]:
 
     def add(name: str | None, line: int) -> None:
         t = _target(name) if name else None
-        if t is not None and t != module:
-            found.setdefault(t, line)
+        if t is None or t == module:
+            return
+        found.setdefault(t, line)
+        # importing a.b.c from outside the package a.b also runs a.b's __init__ (and a's)
+        parts = t.split(".")
+        for i in range(2, len(parts)):
+            package = ".".join(parts[:i])
+            if package in MODULES and package != module and not module.startswith(package + "."):
+                found.setdefault(package, line)
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -203,6 +211,9 @@ def test_the_graph_sees_the_imports():
         f"cnnmath.quiz.{m}" for m in ("foundations", "training", "convolutional", "networks")
     }
     assert "cnnmath.claims.lenet5" in GRAPH["cnnmath.claims"]  # inside claims.load
+    # quiz.mistakes is a module of another package: importing it runs cnnmath/quiz/__init__.py
+    assert {"cnnmath.quiz.mistakes", "cnnmath.quiz"} <= set(GRAPH["cnnmath.exercises.core"])
+    assert "cnnmath.quiz" not in GRAPH["cnnmath.quiz.networks"]  # its own package: running
 
 
 def test_every_import_names_its_module():
