@@ -56,6 +56,11 @@ def quiz_latex(questions: Sequence, *, title: str = "") -> str:
             f"\\par\\smallskip{{\\footnotesize\\itshape {latex_text(q.answer.instructions())}}}"
         )
         items.append("\n".join(parts))
+    return _numbered(items, title)
+
+
+def _numbered(items: list[str], title: str) -> str:
+    """The items as a numbered list under an optional title, marked raw LaTeX."""
     head = f"\\paragraph{{{title}}}\n" if title else ""
     return (
         f"{MARKER}\n{head}\\begin{{enumerate}}\n"
@@ -112,12 +117,7 @@ def quiz_key_latex(questions: Sequence, *, title: str = "") -> str:
                 + "\n\\end{itemize}"
             )
         items.append("\n".join(parts))
-    head = f"\\paragraph{{{title}}}\n" if title else ""
-    return (
-        f"{MARKER}\n{head}\\begin{{enumerate}}\n"
-        + "\n\\medskip\n".join(items)
-        + "\n\\end{enumerate}"
-    )
+    return _numbered(items, title)
 
 
 def _solution_latex(text: str) -> str:
