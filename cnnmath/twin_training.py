@@ -52,7 +52,7 @@ def _dtype_name(dtype: object, name: str = "dtype") -> str:
     :data:`cnnmath.lockstep.DTYPES`."""
     try:
         found = np.dtype(dtype).name if dtype is not None else None
-    except TypeError:
+    except (TypeError, ValueError):
         found = None
     if found not in DTYPES:
         raise ValueError(f"{name} must be one of {DTYPES}; got {dtype!r}")

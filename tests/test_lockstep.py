@@ -214,3 +214,15 @@ def test_lockstep_takes_a_description_and_names_the_trace_after_it():
         lockstep.lockstep(
             zoo.lenet5, x, y, steps=1, batch_size=4
         )  # the function, not a description
+
+
+def test_described_gives_a_new_description_for_a_name_and_a_description_itself():
+    a, b = lockstep.described("lenet5"), lockstep.described("lenet5")
+    assert isinstance(a, Sequential) and a is not b and a.n_params == b.n_params == 61_706
+    thesis = lockstep.described("thesis_cnn")  # compared without dropout
+    assert [layer.p for layer in thesis.layers if layer.kind == "dropout"] == [0.0] * 3
+    net = zoo.lenet5()
+    assert lockstep.described(net) is net
+    for bad in ("alexnet", zoo.lenet5, None):
+        with pytest.raises(ValueError, match="network must be one of"):
+            lockstep.described(bad)

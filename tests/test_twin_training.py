@@ -23,6 +23,8 @@ def test_predictions_agree_in_float64():
     assert twin_training.compare_predictions(net, other, x, y).largest_logit_difference < 1e-12
     with pytest.raises(ValueError, match="dtype must be one of"):
         twin_training.compare_predictions(net, module, x, y, dtype="float16")
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        twin_training.compare_predictions(net, module, x, y, dtype={})
 
 
 def test_train_twin_is_repeatable_and_learns():
