@@ -18,6 +18,7 @@ from cnnmath import ledger
 from cnnmath.layers import Activation, BatchNorm, Conv2d, Dense, Flatten, MaxPool2d
 from cnnmath.network import Sequential
 from cnnmath.quiz import generate, generators
+from cnnmath.quiz.networks import describe
 from cnnmath.quiz.training import equal_groups, groups_text
 
 SEEDS = range(20)
@@ -455,6 +456,33 @@ def test_answers_by_another_route(kind):
         else:
             assert got == pytest.approx(want, rel=1e-9, abs=1e-12), q.id
         assert q.check(q.answer.key()).correct, q.id
+
+
+NETWORK_KINDS = [g.kind for g in generators() if g.make.__module__ == "cnnmath.quiz.networks"]
+
+
+@pytest.mark.parametrize("kind", NETWORK_KINDS)
+def test_a_network_question_states_the_network_it_holds(kind):
+    """The oracles read the network of ``question.data``: it must be the one the text states,
+    layer for layer, and its input the images the text names."""
+    questions = [generate(kind, seed) for seed in SEEDS]
+    held = [q for q in questions if "net" in q.data]
+    if kind in ("lenet_flatten", "lenet_parameters", "receptive_field") or kind.startswith("cnn_"):
+        assert len(held) == len(questions)
+    for q in held:
+        net = q.data["net"]
+        assert isinstance(net, Sequential), q.id
+        if "n" in q.data:
+            assert net.input_shape == (1, q.data["n"], q.data["n"]), q.id
+            assert f"${q.data['n']}\\times{q.data['n']}$ grey images" in q.text, q.id
+        layers = net.layers[:-1] if kind == "lenet_flatten" else net.layers  # the last: flatten
+        if kind.startswith("cnn_"):  # the text sums the blocks up: check their counts and sizes
+            convs = [layer for layer in net.layers if isinstance(layer, Conv2d)]
+            blocks = len(convs) // 2
+            assert f"{blocks} blocks of [conv {convs[0].kernel[0]}x{convs[0].kernel[0]}" in q.text
+            assert ", ".join(str(c.filters) for c in convs[::2]) + " filters" in q.text, q.id
+        else:
+            assert describe(layers) in q.text, q.id
 
 
 def test_the_tolerance_never_accepts_a_distractor():
