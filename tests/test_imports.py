@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -126,36 +127,31 @@ def module_files() -> dict[str, Path]:
 MODULES = module_files()
 
 
-def _target(name: str) -> str | None:
-    """The package's module that ``name`` (``cnnmath.x.y.attr``) lives in, or None if outside."""
-    if name != "cnnmath" and not name.startswith("cnnmath."):
-        return None
-    while name not in MODULES:
-        name = name.rpartition(".")[0]
-    return name
-
-
-#: Imports whose module name is computed (``import_module(f"...{name}")``): invisible to the graph.
-COMPUTED: list[str] = []
-
-
-def imports_of(module: str) -> dict[str, int]:
-    """The package's modules that ``module`` imports, each with the line of its first import."""
-    path = MODULES[module]
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    here = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+def imports_in(
+    source: str, module: str, is_package: bool, modules: Collection[str]
+) -> tuple[dict[str, int], list[int]]:
+    """The modules of ``modules`` that the code ``source`` of ``module`` imports, each with the
+    line of its first import; and the lines of imports whose module name is computed
+    (``import_module(f"...{name}")``), which no reading of the source can follow."""
+    tree = ast.parse(source)
+    here = module.split(".") if is_package else module.split(".")[:-1]
+    top = module.split(".")[0]
     found: dict[str, int] = {}
+    computed: list[int] = []
 
-    def add(name: str | None, line: int) -> None:
-        t = _target(name) if name else None
-        if t is None or t == module:
+    def add(name: str, line: int) -> None:
+        if name != top and not name.startswith(top + "."):
+            return  # outside the package
+        while name not in modules and "." in name:
+            name = name.rpartition(".")[0]
+        if name == module or name not in modules:
             return
-        found.setdefault(t, line)
+        found.setdefault(name, line)
         # importing a.b.c from outside the package a.b also runs a.b's __init__ (and a's)
-        parts = t.split(".")
+        parts = name.split(".")
         for i in range(2, len(parts)):
             package = ".".join(parts[:i])
-            if package in MODULES and package != module and not module.startswith(package + "."):
+            if package in modules and package != module and not module.startswith(package + "."):
                 found.setdefault(package, line)
 
     for node in ast.walk(tree):
@@ -165,26 +161,38 @@ def imports_of(module: str) -> dict[str, int]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = ".".join(here[: len(here) - node.level + 1])
-                source = f"{base}.{node.module}" if node.module else base
+                origin = f"{base}.{node.module}" if node.module else base
             else:
-                source = node.module or ""
+                origin = node.module or ""
             for alias in node.names:
-                full = f"{source}.{alias.name}"
-                add(full if full in MODULES else source, node.lineno)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "import_module"
+                full = f"{origin}.{alias.name}"
+                add(full if full in modules else origin, node.lineno)
+        elif isinstance(node, ast.Call) and (
+            (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+            or (isinstance(node.func, ast.Name) and node.func.id in ("import_module", "__import__"))
         ):
             arg = node.args[0] if node.args else None
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 add(arg.value, node.lineno)
             else:
-                COMPUTED.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
-    return found
+                computed.append(node.lineno)
+    return found, computed
 
 
-GRAPH = {m: imports_of(m) for m in MODULES}
+def _read(module: str) -> tuple[dict[str, int], list[int]]:
+    path = MODULES[module]
+    return imports_in(path.read_text(encoding="utf-8"), module, path.name == "__init__.py", MODULES)
+
+
+_READ = {m: _read(m) for m in MODULES}
+#: Every module's arrows: ``{module: {imported module: line of the first import}}``.
+GRAPH = {m: found for m, (found, _) in _READ.items()}
+#: Imports whose module name is computed: invisible to the graph.
+COMPUTED = [
+    f"{MODULES[m].relative_to(PACKAGE.parent)}:{line}"
+    for m, (_, lines) in _READ.items()
+    for line in lines
+]
 
 
 def room_of(module: str) -> int | None:
@@ -200,20 +208,38 @@ def room_of(module: str) -> int | None:
     return None if best is None else best[1]
 
 
-def test_the_graph_sees_the_imports():
-    """The parser finds the arrows it must (a lazy import, a relative one, a package's own)."""
+def test_the_reading_finds_every_kind_of_import():
+    """On a made-up package: a module-level and a lazy import, relative ones, a name imported
+    from a package, import_module by name and by a computed name, an outside module."""
+    modules = {"p", "p.a", "p.b", "p.sub", "p.sub.c", "p.sub.d"}
+    source = """
+import numpy
+from . import a
+from .b import something
+def lazy():
+    from .sub.c import f
+    import importlib
+    importlib.import_module("p.sub.d")
+    importlib.import_module(f"p.{name}")
+"""
+    found, computed = imports_in(source, "p.x", False, modules)
+    assert found == {"p.a": 3, "p.b": 4, "p.sub.c": 6, "p.sub": 6, "p.sub.d": 8}
+    assert computed == [9]
+    # inside p.sub, importing a sibling does not run p.sub's __init__ again
+    found, _ = imports_in("from .c import f\nfrom .. import a", "p.sub.d", False, modules)
+    assert found == {"p.sub.c": 1, "p.a": 2}
+    # a package's __init__ imports relative to itself
+    found, _ = imports_in("from .c import f", "p.sub", True, modules)
+    assert found == {"p.sub.c": 1}
+
+
+def test_the_graph_of_the_package_holds_known_arrows():
     assert "cnnmath.network" in GRAPH["cnnmath.zoo"]
-    assert "cnnmath.layers" in GRAPH["cnnmath.network"]
-    assert "cnnmath.arch" in GRAPH["cnnmath.network"]  # lazy: inside Sequential.summary
-    assert "cnnmath.quiz.registry" in GRAPH["cnnmath.quiz.networks"]
-    assert "cnnmath.claims.record" in GRAPH["cnnmath.claims.lenet5"]
     assert set(GRAPH["cnnmath.quiz.catalogue"]) >= {
         f"cnnmath.quiz.{m}" for m in ("foundations", "training", "convolutional", "networks")
     }
     assert "cnnmath.claims.lenet5" in GRAPH["cnnmath.claims"]  # inside claims.load
-    # quiz.mistakes is a module of another package: importing it runs cnnmath/quiz/__init__.py
-    assert {"cnnmath.quiz.mistakes", "cnnmath.quiz"} <= set(GRAPH["cnnmath.exercises.core"])
-    assert "cnnmath.quiz" not in GRAPH["cnnmath.quiz.networks"]  # its own package: running
+    assert "cnnmath.claims" in GRAPH["cnnmath.ledger"]
 
 
 def test_every_import_names_its_module():
