@@ -54,7 +54,10 @@ def cpu_model() -> str:
 
 def describe(dev: str | torch.device) -> dict[str, Any]:
     """The device by name, and the versions of everything that computes on it."""
-    dev = device(dev)
+    try:
+        dev = device(dev)
+    except (TypeError, ValueError) as exc:  # device() names its argument "name"
+        raise type(exc)(f"dev: {exc}") from None
     info: dict[str, Any] = {
         "device": str(dev),
         "python": platform.python_version(),

@@ -35,6 +35,8 @@ def write_atomically(
     if mode is not None and (isinstance(mode, bool) or not isinstance(mode, int) or mode >> 12):
         raise ValueError(f"mode must be permission bits such as 0o644, or None; got {mode!r}")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path must be a file's path; {path} is a directory")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -292,6 +292,7 @@ class Sequential:
 
     def check_state(self, state: object, name: str = "state") -> State:
         """Return ``state`` if it was made by :meth:`init` of a network of this shape, else raise."""
+        _label(name)
         if not isinstance(state, State):
             raise TypeError(
                 f"{name} must be a cnnmath.network.State made by {self.name}'s init(); got "
@@ -470,8 +471,14 @@ class Sequential:
         return self._loss(self.predict_output(state, x, batch_size), y)[0]
 
 
+def _label(name: object) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str (the argument's name in messages); got {name!r}")
+
+
 def check_network(net: object, name: str = "net") -> Sequential:
     """Return ``net`` if it is a :class:`Sequential`, else raise naming ``name``."""
+    _label(name)
     if not isinstance(net, Sequential):
         raise TypeError(
             f"{name} must be a cnnmath.network.Sequential (a description from cnnmath.zoo or "

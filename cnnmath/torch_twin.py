@@ -88,6 +88,8 @@ def module(layer: Layer, dtype: torch.dtype = torch.float32) -> torch.nn.Module:
         raise TypeError(f"layer must be a cnnmath.layers.Layer; got {type(layer).__name__}")
     if layer.in_shape is None:
         raise ValueError(f"layer {layer!r} is not built: put it in a network first")
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype!r}")
     make = next((f for cls, f in _MODULES.items() if type(layer) is cls), None)
     if make is None:
         raise NotImplementedError(f"{type(layer).__name__} has no torch twin")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .arguments import flag, in_range, layer_sizes, positive_int, shape_tuple
+from .arguments import seed as check_seed
 from .connection_table import LENET5_C3_TABLE
 from .layers import (
     LRN,
@@ -506,7 +507,12 @@ def lenet5_1998(trainable_rbf: bool = False, prototype_seed: int = 0) -> Sequent
         Flatten(),
         Dense(84, name="F6"),
         Tanh(),
-        EuclideanRBF(10, seed=prototype_seed, trainable=trainable_rbf, name="RBF"),
+        EuclideanRBF(
+            10,
+            seed=check_seed(prototype_seed, "prototype_seed"),
+            trainable=trainable_rbf,
+            name="RBF",
+        ),
     ]
     return _net(layers, (1, 32, 32), name="LeNet-5 as published in 1998")
 

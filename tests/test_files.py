@@ -111,9 +111,9 @@ def test_bad_content_is_refused_naming_it_and_nothing_is_written(tmp_path, conte
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_directory_in_the_way_fails_clearly_and_leaves_nothing(tmp_path):
+def test_a_directory_in_the_way_is_refused_and_left_as_it_is(tmp_path):
     (tmp_path / "taken").mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(ValueError, match="path must be a file's path; .* is a directory"):
         write_atomically(tmp_path / "taken", "x")
     assert (tmp_path / "taken").is_dir()
     assert leftovers(tmp_path, "taken") == []
