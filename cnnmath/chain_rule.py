@@ -70,8 +70,8 @@ def n_layers(params: Params) -> int:
         raise TypeError(f"params must be a dict of W1, b1, ... arrays; got {type(params).__name__}")
     L = len(params) // 2
     expected = {f"{k}{l}" for l in range(1, L + 1) for k in ("W", "b")}
-    if set(params) != expected:
-        raise ValueError(f"params must hold W1, b1, ..., WL, bL; got {sorted(params)}")
+    if L == 0 or set(params) != expected:
+        raise ValueError(f"params must hold W1, b1, ..., WL, bL (L >= 1); got {sorted(params)}")
     return L
 
 
