@@ -12,7 +12,7 @@ and autoencoder answers. The tests build every network the questions describe in
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -91,7 +91,9 @@ def _bias_count(net: Sequential) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _lenet(rng: np.random.Generator):
+def _lenet(
+    rng: np.random.Generator,
+) -> tuple[int, int, Callable[..., list[Layer]], Callable[[], list[Layer]]]:
     """A LeNet-5 variant drawn from ``rng``: the input side, and makers of its convolutional body
     (optionally without C1's padding or without the second pooling: the mistakes) and its head."""
     n = int(rng.choice([28, 32, 36, 40]))
@@ -108,6 +110,10 @@ def _lenet(rng: np.random.Generator):
         return [Flatten(), Dense(d1), Dense(d2), Dense(10)]
 
     return n, pad, body, head
+
+
+#: The network of the mistake that flattens the wrong map: the one before the second pooling.
+_EARLY = "LeNet-5 variant flattened before its second pooling"
 
 
 @generator("lenet5", "lenet_flatten", "The size LeNet-5 flattens", "numeric")
@@ -127,10 +133,16 @@ def lenet_flatten(rng: np.random.Generator) -> Draft:
         f"{size}$ numbers."
     )
     wrong = [
-        (_network([*body(second_pool=False), Flatten()], n, "").output_shape[0], M.WRONG_FLATTEN)
+        (
+            _network([*body(second_pool=False), Flatten()], n, _EARLY).output_shape[0],
+            M.WRONG_FLATTEN,
+        )
     ]
     if pad:
-        wrong.append((_network([*body(padding=0), Flatten()], n, "").output_shape[0], M.NO_PADDING))
+        unpadded = _network(
+            [*body(padding=0), Flatten()], n, "LeNet-5 variant without C1's padding"
+        )
+        wrong.append((unpadded.output_shape[0], M.NO_PADDING))
     return numeric(text, size, sol, wrong, data=dict(n=n, net=net))
 
 
@@ -146,7 +158,7 @@ def lenet_parameters(rng: np.random.Generator) -> Draft:
     )
     parts = " + ".join(num(r.params) for r in table.rows if r.params)
     sol = f"Layer by layer: ${parts} = {num(total)}$."
-    flat_wrong = _network([*body(second_pool=False), *head()], n, "").n_params
+    flat_wrong = _network([*body(second_pool=False), *head()], n, _EARLY).n_params
     wrong = [(total - _bias_count(net), M.NO_BIAS_PARAMS), (flat_wrong, M.WRONG_FLATTEN)]
     return numeric(text, total, sol, wrong, data=dict(n=n, net=net))
 
@@ -224,7 +236,7 @@ def cnn_flatten(rng: np.random.Generator) -> Draft:
     net = _network(features, n, "thesis CNN variant")
     size = net.output_shape[0]
     try:
-        valid_size = _network(valid, n, "").output_shape[0]
+        valid_size = _network(valid, n, "thesis CNN variant without padding").output_shape[0]
     except ValueError:  # the maps shrink to nothing without padding
         valid_size = None
     text = f"A CNN for ${n}\\times{n}$ grey images has {desc}. How many numbers does it flatten?"
