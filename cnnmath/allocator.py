@@ -19,19 +19,26 @@ sliding rule back on once a threshold has been set, and its 128 KiB starting val
 make every later large array fresh pages (measured below). It does nothing where the C library is
 not glibc (macOS, Windows, musl), and ``CNNMATH_MALLOC=default`` in the environment turns it off.
 
-Measured on the book's machine (glibc 2.36, one thread, ``OPENBLAS_CORETYPE=Haswell``, a machine
-busy with other work, so CPU time and page faults are the steady figures): one LeNet-5 training
-step (forward, backward and an Adam step on batch 128 of float32; the best of five means of 40
-steps, each in a fresh process), in CPU milliseconds and minor page faults per step:
+Measured with ``benchmarks/malloc_thresholds.py`` (glibc 2.36, one thread,
+``OPENBLAS_CORETYPE=Haswell``): one LeNet-5 training step (forward, backward and an Adam step on
+a batch of 128 in float32), the best of five means of 40 steps in a fresh process, the range over
+three processes per setting. The machine (2 cores) was busy with other work, so the CPU time and
+the page faults are the steady figures, not the wall time
+(``benchmarks/results/malloc_thresholds.json``):
 
-===============================================  ===========  ===============
-glibc's settings                                  CPU ms/step  page faults/step
-===============================================  ===========  ===============
-glibc's defaults (sliding thresholds)             29.5         3,367
-inside ``keep_freed_memory()``                    22.6         0.05
-after the block (32 MiB / 64 MiB, as left)        21.4         0.05
-after a block that restored 128 KiB (not done)    36.5         7,949
-===============================================  ===========  ===============
+==============================================  ============  =================
+glibc's thresholds                              CPU ms/step   page faults/step
+==============================================  ============  =================
+glibc's defaults (sliding), as after import     24.9-27.5     2,856-3,878
+inside ``keep_freed_memory()``                  18.4-21.2     0.0-0.1
+after the block (32 MiB / 64 MiB, as left)      19.8-20.8     0.1
+after a block that restored 128 KiB (not done)  33.0-35.6     7,976-8,998
+==============================================  ============  =================
+
+Measured earlier on the book's machine when it was quiet (the figures that first raised the
+thresholds, then at import): a LeNet-5 step of ``benchmarks/conv_throughput.py`` (forward and
+backward, batch 128, float32) took 26.6 ms of wall time with glibc's defaults and 17.4 ms with
+the thresholds raised.
 """
 
 from __future__ import annotations
