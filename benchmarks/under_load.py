@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cnnmath import determinism  # noqa: E402
+from cnnmath.files import write_atomically  # noqa: E402
 from cnnmath.timing import machine  # noqa: E402
 
 SPIN = "while True: pass"
@@ -78,9 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(row), flush=True)
     if args.json:
         record = {"machine": machine(), "cores": os.cpu_count(), "results": results}
-        tmp = args.json.with_suffix(".tmp")
-        tmp.write_text(json.dumps(record, indent=1) + "\n")
-        os.replace(tmp, args.json)
+        write_atomically(args.json, json.dumps(record, indent=1) + "\n")
     return 0
 
 
