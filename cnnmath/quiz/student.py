@@ -439,9 +439,7 @@ def _read_mapping(path: str, what: str) -> dict:
 def merge_config_files(base: str, overlay: str, output: str) -> dict:
     """Write the YAML of :func:`merge_config` of the two files to ``output`` (its folder made)."""
     merged = merge_config(_read_mapping(base, "base config"), _read_mapping(overlay, "overlay"))
-    out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(yaml.safe_dump(merged, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    write_atomically(output, yaml.safe_dump(merged, sort_keys=False, allow_unicode=True))
     return merged
 
 
