@@ -54,12 +54,14 @@ def fake_c(monkeypatch):
     return libc
 
 
-def test_importing_the_package_leaves_malloc_and_the_environment_alone():
+def test_importing_the_package_leaves_malloc_and_the_process_alone():
     # Every way a module of the package could reach mallopt goes through ctypes: record any
-    # lookup of mallopt or malloc_trim in any C library loaded during the imports.
+    # lookup of mallopt or malloc_trim in any C library loaded during the imports. Then import
+    # every module of the package, and compare the settings a module could change on import.
     found = run_python(
         """
-        import ctypes, json, os, pkgutil, importlib
+        import ctypes, importlib, json, os, pkgutil, sys
+        import matplotlib, numpy as np, torch
         seen = []
         real = ctypes.CDLL.__getattr__
         def spy(self, name):
@@ -67,20 +69,35 @@ def test_importing_the_package_leaves_malloc_and_the_environment_alone():
                 seen.append(name)
             return real(self, name)
         ctypes.CDLL.__getattr__ = spy
-        env = dict(os.environ)
+        def settings():
+            return {
+                "env": dict(os.environ), "cwd": os.getcwd(), "numpy errors": np.geterr(),
+                "numpy printing": np.get_printoptions(), "torch threads": torch.get_num_threads(),
+                "torch deterministic": torch.are_deterministic_algorithms_enabled(),
+                "torch dtype": str(torch.get_default_dtype()),
+                "matplotlib": [matplotlib.get_backend(), repr(dict(matplotlib.rcParams))],
+            }
+        before = settings()
         import cnnmath
         from cnnmath import allocator
         after_package = allocator.thresholds()
-        for m in ("train", "network", "zoo", "timing", "distributed", "crosscheck"):
-            importlib.import_module("cnnmath." + m)
+        modules = [m.name for m in pkgutil.walk_packages(cnnmath.__path__, "cnnmath.")]
+        for name in modules:
+            if not name.endswith("__main__"):
+                importlib.import_module(name)
+        after = settings()
         print(json.dumps({
             "seen": seen, "package": after_package, "modules": allocator.thresholds(),
-            "env_changed": sorted(k for k in set(env) | set(os.environ)
-                                  if env.get(k) != os.environ.get(k)),
+            "changed": sorted(k for k in before if before[k] != after[k]),
+            "env changed": sorted(k for k in set(before["env"]) | set(after["env"])
+                                  if before["env"].get(k) != after["env"].get(k)),
+            "imported": len(modules),
         }))
         """
     )
-    assert found == {"seen": [], "package": None, "modules": None, "env_changed": []}
+    assert found["imported"] > 50  # the whole package, not a part of it
+    del found["imported"]
+    assert found == {"seen": [], "package": None, "modules": None, "changed": [], "env changed": []}
 
 
 def test_the_block_sets_both_thresholds_and_leaves_them_where_glibc_slides_to(fake_c):
