@@ -2,8 +2,8 @@
 
 One step = forward pass, softmax cross-entropy, backward pass and an Adam update of LeNet-5
 (zoo.lenet5) on a batch of 128 random 28x28 images in float32. Each setting runs in a fresh
-process (glibc's thresholds cannot be put back), and reports the best of five means of 40 steps:
-wall and CPU milliseconds and minor page faults per step. The settings:
+process (glibc's thresholds cannot be put back), and reports the best of five means of 40 steps
+(cnnmath.timing.per_step): wall and CPU milliseconds and minor page faults per step. The settings:
 
 - ``default``: glibc's own (sliding) thresholds, as after ``import cnnmath``;
 - ``kept``: inside ``with keep_freed_memory():`` (as in ``fit`` and ``cnnmath.timing``);
@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +28,7 @@ import numpy as np
 from cnnmath import allocator, zoo
 from cnnmath.files import write_atomically
 from cnnmath.optim import Optimizer
-from cnnmath.timing import machine
+from cnnmath.timing import machine, per_step
 
 SETTINGS = ("default", "kept", "after", "restored128k")
 
@@ -48,39 +46,21 @@ def measure(setting: str, steps: int = 40, rounds: int = 5) -> dict[str, float]:
         _, grads, _ = net.loss_and_grads(state, x, y)
         opt.step(state.params, grads)
 
-    def best() -> dict[str, float]:
-        for _ in range(5):
+    if setting == "kept" and allocator._glibc() is None:
+        raise SystemExit("keep_freed_memory does nothing here (not glibc)")
+    if setting in ("after", "restored128k"):
+        with allocator.keep_freed_memory():
             step()
-        found = []
-        for _ in range(rounds):
-            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            wall, cpu = time.perf_counter(), time.process_time()
-            for _ in range(steps):
-                step()
-            found.append(
-                (
-                    (time.perf_counter() - wall) / steps * 1e3,
-                    (time.process_time() - cpu) / steps * 1e3,
-                    (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / steps,
-                )
-            )
-        keys = ("wall_ms", "cpu_ms", "page_faults")
-        return {k: round(min(f[i] for f in found), 2) for i, k in enumerate(keys)}
-
-    if setting == "default":
-        return best()
-    if setting == "kept":
-        with allocator.keep_freed_memory() as applied:
-            if not applied:
-                raise SystemExit("keep_freed_memory did nothing here (not glibc?)")
-            return best()
-    with allocator.keep_freed_memory():
-        step()
     if setting == "restored128k":
         libc = allocator._glibc()
         if libc is None or not allocator._set_thresholds(libc, 128 * 1024, 128 * 1024):
             raise SystemExit("mallopt is not available here")
-    return best()
+    found = per_step(step, repeats=steps, warmup=5, rounds=rounds, keep_freed=setting == "kept")
+    return {
+        "wall_ms": round(found["wall_s"] * 1e3, 2),
+        "cpu_ms": round(found["cpu_s"] * 1e3, 2),
+        "page_faults": round(found["page_faults"], 2),
+    }
 
 
 def main() -> None:

@@ -20,20 +20,20 @@ make every later large array fresh pages (measured below). It does nothing where
 not glibc (macOS, Windows, musl), and ``CNNMATH_MALLOC=default`` in the environment turns it off.
 
 Measured with ``benchmarks/malloc_thresholds.py`` (glibc 2.36, one thread,
-``OPENBLAS_CORETYPE=Haswell``): one LeNet-5 training step (forward, backward and an Adam step on
-a batch of 128 in float32), the best of five means of 40 steps in a fresh process, the range over
-three processes per setting. The machine (2 cores) was busy with other work, so the CPU time and
-the page faults are the steady figures, not the wall time
-(``benchmarks/results/malloc_thresholds.json``):
+``OPENBLAS_CORETYPE=Haswell``, 2 cores shared with other work): one LeNet-5 training step
+(forward, backward and an Adam step on a batch of 128 in float32), the best of five means of 40
+steps in a fresh process, the range over three processes per setting
+(``benchmarks/results/malloc_thresholds.json``; CPU time and page faults are the steadier figures
+on a shared machine):
 
-==============================================  ============  =================
-glibc's thresholds                              CPU ms/step   page faults/step
-==============================================  ============  =================
-glibc's defaults (sliding), as after import     24.9-27.5     2,856-3,878
-inside ``keep_freed_memory()``                  18.4-21.2     0.0-0.1
-after the block (32 MiB / 64 MiB, as left)      19.8-20.8     0.1
-after a block that restored 128 KiB (not done)  33.0-35.6     7,976-8,998
-==============================================  ============  =================
+==============================================  ==========  ==========  ===============
+glibc's thresholds                              wall ms     CPU ms      page faults
+==============================================  ==========  ==========  ===============
+glibc's defaults (sliding), as after import     24.2-40.6   24.1-26.7   2,856-3,878
+inside ``keep_freed_memory()``                  17.2-18.9   17.1-18.5   0.1
+after the block (32 MiB / 64 MiB, as left)      17.8-18.4   17.5-18.3   0.1
+after a block that restored 128 KiB (not done)  31.9-32.3   31.4-32.0   8,138-8,649
+==============================================  ==========  ==========  ===============
 
 Measured earlier on the book's machine when it was quiet (the figures that first raised the
 thresholds, then at import): a LeNet-5 step of ``benchmarks/conv_throughput.py`` (forward and

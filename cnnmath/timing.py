@@ -1,10 +1,14 @@
-"""Throughput measurement for the benchmark scripts (and the chapters that report their figures).
+"""Speed measurement for the benchmark scripts (and the chapters that report their figures).
+
+:func:`per_step` is the one timer (the best of several rounds of consecutive calls: wall time,
+CPU time and page faults); :func:`throughput` turns it into images per second.
 
 Speed is measured here, never in a unit test: timings depend on the machine and its load.
 """
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import time
 from collections.abc import Callable
@@ -21,6 +25,52 @@ def _dtype(dtype: object) -> type:
     return dtype  # type: ignore[return-value]
 
 
+def per_step(
+    step: Callable[[], object],
+    *,
+    repeats: int = 30,
+    warmup: int = 5,
+    rounds: int = 3,
+    keep_freed: bool = True,
+) -> dict[str, float]:
+    """Wall seconds, CPU seconds and minor page faults per call of ``step``: each the best of
+    ``rounds`` means.
+
+    The best round is the least disturbed by other processes; each round times ``repeats``
+    consecutive calls after ``warmup`` untimed ones. The calls run inside
+    :func:`cnnmath.allocator.keep_freed_memory`, as training does, unless ``keep_freed=False``.
+    On a busy machine the CPU time and the page faults are steadier than the wall time. The page
+    faults are ``nan`` where the system does not count them (no :mod:`resource` module).
+    """
+    callable_arg(step, "step")
+    repeats, rounds = positive_int(repeats, "repeats"), positive_int(rounds, "rounds")
+    warmup = positive_int(warmup, "warmup", minimum=0)
+    keep_freed = flag(keep_freed, "keep_freed")
+    best = {"wall_s": np.inf, "cpu_s": np.inf, "page_faults": np.inf}
+    with keep_freed_memory() if keep_freed else contextlib.nullcontext():
+        for _ in range(warmup):
+            step()
+        for _ in range(rounds):
+            faults, wall, cpu = _page_faults(), time.perf_counter(), time.process_time()
+            for _ in range(repeats):
+                step()
+            this = {
+                "wall_s": time.perf_counter() - wall,
+                "cpu_s": time.process_time() - cpu,
+                "page_faults": _page_faults() - faults,
+            }
+            best = {k: min(best[k], this[k] / repeats) for k in best}
+    return {k: float(v) for k, v in best.items()}
+
+
+def _page_faults() -> float:
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return float("nan")
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
+
+
 def throughput(
     step: Callable[[], object],
     batch_size: int,
@@ -29,25 +79,11 @@ def throughput(
     warmup: int = 5,
     rounds: int = 3,
 ) -> float:
-    """Images per second of ``step`` (one batch of ``batch_size``): the best of ``rounds`` means.
-
-    The best round is the least disturbed by other processes; each round times ``repeats``
-    consecutive calls after ``warmup`` untimed ones.
-    """
+    """Images per second of ``step`` (one batch of ``batch_size``): from the best of ``rounds``
+    means of its wall time (:func:`per_step`, with freed memory kept as in training)."""
     callable_arg(step, "step")
     batch_size = positive_int(batch_size, "batch_size")
-    repeats, rounds = positive_int(repeats, "repeats"), positive_int(rounds, "rounds")
-    warmup = positive_int(warmup, "warmup", minimum=0)
-    best = np.inf
-    with keep_freed_memory():  # as in training: freed arrays reused, no fresh pages per step
-        for _ in range(warmup):
-            step()
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            for _ in range(repeats):
-                step()
-            best = min(best, (time.perf_counter() - t0) / repeats)
-    return batch_size / best
+    return batch_size / per_step(step, repeats=repeats, warmup=warmup, rounds=rounds)["wall_s"]
 
 
 def machine() -> dict[str, str]:

@@ -539,6 +539,10 @@ add(
     ),
 )
 add("timing.throughput", lambda: call(lambda: None, 4, repeats=1, warmup=0, rounds=1))
+add(
+    "timing.per_step",
+    lambda: call(lambda: None, repeats=1, warmup=0, rounds=1, keep_freed=False),
+)
 add("timing.mlp_training_throughput", lambda: call((3, 4, 2), 4, np.float32, 1))
 add("timing.layer_throughput", lambda: call("dropout", np.float32, 4, 1, False))
 add("timing.lenet5_list_vs_hand", lambda: call(np.float32, 2, 1, 1))
