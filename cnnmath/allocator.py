@@ -20,20 +20,22 @@ make every later large array fresh pages (measured below). It does nothing where
 not glibc (macOS, Windows, musl), and ``CNNMATH_MALLOC=default`` in the environment turns it off.
 
 Measured with ``benchmarks/malloc_thresholds.py`` (glibc 2.36, one thread,
-``OPENBLAS_CORETYPE=Haswell``, 2 cores shared with other work): one LeNet-5 training step
-(forward, backward and an Adam step on a batch of 128 in float32), the best of five means of 40
-steps in a fresh process, the range over three processes per setting
-(``benchmarks/results/malloc_thresholds.json``; CPU time and page faults are the steadier figures
-on a shared machine):
+``OPENBLAS_CORETYPE=Haswell``, the book's 2-core machine with nothing else running): one LeNet-5
+training step (forward, backward and an Adam step on a batch of 128 in float32), the best of five
+means of 40 steps in a fresh process, the range over three processes per setting
+(``benchmarks/results/malloc_thresholds.json``):
 
 ==============================================  ==========  ==========  ===============
 glibc's thresholds                              wall ms     CPU ms      page faults
 ==============================================  ==========  ==========  ===============
-glibc's defaults (sliding), as after import     24.2-40.6   24.1-26.7   2,856-3,878
-inside ``keep_freed_memory()``                  17.2-18.9   17.1-18.5   0.1
-after the block (32 MiB / 64 MiB, as left)      17.8-18.4   17.5-18.3   0.1
-after a block that restored 128 KiB (not done)  31.9-32.3   31.4-32.0   8,138-8,649
+glibc's defaults (sliding), as after import     19.4-20.3   19.4-20.3   2,856-3,367
+inside ``keep_freed_memory()``                  15.3-15.5   15.3-15.5   0.1
+after the block (32 MiB / 64 MiB, as left)      15.1-15.6   15.1-15.6   0.1
+after a block that restored 128 KiB (not done)  25.4-26.7   25.3-26.7   8,117-9,139
 ==============================================  ==========  ==========  ===============
+
+On the same machine busy with other work (load 5 to 10 on its 2 cores) the CPU times were
+24.1-26.7 ms, 17.1-18.5 ms, 17.5-18.3 ms and 31.4-32.0 ms, the page faults as above.
 
 Measured earlier on the book's machine when it was quiet (the figures that first raised the
 thresholds, then at import): a LeNet-5 step of ``benchmarks/conv_throughput.py`` (forward and
