@@ -35,7 +35,7 @@ after a block that restored 128 KiB (not done)  25.4-26.7   25.3-26.7   8,117-9,
 ==============================================  ==========  ==========  ===============
 
 On the same machine busy with other work (load 5 to 10 on its 2 cores) the CPU times were
-24.1-26.7 ms, 17.1-18.5 ms, 17.5-18.3 ms and 31.4-32.0 ms, the page faults as above.
+24.1-26.7 ms, 17.1-18.5 ms, 17.5-18.3 ms and 31.4-32.0 ms (the page faults alike).
 
 Measured earlier on the book's machine when it was quiet (the figures that first raised the
 thresholds, then at import): a LeNet-5 step of ``benchmarks/conv_throughput.py`` (forward and
