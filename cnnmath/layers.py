@@ -117,7 +117,6 @@ class Layer:
         """``(dx, grads)`` with ``grads`` keyed like :meth:`param_shapes`."""
         return dout, {}
 
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()!r}, name={self.name!r})"
 
@@ -225,7 +224,6 @@ class Conv2d(Layer):
         return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
 
 
-
 class _Pool(Layer):
     def __init__(self, kernel_size, stride=None, padding=0, name: str | None = None):
         super().__init__(name)
@@ -258,7 +256,6 @@ class MaxPool2d(_Pool):
         return maxpool_backward(dout, cache), {}
 
 
-
 class AvgPool2d(_Pool):
     """Mean over each window, padding counted (:func:`cnnmath.pool.avgpool_forward`), torch's ``AvgPool2d``."""
 
@@ -269,7 +266,6 @@ class AvgPool2d(_Pool):
 
     def backward(self, p, dout, cache, *, need_dx=True):
         return avgpool_backward(dout, cache), {}
-
 
 
 class Activation(Layer):
@@ -297,7 +293,6 @@ class Activation(Layer):
 
     def backward(self, p, dout, cache, *, need_dx=True):
         return self._bwd(dout, cache), {}
-
 
 
 def ReLU(name: str | None = None) -> Activation:
@@ -330,7 +325,6 @@ class Flatten(Layer):
 
     def backward(self, p, dout, cache, *, need_dx=True):
         return dout.reshape(cache), {}
-
 
 
 class Dense(Layer):
@@ -394,7 +388,6 @@ class Dense(Layer):
     def backward(self, p, dout, cache, *, need_dx=True):
         dx, dw, db = affine_backward(dout, cache, need_dx=need_dx)
         return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
-
 
 
 class BatchNorm(Layer):
@@ -461,7 +454,6 @@ class BatchNorm(Layer):
         return dx, {"weight": dgamma, "bias": dbeta}
 
 
-
 class Dropout(Layer):
     """Inverted dropout with drop probability ``p`` (:func:`cnnmath.dropout.dropout_forward`).
 
@@ -485,7 +477,6 @@ class Dropout(Layer):
 
     def backward(self, p, dout, cache, *, need_dx=True):
         return dropout_backward(dout, cache), {}
-
 
 
 class LRN(Layer):
@@ -532,7 +523,6 @@ class LRN(Layer):
 
     def backward(self, p, dout, cache, *, need_dx=True):
         return lrn_backward(dout, cache), {}
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -652,7 +642,6 @@ class ConvTranspose2d(Layer):
         return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
 
 
-
 class Unflatten(Layer):
     """``(C·H·W,) -> (C, H, W)`` in C order, the inverse of :class:`Flatten`.
 
@@ -691,7 +680,6 @@ class Unflatten(Layer):
 
     def backward(self, p, dout, cache, *, need_dx=True):
         return dout.reshape(cache), {}
-
 
 
 # -- LeNet-5 as published in 1998 (LeCun et al., §II.B) ------------------------------------------
@@ -743,7 +731,6 @@ class Subsampling(Layer):
     def backward(self, p, dout, cache, *, need_dx=True):
         dx, dw, db = subsample_backward(dout, cache)
         return dx, {"weight": dw, "bias": db}
-
 
 
 class TableConv2d(Layer):
@@ -831,7 +818,6 @@ class TableConv2d(Layer):
     def backward(self, p, dout, cache, *, need_dx=True):
         dx, dw, db = table_conv_backward(dout, cache, need_dx=need_dx)
         return dx, ({"weight": dw, "bias": db} if self.bias else {"weight": dw})
-
 
 
 class EuclideanRBF(Layer):
