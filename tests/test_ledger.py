@@ -11,8 +11,10 @@ import pytest
 
 from cnnmath import claims as claims_package
 from cnnmath import ledger
+from cnnmath.claims import record, sources
+from cnnmath.claims.record import Finding, LedgerError
 from cnnmath.claims.sources import OUTLINES, sections_of
-from cnnmath.ledger import Finding, LedgerError, render
+from cnnmath.ledger import render
 from cnnmath.ledger.__main__ import main
 
 ALL = ledger.claims()
@@ -43,9 +45,9 @@ def test_every_claim_supports_its_verdict(claim):
 
 def test_ledger_covers_every_verdict_and_document_keys_are_known():
     verdicts = {c.verdict for c in ALL}
-    assert verdicts == set(ledger.VERDICTS) == set(ledger.VERDICT_MEANINGS)
-    assert set(ledger.ERRORS) | set(ledger.ERRATA) | {"holds", "convention"} == verdicts
-    assert all(c.document in ledger.SOURCES for c in ALL)
+    assert verdicts == set(record.VERDICTS) == set(record.VERDICT_MEANINGS)
+    assert set(record.ERRORS) | set(record.ERRATA) | {"holds", "convention"} == verdicts
+    assert all(c.document in sources.SOURCES for c in ALL)
     assert len({c.id for c in ALL}) == len(ALL)
 
 
@@ -137,7 +139,7 @@ def test_findings_reject_what_is_not_a_boolean():
 
 
 def test_a_wrong_verdict_is_caught():
-    claim = ledger.Claim(
+    claim = record.Claim(
         "x",
         "thesis",
         "nowhere",
@@ -152,22 +154,22 @@ def test_a_wrong_verdict_is_caught():
 
 
 def test_a_check_that_returns_no_finding_is_caught():
-    claim = ledger.Claim("x", "thesis", "§2.4", "", "holds", "", "none", lambda: (True, True))
+    claim = record.Claim("x", "thesis", "§2.4", "", "holds", "", "none", lambda: (True, True))
     with pytest.raises(LedgerError, match="returned tuple, not a Finding"):
         ledger.verify(claim)
 
 
 def test_register_rejects_unknown_document_and_verdict_and_duplicates():
     with pytest.raises(LedgerError, match="unknown document"):
-        ledger.claim(
+        record.claim(
             "y", document="book", where="", stated="", verdict="holds", correct="", chapter="c"
         )
     with pytest.raises(LedgerError, match="unknown verdict"):
-        ledger.claim(
+        record.claim(
             "y", document="thesis", where="", stated="", verdict="maybe", correct="", chapter="c"
         )
     with pytest.raises(LedgerError, match="registered twice"):
-        ledger.claim(
+        record.claim(
             ALL[0].id,
             document="thesis",
             where="",
@@ -260,7 +262,7 @@ def test_errata_pages_count_and_group_the_claims():
     results = ledger.verify_all("convolution")
     table = render.counts_table(results)
     assert (
-        table.count("<tr>") == 1 + len(ledger.SOURCES) + 1
+        table.count("<tr>") == 1 + len(sources.SOURCES) + 1
     )  # header, one row per source, the total
     page = render.errata(results, "paper", {})
     assert (
@@ -340,7 +342,7 @@ def test_the_detector_of_checks_that_cannot_fail():
 
 def test_no_check_poses_as_a_computation_when_it_compares_typed_values():
     posing = [c.id for c in ALL if _computes_nothing(c.code())]
-    assert not posing, f"checks that compare typed values; return ledger.by_reference: {posing}"
+    assert not posing, f"checks that compare typed values; return record.by_reference: {posing}"
 
 
 def test_every_reference_verdict_cites_its_literature():
@@ -350,16 +352,16 @@ def test_every_reference_verdict_cites_its_literature():
 
 
 def test_by_reference_says_nothing_was_computed_and_needs_a_citation():
-    f = ledger.by_reference(False, "HOG: 2005")
-    assert f.evidence == ledger.BY_REFERENCE + "HOG: 2005" and f.correct_holds
+    f = record.by_reference(False, "HOG: 2005")
+    assert f.evidence == record.BY_REFERENCE + "HOG: 2005" and f.correct_holds
     with pytest.raises(LedgerError, match="needs a note"):
-        ledger.by_reference(True, "")
-    uncited = ledger.Claim(
-        "x", "thesis", "§1", "", "wrong", "", "none", lambda: ledger.by_reference(False, "1959")
+        record.by_reference(True, "")
+    uncited = record.Claim(
+        "x", "thesis", "§1", "", "wrong", "", "none", lambda: record.by_reference(False, "1959")
     )
     with pytest.raises(LedgerError, match="cites no reference"):
         ledger.verify(uncited)
-    cited = ledger.Claim(
+    cited = record.Claim(
         "x",
         "thesis",
         "§1",
@@ -367,12 +369,12 @@ def test_by_reference_says_nothing_was_computed_and_needs_a_citation():
         "wrong",
         "",
         "none",
-        lambda: ledger.by_reference(False, "1959"),
+        lambda: record.by_reference(False, "1959"),
         reference="Hubel & Wiesel (1959)",
     )
-    assert ledger.basis(ledger.verify(cited)) == "reference"
-    assert ledger.basis(ledger.verify("slides-dataset-sizes")) == "computation and reference"
-    assert ledger.basis(ledger.verify("blog-output-size-example")) == "computation"
+    assert record.basis(ledger.verify(cited)) == "reference"
+    assert record.basis(ledger.verify("slides-dataset-sizes")) == "computation and reference"
+    assert record.basis(ledger.verify("blog-output-size-example")) == "computation"
 
 
 # --------------------------------------------------------------------------------------------
@@ -442,7 +444,7 @@ def test_citations_link_to_the_sources_page():
 
 def test_the_sources_page_has_an_entry_for_every_source():
     text = (Path(__file__).parents[1] / "book" / "sources.md").read_text()
-    for doc in ledger.SOURCES:
+    for doc in sources.SOURCES:
         assert f"(source-{doc})=" in text
         assert f"{{ref}}`the {doc} <source-{doc}>`" in text
 

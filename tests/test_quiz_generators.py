@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from cnnmath import ledger
+from cnnmath.claims import record
 from cnnmath.layers import Activation, BatchNorm, Conv2d, Dense, Flatten, MaxPool2d
 from cnnmath.network import Sequential
 from cnnmath.quiz import generate, generators
@@ -603,7 +604,7 @@ def test_adjoint_question_against_torch():
 
 
 def test_errata_questions_agree_with_the_ledger_checks():
-    checked: dict[str, ledger.Finding] = {}
+    checked: dict[str, record.Finding] = {}
 
     def finding(cid):
         if cid not in checked:

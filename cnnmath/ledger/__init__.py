@@ -38,7 +38,7 @@ computed, and the tables show it as such. A check that compares values typed fro
 citation cannot fail, so it must not pose as a computation (tests/test_ledger.py finds them).
 
 Claims are defined in :mod:`cnnmath.claims`, one module per chapter, with the :func:`claim`
-decorator of :mod:`cnnmath.claims.record` (the record and its register, re-exported here);
+decorator of :mod:`cnnmath.claims.record` (the record and its register);
 :func:`sections_of` (:mod:`cnnmath.claims.sources`) maps each claim's citation to the units of its
 source's outline. The ledger reads the register after :func:`cnnmath.claims.load` has filled it:
 it imports the claims, and they import nothing of it.
@@ -52,43 +52,23 @@ import textwrap
 from .. import claims as catalogue
 from ..claims.record import (
     BY_REFERENCE,
-    ERRATA,
-    ERRORS,
     REGISTRY,
-    VERDICT_MEANINGS,
     VERDICTS,
     Claim,
     Finding,
     LedgerError,
     Result,
     basis,
-    by_reference,
-    claim,
 )
-from ..claims.sources import OUTLINES, SOURCES, sections_of
+from ..claims.sources import OUTLINES, SOURCES
 
 __all__ = [
-    "Claim",
-    "Finding",
-    "LedgerError",
-    "OUTLINES",
-    "Result",
-    "SOURCES",
     "Table",
-    "BY_REFERENCE",
-    "ERRATA",
-    "ERRORS",
-    "VERDICTS",
-    "VERDICT_MEANINGS",
-    "basis",
-    "by_reference",
-    "claim",
     "claims",
     "consistent",
     "coverage",
     "get",
     "records",
-    "sections_of",
     "table",
     "verify",
     "verify_all",

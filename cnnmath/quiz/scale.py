@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import ledger, losses, optim
+from ..claims import record
 from ..dense import affine_backward, affine_forward
 from . import mistakes as M
 from .question import Draft, choice, fmt, numeric
@@ -258,11 +259,11 @@ def steps_per_epoch(rng: np.random.Generator) -> Draft:
 # --------------------------------------------------------------------------------------------
 
 
-def _claims(verdicts: tuple[str, ...]) -> list[ledger.Claim]:
+def _claims(verdicts: tuple[str, ...]) -> list[record.Claim]:
     return [c for c in ledger.claims() if c.verdict in verdicts]
 
 
-def _stated(c: ledger.Claim) -> str:
+def _stated(c: record.Claim) -> str:
     return f"{c.citation}: “{c.stated}”"
 
 
@@ -295,8 +296,8 @@ def claim_verdict(rng: np.random.Generator) -> Draft:
         f"this one? "
         f"{_stated(c)}"
     )
-    meaning = ledger.VERDICT_MEANINGS
-    wrong = [(f"{v}: {meaning[v]}", M.WRONG_VERDICT) for v in ledger.VERDICTS if v != c.verdict]
+    meaning = record.VERDICT_MEANINGS
+    wrong = [(f"{v}: {meaning[v]}", M.WRONG_VERDICT) for v in record.VERDICTS if v != c.verdict]
     sol = f"Verdict: {c.verdict}. The correct statement: {c.correct} (ledger claim {c.id})."
     return choice(
         text, f"{c.verdict}: {meaning[c.verdict]}", wrong, sol, rng, data=dict(claim=c.id)
