@@ -64,9 +64,9 @@ def _execute_inplace(job: tuple[str, int]) -> tuple[str, float, str | None]:
         ).execute()
     except Exception as e:  # the cell's error, reported with the chapter's name
         return str(path), time.perf_counter() - start, f"{type(e).__name__}: {e}"
-    tmp = path.with_suffix(".ipynb.tmp")
-    nbformat.write(nb, tmp)
-    os.replace(tmp, path)
+    from cnnmath.files import write_atomically
+
+    write_atomically(path, nbformat.writes(nb) + "\n")
     return str(path), time.perf_counter() - start, None
 
 
