@@ -38,7 +38,6 @@ __all__ = [
     "path",
     "callable_arg",
     "shape_tuple",
-    "torch_dtype",
     "torch_device",
     "layer_sizes",
     "cli_int",
@@ -398,15 +397,6 @@ def shape_tuple(value: object, name: str, ndim: int | None = None) -> tuple[int,
     if ndim is not None and len(value) != ndim:
         raise ValueError(f"{name} must have {ndim} entries; got {tuple(value)!r}")
     return tuple(int(v) for v in value)
-
-
-def torch_dtype(dtype: object, name: str = "dtype"):
-    """Return ``dtype`` if it is ``torch.float32`` or ``torch.float64``, else raise naming ``name``."""
-    import torch
-
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"{name} must be torch.float32 or torch.float64; got {dtype!r}")
-    return dtype
 
 
 def torch_device(device: object, name: str = "device"):

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import as_float_array, flag, positive_int, torch_dtype, unpack_cache
-from .conv import _pair, conv2d_backward, conv2d_forward
+from .arguments import as_float_array, positive_int, unpack_cache
+from .conv import conv2d_backward, conv2d_forward
 
 
 def _lenet5_c3_table() -> np.ndarray:
@@ -125,33 +125,3 @@ def table_conv_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True):
         )
     dx, dfull, db = conv2d_backward(dout, conv_cache, need_dx=need_dx)
     return dx, dfull[f, c], db
-
-
-def torch_table_conv(
-    table: np.ndarray, kernel: tuple[int, int], stride, padding, bias: bool, dtype
-):
-    """The torch module of the same layer: ``weight`` ``(connections, KH, KW)`` and ``bias``."""
-    import torch
-
-    table = check_table(table)
-    f, c = connections(table)
-    F, C = table.shape[1], table.shape[0]
-    kernel = _pair(kernel, "kernel", 1)
-    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-    bias, dtype = flag(bias, "bias"), torch_dtype(dtype)
-
-    class TableConv2d(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.weight = torch.nn.Parameter(torch.zeros(len(f), *kernel, dtype=dtype))
-            self.bias = torch.nn.Parameter(torch.zeros(F, dtype=dtype)) if bias else None
-            self.register_buffer("f_index", torch.from_numpy(f), persistent=False)
-            self.register_buffer("c_index", torch.from_numpy(c), persistent=False)
-
-        def forward(self, x):
-            full = self.weight.new_zeros(F, C, *kernel).index_put(
-                (self.f_index, self.c_index), self.weight
-            )
-            return torch.nn.functional.conv2d(x, full, self.bias, stride, padding)
-
-    return TableConv2d()

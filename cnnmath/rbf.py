@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import as_float_array, flag, positive_int, torch_dtype, unpack_cache
+from .arguments import as_float_array, flag, unpack_cache
 
 
 def rbf_forward(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, tuple]:
@@ -55,31 +55,3 @@ def rbf_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True):
     dw = 2 * (dout.sum(0)[:, None] * w - dout.T @ x)
     dx = 2 * (dout.sum(1)[:, None] * x - dout @ w) if need_dx else None
     return dx, dw
-
-
-def torch_rbf(units: int, features: int, dtype, trainable: bool = False, negate: bool = False):
-    """The torch module of the same layer (scores :math:`-y` with ``negate``); its prototypes
-    ``weight`` are a buffer unless ``trainable``."""
-    import torch
-
-    units, features = positive_int(units, "units"), positive_int(features, "features")
-    dtype, trainable, negate = (
-        torch_dtype(dtype),
-        flag(trainable, "trainable"),
-        flag(negate, "negate"),
-    )
-
-    class EuclideanRBF(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            w = torch.zeros(units, features, dtype=dtype)
-            if trainable:
-                self.weight = torch.nn.Parameter(w)
-            else:
-                self.register_buffer("weight", w)
-
-        def forward(self, x):
-            y = ((x[:, None, :] - self.weight[None]) ** 2).sum(-1)
-            return -y if negate else y
-
-    return EuclideanRBF()

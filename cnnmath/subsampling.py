@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import as_float_array, positive_int, torch_dtype, unpack_cache
+from .arguments import as_float_array, unpack_cache
 from .conv import _pair
 from .pool import avgpool_backward, avgpool_forward
 
@@ -71,24 +71,3 @@ def subsample_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
     dbias = dout.sum(axis=(0, 2, 3))
     dx = avgpool_backward(dout * (area * weight)[:, None, None], pool_cache)
     return dx, dweight.astype(weight.dtype, copy=False), dbias.astype(weight.dtype, copy=False)
-
-
-def torch_subsampling(channels: int, kernel: tuple[int, int], stride: tuple[int, int], dtype):
-    """The torch module of the same layer: parameters ``weight`` and ``bias`` of shape ``(C,)``."""
-    import torch
-
-    channels = positive_int(channels, "channels")
-    kernel, stride = _pair(kernel, "kernel", 1), _pair(stride, "stride", 1)
-    dtype = torch_dtype(dtype)
-
-    class Subsampling(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.weight = torch.nn.Parameter(torch.ones(channels, dtype=dtype))
-            self.bias = torch.nn.Parameter(torch.zeros(channels, dtype=dtype))
-
-        def forward(self, x):
-            s = torch.nn.functional.avg_pool2d(x, kernel, stride) * (kernel[0] * kernel[1])
-            return s * self.weight[:, None, None] + self.bias[:, None, None]
-
-    return Subsampling()

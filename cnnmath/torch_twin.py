@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .arguments import positive_number, torch_device
-from .connection_table import torch_table_conv
+from .connection_table import connections
 from .devices import device
 from .layers import (
     LRN,
@@ -39,8 +39,6 @@ from .layers import (
     Unflatten,
 )
 from .network import Arrays, Sequential, State, check_network
-from .rbf import torch_rbf
-from .subsampling import torch_subsampling
 
 _DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
@@ -54,6 +52,61 @@ _ACTIVATIONS = {
     "leaky_relu": torch.nn.LeakyReLU,
     "identity": torch.nn.Identity,
 }
+
+
+class _Subsampling(torch.nn.Module):
+    """LeNet-5 1998's trainable subsampling (:mod:`cnnmath.subsampling`): the sum over each window
+    times ``weight[c]``, plus ``bias[c]``."""
+
+    def __init__(self, channels: int, kernel: tuple, stride: tuple, dtype: torch.dtype):
+        super().__init__()
+        self.kernel, self.stride = kernel, stride
+        self.weight = torch.nn.Parameter(torch.ones(channels, dtype=dtype))
+        self.bias = torch.nn.Parameter(torch.zeros(channels, dtype=dtype))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        area = self.kernel[0] * self.kernel[1]
+        s = torch.nn.functional.avg_pool2d(x, self.kernel, self.stride) * area
+        return s * self.weight[:, None, None] + self.bias[:, None, None]
+
+
+class _TableConv2d(torch.nn.Module):
+    """A convolution on a connection table (:mod:`cnnmath.connection_table`): ``weight`` holds one
+    kernel per connection ``(connections, KH, KW)``, scattered into a full kernel that is zero
+    where the table has no connection."""
+
+    def __init__(self, table, kernel: tuple, stride, padding, bias: bool, dtype: torch.dtype):
+        super().__init__()
+        f, c = connections(table)
+        self.full_shape = (table.shape[1], table.shape[0], *kernel)
+        self.stride, self.padding = stride, padding
+        self.weight = torch.nn.Parameter(torch.zeros(len(f), *kernel, dtype=dtype))
+        self.bias = torch.nn.Parameter(torch.zeros(table.shape[1], dtype=dtype)) if bias else None
+        self.register_buffer("f_index", torch.from_numpy(f), persistent=False)
+        self.register_buffer("c_index", torch.from_numpy(c), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        full = self.weight.new_zeros(self.full_shape).index_put(
+            (self.f_index, self.c_index), self.weight
+        )
+        return torch.nn.functional.conv2d(x, full, self.bias, self.stride, self.padding)
+
+
+class _EuclideanRBF(torch.nn.Module):
+    """LeNet-5 1998's output layer (:mod:`cnnmath.rbf`) as the network scores it: minus the squared
+    distance to each prototype; the prototypes ``weight`` are a buffer unless ``trainable``."""
+
+    def __init__(self, units: int, features: int, trainable: bool, dtype: torch.dtype):
+        super().__init__()
+        w = torch.zeros(units, features, dtype=dtype)
+        if trainable:
+            self.weight = torch.nn.Parameter(w)
+        else:
+            self.register_buffer("weight", w)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return -((x[:, None, :] - self.weight[None]) ** 2).sum(-1)
+
 
 _MODULES: dict[type, Callable[[Layer, torch.dtype], torch.nn.Module]] = {
     Conv2d: lambda l, dt: torch.nn.Conv2d(
@@ -75,9 +128,9 @@ _MODULES: dict[type, Callable[[Layer, torch.dtype], torch.nn.Module]] = {
     ),
     Dropout: lambda l, dt: torch.nn.Dropout(l.p),
     LRN: lambda l, dt: torch.nn.LocalResponseNorm(l.size, l.alpha, l.beta, l.k),
-    Subsampling: lambda l, dt: torch_subsampling(l.in_shape[0], l.kernel, l.stride, dt),
-    TableConv2d: lambda l, dt: torch_table_conv(l.table, l.kernel, l.stride, l.padding, l.bias, dt),
-    EuclideanRBF: lambda l, dt: torch_rbf(l.units, l.in_shape[0], dt, l.trainable, negate=True),
+    Subsampling: lambda l, dt: _Subsampling(l.in_shape[0], l.kernel, l.stride, dt),
+    TableConv2d: lambda l, dt: _TableConv2d(l.table, l.kernel, l.stride, l.padding, l.bias, dt),
+    EuclideanRBF: lambda l, dt: _EuclideanRBF(l.units, l.in_shape[0], l.trainable, dt),
 }  # fmt: skip
 
 

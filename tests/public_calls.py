@@ -261,13 +261,10 @@ add(
 add("conv_transpose.output_size", lambda: call(6, 3, 2, 0, 1, 1))
 add("connection_table.check_table", lambda: call(TABLE, 2, 2))
 add("connection_table.connections", lambda: call(TABLE))
-add("connection_table.torch_table_conv", lambda: call(TABLE, (3, 3), 1, 0, True, torch.float64))
 add("lrn.channel_window_sum", lambda: call(IMG, 1, 1))
 add("lrn.hyperparameters", lambda: call(3, 1e-4, 0.75, 1.0))
 add("lrn.window", lambda: call(3))
 add("norm.parameter_counts", lambda: call(3))
-add("rbf.torch_rbf", lambda: call(4, 3, torch.float64, False, False))
-add("subsampling.torch_subsampling", lambda: call(2, (2, 2), (2, 2), torch.float64))
 add("losses.mse_forward", lambda: call(X23, X23 * 0.5, "mean", half=False))
 add("losses.binary_cross_entropy_forward", lambda: call(np.full(3, 0.5), np.array([0.0, 1, 1])))
 add(

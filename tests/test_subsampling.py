@@ -5,9 +5,10 @@ import pytest
 import torch
 
 from cnnmath import layers as L
+from cnnmath import torch_twin
 from cnnmath.gradcheck import numerical_gradient, relative_error, tolerance
 from cnnmath.network import Sequential
-from cnnmath.subsampling import subsample_backward, subsample_forward, torch_subsampling
+from cnnmath.subsampling import subsample_backward, subsample_forward
 
 from .twin_check import check_twin
 
@@ -46,7 +47,9 @@ def test_backward_matches_finite_differences(kernel, stride):
 def test_equals_torch():
     x = RNG.normal(size=(3, 4, 10, 10))
     w, b = RNG.normal(size=4), RNG.normal(size=4)
-    m = torch_subsampling(4, (2, 2), (2, 2), torch.float64)
+    layer = L.Subsampling(2)
+    Sequential([layer], (4, 10, 10))  # built: the layer knows its input's shape
+    m = torch_twin.module(layer, torch.float64)
     m.weight.data[:], m.bias.data[:] = torch.tensor(w), torch.tensor(b)
     tx = torch.tensor(x, requires_grad=True)
     ty = m(tx)
