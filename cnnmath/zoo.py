@@ -92,10 +92,6 @@ def mlp(sizes: Sequence[int], activation: str = "relu", init: str | None = None)
     )
 
 
-def _check_net(net: object) -> Sequential:
-    return check_network(net)
-
-
 def lenet5() -> Sequential:
     """LeNet-5 for 28x28 images as the book trains it (thesis §3.6.1 with padding 2 on C1).
 
@@ -525,7 +521,7 @@ def connections(net: Sequential) -> dict[str, int]:
     unit all its inputs (no bias). Weight sharing is why a layer has many more connections than
     parameters. Layers that only squash, pool or reshape are left out.
     """
-    _check_net(net)
+    check_network(net)
     out = {}
     for layer in net.layers:
         if isinstance(layer, TableConv2d):
